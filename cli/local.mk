@@ -1,0 +1,1 @@
+# cli/local.mk - the dawnsim command: one file per subcommand.

@@ -1,0 +1,11 @@
+# core/local.mk - the nouns (Model, Cluster, Plan, Trace), units, errors and
+# their file formats. Calls nothing above it.
+
+noinst_LTLIBRARIES += %D%/libdawnsim-core.la
+%C%_libdawnsim_core_la_SOURCES = \
+	%D%/error.c %D%/error.h \
+	%D%/units.c %D%/units.h \
+	%D%/json-reader.c %D%/json-reader.h \
+	%D%/json-writer.c %D%/json-writer.h \
+	%D%/model.c %D%/model.h \
+	%D%/model-json.c %D%/model-json.h

@@ -1,0 +1,3 @@
+# exec/local.mk - the executor, its backends and transports, and wir/
+# (issues #7, #8, #9). libdawnsim-exec.la is declared here with its first
+# module.

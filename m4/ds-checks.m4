@@ -1,0 +1,98 @@
+# m4/ds-checks.m4 - dawnsim's configure checks, one macro per group.
+
+# DS_REQUIRE_PKG(VAR, MODULE, CONSTRAINT, DEBIAN-PACKAGE, VERSION-VAR)
+# A required pkg-config module; on failure the error names the Debian
+# package that provides it, so the fix is one apt-get away.
+AC_DEFUN([DS_REQUIRE_PKG], [
+  PKG_CHECK_MODULES([$1], [$2 $3], [],
+    [AC_MSG_ERROR([$2 $3 not found: install the Debian package '$4' (apt-get install $4), or run ./quickstart.sh, which does])])
+  $5=`$PKG_CONFIG --modversion $2`
+])
+
+# DS_CHECK_REQUIRED: the libraries every build needs.
+AC_DEFUN([DS_CHECK_REQUIRED], [
+  DS_REQUIRE_PKG([GLIB], [glib-2.0], [>= 2.74], [libglib2.0-dev], [ds_glib_version])
+  DS_REQUIRE_PKG([JSON_GLIB], [json-glib-1.0], [>= 1.6], [libjson-glib-dev], [ds_json_glib_version])
+  DS_REQUIRE_PKG([IGRAPH], [igraph], [>= 0.10], [libigraph-dev], [ds_igraph_version])
+  DS_REQUIRE_PKG([HWLOC], [hwloc], [>= 2.9], [libhwloc-dev], [ds_hwloc_version])
+  DS_REQUIRE_PKG([OPENBLAS], [openblas], [], [libopenblas-dev], [ds_openblas_version])
+  # GSL through pkg-config links gslcblas; we link OpenBLAS as the CBLAS
+  # instead, so take GSL's cflags but only -lgsl from its libs.
+  DS_REQUIRE_PKG([GSL_PC], [gsl], [>= 2.6], [libgsl-dev], [ds_gsl_version])
+  GSL_CFLAGS="$GSL_PC_CFLAGS"
+  GSL_LIBS="-lgsl $OPENBLAS_LIBS"
+  AC_SUBST([GSL_CFLAGS])
+  AC_SUBST([GSL_LIBS])
+  AC_SEARCH_LIBS([cos], [m])
+])
+
+# DS_CHECK_CUDA: optional; --with-cuda[=DIR], default /usr/local/cuda when
+# its headers are there. Needs cudart, cuBLAS and NVRTC together.
+AC_DEFUN([DS_CHECK_CUDA], [
+  AC_ARG_WITH([cuda],
+    [AS_HELP_STRING([--with-cuda@<:@=DIR@:>@], [CUDA toolkit (default: /usr/local/cuda if present)])],
+    [], [with_cuda=check])
+  ds_cuda_summary=no
+  AS_IF([test "x$with_cuda" != xno], [
+    AS_IF([test "x$with_cuda" = xyes || test "x$with_cuda" = xcheck],
+          [ds_cuda_dir=/usr/local/cuda], [ds_cuda_dir=$with_cuda])
+    ds_save_CPPFLAGS=$CPPFLAGS; ds_save_LIBS=$LIBS; ds_save_LDFLAGS=$LDFLAGS
+    CPPFLAGS="$CPPFLAGS -I$ds_cuda_dir/include"
+    LDFLAGS="$LDFLAGS -L$ds_cuda_dir/lib64"
+    ds_have_cuda=yes
+    AC_CHECK_HEADERS([cuda_runtime_api.h cublas_v2.h nvrtc.h], [], [ds_have_cuda=no])
+    AS_IF([test $ds_have_cuda = yes],
+      [AC_CHECK_LIB([cudart], [cudaGetDeviceCount], [], [ds_have_cuda=no])
+       AC_CHECK_LIB([cublas], [cublasCreate_v2], [], [ds_have_cuda=no])
+       AC_CHECK_LIB([nvrtc], [nvrtcCreateProgram], [], [ds_have_cuda=no])])
+    CPPFLAGS=$ds_save_CPPFLAGS; LIBS=$ds_save_LIBS; LDFLAGS=$ds_save_LDFLAGS
+    AS_IF([test $ds_have_cuda = yes],
+      [CUDA_CFLAGS="-I$ds_cuda_dir/include"
+       CUDA_LIBS="-L$ds_cuda_dir/lib64 -Wl,-rpath,$ds_cuda_dir/lib64 -lcudart -lcublas -lnvrtc"
+       AC_DEFINE([DS_HAVE_CUDA], [1], [Build the CUDA backend])
+       ds_cuda_summary="yes ($ds_cuda_dir)"],
+      [AS_IF([test "x$with_cuda" != xcheck],
+             [AC_MSG_ERROR([--with-cuda given but cudart, cuBLAS or NVRTC not usable under $ds_cuda_dir])])])
+  ])
+  AC_SUBST([CUDA_CFLAGS])
+  AC_SUBST([CUDA_LIBS])
+  AM_CONDITIONAL([DS_HAVE_CUDA], [test "x$ds_cuda_summary" != xno])
+])
+
+# DS_CHECK_MPI: optional; --with-mpi uses the mpi-c pkg-config module
+# (Debian: libopenmpi-dev or libmpich-dev).
+AC_DEFUN([DS_CHECK_MPI], [
+  AC_ARG_WITH([mpi],
+    [AS_HELP_STRING([--with-mpi], [build the MPI transport (default: no)])],
+    [], [with_mpi=no])
+  ds_mpi_summary=no
+  AS_IF([test "x$with_mpi" != xno], [
+    PKG_CHECK_MODULES([MPI], [mpi-c],
+      [AC_DEFINE([DS_HAVE_MPI], [1], [Build the MPI transport])
+       ds_mpi_summary="yes (`$PKG_CONFIG --modversion mpi-c`)"],
+      [AC_MSG_ERROR([--with-mpi given but mpi-c not found: install libopenmpi-dev])])
+  ])
+  AM_CONDITIONAL([DS_HAVE_MPI], [test "x$ds_mpi_summary" != xno])
+])
+
+# DS_ENABLE_SANITIZERS: --enable-sanitizers builds everything with ASan and
+# UBSan; undefined behaviour aborts so that tests fail on it.
+AC_DEFUN([DS_ENABLE_SANITIZERS], [
+  AC_ARG_ENABLE([sanitizers],
+    [AS_HELP_STRING([--enable-sanitizers], [build with AddressSanitizer and UndefinedBehaviorSanitizer])],
+    [], [enable_sanitizers=no])
+  AS_IF([test "x$enable_sanitizers" = xyes],
+    [DS_SANITIZE_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"])
+  AC_SUBST([DS_SANITIZE_CFLAGS])
+])
+
+# DS_SHARED_DATA: where the conformance tests find the public reference
+# data (../shared/data beside the checkout). Tests that need it skip
+# themselves, saying so, when it is absent.
+AC_DEFUN([DS_SHARED_DATA], [
+  AC_ARG_WITH([shared-data],
+    [AS_HELP_STRING([--with-shared-data=DIR], [reference data for conformance tests (default: SRCDIR/../shared/data)])],
+    [DS_SHARED_DATA_DIR=$withval],
+    [DS_SHARED_DATA_DIR=`cd "$srcdir/.." && pwd`/shared/data])
+  AC_SUBST([DS_SHARED_DATA_DIR])
+])

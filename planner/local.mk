@@ -1,0 +1,3 @@
+# planner/local.mk - PipeDream's DP, the baselines, the 3D search and plan
+# export (issues #4 and #6). libdawnsim-planner.la is declared here with
+# its first module; DsPlan, the noun it produces, already lives in core/.

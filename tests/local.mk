@@ -1,0 +1,51 @@
+# tests/local.mk - GTest programs under automake's TAP driver, plus the
+# fuzz targets replaying their saved corpora.
+#
+# DS_SHARED_DATA points at ../shared/data; G_DEBUG and MALLOC_* follow
+# GLib's glib-tap.mk; DS_DEBUG_CHECK=1 runs the invariant checkers.
+
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+AM_TESTS_ENVIRONMENT = \
+	G_TEST_SRCDIR='$(abs_top_srcdir)/tests' \
+	G_TEST_BUILDDIR='$(abs_top_builddir)/tests' \
+	DS_SHARED_DATA='$(DS_SHARED_DATA_DIR)' \
+	DS_BUILDDIR='$(abs_top_builddir)' \
+	G_DEBUG=gc-friendly MALLOC_CHECK_=2 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	DS_DEBUG_CHECK=1; \
+	export MALLOC_PERTURB_=$$(( $${RANDOM:-256} % 255 + 1 ));
+DISTCHECK_CONFIGURE_FLAGS = --with-shared-data='$(DS_SHARED_DATA_DIR)'
+
+# Libraries every test links, top of the picture first.
+DS_TEST_LIBS = $(DS_LIBS) $(DS_DEP_LIBS)
+
+ds_unit_tests = \
+	tests/test-units \
+	tests/test-json \
+	tests/test-model
+check_PROGRAMS += $(ds_unit_tests)
+TESTS += $(ds_unit_tests)
+
+noinst_LTLIBRARIES += tests/libdstest.la
+tests_libdstest_la_SOURCES = tests/testutil.c tests/testutil.h
+
+tests_test_units_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_json_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_model_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+EXTRA_DIST += tests/data
+
+# Fuzz targets: tests/fuzz/<name>.c defines LLVMFuzzerTestOneInput; linked
+# with driver.c it replays tests/fuzz/corpus/<name>/ in `make check`, and
+# tools/fuzz.sh links it with libFuzzer for real fuzzing. To add one: write
+# the target, seed its corpus folder, and add it to ds_fuzz_targets with an
+# _SOURCES and _LDADD line like those below.
+ds_fuzz_targets = \
+	tests/fuzz/fuzz-model-json
+check_PROGRAMS += $(ds_fuzz_targets)
+TESTS += $(ds_fuzz_targets)
+
+tests_fuzz_fuzz_model_json_SOURCES = tests/fuzz/fuzz-model-json.c tests/fuzz/driver.c
+tests_fuzz_fuzz_model_json_LDADD = $(DS_TEST_LIBS)
+
+EXTRA_DIST += tests/fuzz/corpus tools/fuzz.sh

@@ -1,0 +1,116 @@
+/* tests/testutil.c - see testutil.h. */
+#include "config.h"
+
+#include "tests/testutil.h"
+
+#include <glib/gstdio.h>
+
+char *
+ds_test_fixture (const char *rel)
+{
+  char *path = g_test_build_filename (G_TEST_DIST, "data", rel, NULL);
+
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  return path;
+}
+
+char *
+ds_test_shared (const char *rel)
+{
+  const char *root = g_getenv ("DS_SHARED_DATA");
+  char *path;
+
+  if (root == NULL || !g_file_test (root, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("shared reference data not found (set DS_SHARED_DATA)");
+      return NULL;
+    }
+  path = g_build_filename (root, rel, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip_printf ("shared reference data lacks %s", rel);
+      g_free (path);
+      return NULL;
+    }
+  return path;
+}
+
+char *
+ds_test_read (const char *path, gsize *len)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, len, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+char *
+ds_test_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("dawnsim-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+ds_test_rmtree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        ds_test_rmtree (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+find_into (const char *dir, GPatternSpec *spec, GPtrArray *out)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          find_into (path, spec, out);
+          g_free (path);
+        }
+      else if (g_pattern_spec_match_string (spec, name))
+        g_ptr_array_add (out, path);
+      else
+        g_free (path);
+    }
+}
+
+static gint
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
+GPtrArray *
+ds_test_find_files (const char *dir, const char *pattern)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPatternSpec) spec = g_pattern_spec_new (pattern);
+
+  find_into (dir, spec, out);
+  g_ptr_array_sort (out, compare_paths);
+  return out;
+}

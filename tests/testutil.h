@@ -1,0 +1,27 @@
+/* tests/testutil.h - helpers shared by the GTest programs.
+ *
+ * Test data lives in two places: tests/data/ in this tree (small fixtures
+ * written for a test) and ../shared/data (public reference data; found
+ * through DS_SHARED_DATA, which `make check` sets). Tests that need the
+ * shared data skip themselves, with the reason, when it is missing.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* tests/data/<rel>; the file must exist. Free with g_free. */
+char    *ds_test_fixture (const char *rel);
+/* $DS_SHARED_DATA/<rel>, or NULL after g_test_skip() when absent. */
+char    *ds_test_shared  (const char *rel);
+/* Reads a file that must exist. */
+char    *ds_test_read    (const char *path, gsize *len);
+/* A fresh temporary folder, removed with its files by ds_test_rmtree. */
+char    *ds_test_tmpdir  (void);
+void     ds_test_rmtree  (const char *dir);
+/* Every file under @dir (recursively) whose name matches the glob
+ * @pattern, sorted by path. */
+GPtrArray *ds_test_find_files (const char *dir, const char *pattern);
+
+G_END_DECLS
