@@ -1,1 +1,17 @@
-# cli/local.mk - the dawnsim command: one file per subcommand.
+# cli/local.mk - the dawnsim command: one file per subcommand, thin.
+#
+# The commands live in a convenience library so tests/test-cli.c can link
+# the same code; main.c alone makes the binary.
+
+noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
+%C%_libdawnsim_cli_la_SOURCES = \
+	%D%/cli.c %D%/cli.h \
+	%D%/commands.c \
+	%D%/table.c %D%/table.h \
+	%D%/cmd-models.c \
+	%D%/cmd-show.c \
+	%D%/cmd-convert.c
+
+bin_PROGRAMS += %D%/dawnsim
+%C%_dawnsim_SOURCES = %D%/main.c
+%C%_dawnsim_LDADD = %D%/libdawnsim-cli.la $(DS_LIBS) $(DS_DEP_LIBS)

@@ -22,7 +22,8 @@ DS_TEST_LIBS = $(DS_LIBS) $(DS_DEP_LIBS)
 ds_unit_tests = \
 	tests/test-units \
 	tests/test-json \
-	tests/test-model
+	tests/test-model \
+	tests/test-cli
 check_PROGRAMS += $(ds_unit_tests)
 TESTS += $(ds_unit_tests)
 
@@ -32,6 +33,9 @@ tests_libdstest_la_SOURCES = tests/testutil.c tests/testutil.h
 tests_test_units_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_json_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_model_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_cli_LDADD = tests/libdstest.la cli/libdawnsim-cli.la $(DS_TEST_LIBS)
+# test-cli runs the binary it tests
+tests/test-cli.log: cli/dawnsim$(EXEEXT)
 
 EXTRA_DIST += tests/data
 

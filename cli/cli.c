@@ -1,0 +1,135 @@
+/* cli/cli.c - option parsing and usage errors shared by the commands. */
+#include "config.h"
+
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/model-io.h"
+#include "core/zoo.h"
+
+G_DEFINE_QUARK (ds-cli-error-quark, ds_cli_error)
+
+gboolean
+ds_cli_usage (GError **error, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, DS_CLI_ERROR, DS_CLI_ERROR_USAGE, msg);
+  return FALSE;
+}
+
+GOptionContext *
+ds_cli_context (const char *command, const char *params, const char *summary,
+                const char *description, const GOptionEntry *entries)
+{
+  g_autofree char *usage = g_strdup_printf ("%s %s", command, params);
+  GOptionContext *context = g_option_context_new (usage);
+
+  g_option_context_set_summary (context, summary);
+  if (description != NULL)
+    g_option_context_set_description (context, description);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  return context;
+}
+
+gboolean
+ds_cli_parse (GOptionContext *context, const char *command, int *argc,
+              char ***argv, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (g_option_context_parse (context, argc, argv, &local))
+    return TRUE;
+  return ds_cli_usage (error, "%s: %s (see 'dawnsim help %s')", command,
+                       local->message, command);
+}
+
+gboolean
+ds_cli_output_format (const char *name, DsOutputFormat *out, GError **error)
+{
+  if (name == NULL || g_strcmp0 (name, "human") == 0)
+    *out = DS_OUTPUT_HUMAN;
+  else if (g_strcmp0 (name, "json") == 0)
+    *out = DS_OUTPUT_JSON;
+  else if (g_strcmp0 (name, "csv") == 0)
+    *out = DS_OUTPUT_CSV;
+  else
+    return ds_cli_usage (error, "--format must be human, json or csv, got '%s'",
+                         name);
+  return TRUE;
+}
+
+void
+ds_cli_add_model_options (GOptionContext *context, DsCliModelArgs *args)
+{
+  const GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &args->from,
+      "Format of a model file: json, graphtxt or csv (default: from the name)", "FMT" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &args->batch,
+      "Samples per minibatch, for zoo models (default: the model's)", "N" },
+    { "dtype", 0, 0, G_OPTION_ARG_STRING, &args->dtype,
+      "Datatype of a zoo model: fp32, fp16 or bf16 (default: fp32)", "DTYPE" },
+    { "seq-len", 0, 0, G_OPTION_ARG_INT, &args->seq_len,
+      "Sequence length, for zoo transformers and RNNs", "N" },
+    { NULL }
+  };
+  GOptionGroup *group = g_option_group_new ("model", "Model options:",
+                                            "Show model options", NULL, NULL);
+
+  g_option_group_add_entries (group, entries);
+  g_option_context_add_group (context, group);
+}
+
+void
+ds_cli_model_args_clear (DsCliModelArgs *args)
+{
+  g_clear_pointer (&args->from, g_free);
+  g_clear_pointer (&args->dtype, g_free);
+}
+
+static gboolean
+dtype_bytes (const char *dtype, guint *out, GError **error)
+{
+  if (dtype == NULL || g_ascii_strcasecmp (dtype, "fp32") == 0)
+    *out = 4;
+  else if (g_ascii_strcasecmp (dtype, "fp16") == 0
+           || g_ascii_strcasecmp (dtype, "bf16") == 0)
+    *out = 2;
+  else
+    return ds_cli_usage (error, "--dtype must be fp32, fp16 or bf16, got '%s'",
+                         dtype);
+  return TRUE;
+}
+
+DsModel *
+ds_cli_open_model (const char *arg, const DsCliModelArgs *args, GError **error)
+{
+  DsZooOptions zoo = { 0 };
+  DsModelFormat format = DS_MODEL_FORMAT_AUTO;
+  gboolean is_zoo = ds_zoo_find (arg) != NULL;
+
+  if (args->batch < 0 || args->seq_len < 0)
+    return ds_cli_usage (error, "--batch and --seq-len must be positive"), NULL;
+  if (!is_zoo && (args->batch > 0 || args->dtype != NULL || args->seq_len > 0))
+    return ds_cli_usage (error, "--batch, --dtype and --seq-len apply to zoo "
+                         "models; '%s' is not one", arg), NULL;
+  if (is_zoo && args->from != NULL)
+    return ds_cli_usage (error, "--from applies to model files; '%s' is a zoo "
+                         "model", arg), NULL;
+  if (args->from != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+      if (!ds_model_format_parse (args->from, &format, &local))
+        return ds_cli_usage (error, "--from: %s", local->message), NULL;
+      return ds_model_load (arg, format, error);
+    }
+  if (!dtype_bytes (args->dtype, &zoo.dtype_bytes, error))
+    return NULL;
+  zoo.batch_size = args->batch;
+  zoo.seq_len = args->seq_len;
+  return ds_model_open (arg, &zoo, error);
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# quickstart.sh - set dawnsim up on Debian 12 or Ubuntu 24.04 and run it.
+#
+#   ./quickstart.sh          install what is missing, build, run the main job
+#   ./quickstart.sh check    install what is missing, build, run the tests
+#
+# Needs root or sudo only when Debian packages are missing. Safe to run
+# again: each step is skipped when its result is already up to date.
+set -eu
+
+mode=${1:-run}
+case $mode in
+  run|check) ;;
+  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "quickstart.sh: unknown mode '$mode' (expected nothing or 'check')" >&2; exit 2 ;;
+esac
+cd "$(dirname "$0")"
+
+# Build tools and the libraries configure requires (DESIGN.md). CUDA and
+# MPI are optional and not installed here.
+packages="build-essential autoconf automake libtool pkg-config
+  libglib2.0-dev libjson-glib-dev libigraph-dev libgsl-dev libhwloc-dev
+  libopenblas-dev"
+
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "quickstart: installing Debian packages:$missing"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo=sudo
+  else echo "quickstart: need root or sudo to install:$missing" >&2; exit 1; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ m4/ds-checks.m4 -nt configure ]; then
+  echo "quickstart: autoreconf"
+  autoreconf -fi
+fi
+if [ ! -f Makefile ] || [ configure -nt config.status ]; then
+  echo "quickstart: configure"
+  # autoconf's probes 'rm -f core' to clean up after crashed test programs,
+  # which complains about our core/ folder; the complaint is harmless.
+  ./configure -q 2>&1 | grep -v "cannot remove 'core'" || true
+  [ -f config.status ] || { echo "quickstart: configure failed (see config.log)" >&2; exit 1; }
+fi
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "quickstart: make -j$jobs"
+make -s -j"$jobs"
+
+if [ "$mode" = check ]; then
+  echo "quickstart: make check"
+  make -s -j"$jobs" check
+  exit 0
+fi
+
+# The main job. Until the planner lands (issue #4) it describes VGG-16:
+# the layer table for people, and the model as dawnsim JSON for tools.
+mkdir -p out
+./cli/dawnsim show vgg16 > out/vgg16.txt
+./cli/dawnsim convert vgg16 out/vgg16.json
+head -n 8 out/vgg16.txt
+echo "..."
+tail -n 2 out/vgg16.txt
+echo
+echo "quickstart: wrote out/vgg16.txt (layer table) and out/vgg16.json (model file)"
+echo "quickstart: try ./cli/dawnsim --help, ./cli/dawnsim models"

@@ -1,0 +1,267 @@
+/* tests/test-cli.c - the dawnsim command as a user meets it: exit codes,
+ * messages, help for every command, and output files that are whole or
+ * absent. Runs the built binary ($DS_BUILDDIR/cli/dawnsim); the messages
+ * are the product here, so they are compared exactly. */
+#include "config.h"
+
+#include "cli/cli.h"
+#include "tests/testutil.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <json-glib/json-glib.h>
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+/* Runs dawnsim with the NULL-terminated arguments. */
+static void
+run_dawnsim (Run *r, const char *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  const char *builddir = g_getenv ("DS_BUILDDIR");
+  va_list ap;
+  int wait_status = 0;
+
+  g_ptr_array_add (argv, g_build_filename (builddir ? builddir : ".", "cli", "dawnsim", NULL));
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (a));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &r->out, &r->err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  r->status = WEXITSTATUS (wait_status);
+}
+
+static void
+test_version_and_usage (void)
+{
+  g_auto(Run) v = { 0 }, h = { 0 }, none = { 0 };
+  guint n;
+  const DsCommand *cmds = ds_cli_commands (&n);
+
+  run_dawnsim (&v, "--version", NULL);
+  g_assert_cmpint (v.status, ==, 0);
+  g_assert_cmpstr (v.out, ==, "dawnsim " PACKAGE_VERSION "\n");
+  run_dawnsim (&h, "--help", NULL);
+  g_assert_cmpint (h.status, ==, 0);
+  for (guint i = 0; i < n; i++)
+    g_assert_nonnull (strstr (h.out, cmds[i].name));
+  run_dawnsim (&none, NULL);
+  g_assert_cmpint (none.status, ==, 2);
+  g_assert_nonnull (strstr (none.err, "Usage: dawnsim"));
+}
+
+/* Every command answers --help (same text as `dawnsim help CMD`) and
+ * refuses an unknown option with a usage error. */
+static void
+test_every_command_helps (void)
+{
+  guint n;
+  const DsCommand *cmds = ds_cli_commands (&n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_auto(Run) help = { 0 }, via_help = { 0 }, bad = { 0 };
+
+      run_dawnsim (&help, cmds[i].name, "--help", NULL);
+      g_assert_cmpint (help.status, ==, 0);
+      g_assert_true (g_str_has_prefix (help.out, "Usage:"));
+      run_dawnsim (&via_help, "help", cmds[i].name, NULL);
+      g_assert_cmpint (via_help.status, ==, 0);
+      g_assert_cmpstr (via_help.out, ==, help.out);
+      run_dawnsim (&bad, cmds[i].name, "--no-such-option", NULL);
+      g_assert_cmpint (bad.status, ==, 2);
+      g_assert_true (g_str_has_prefix (bad.err, "dawnsim: error: "));
+    }
+}
+
+static void
+expect_failure (int status, const char *message, const char *first, ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_auto(Run) r = { 0 };
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) a);
+  va_end (ap);
+  while (args->len < 5)
+    g_ptr_array_add (args, NULL);
+  run_dawnsim (&r, g_ptr_array_index (args, 0), g_ptr_array_index (args, 1),
+               g_ptr_array_index (args, 2), g_ptr_array_index (args, 3),
+               g_ptr_array_index (args, 4), NULL);
+  g_assert_cmpint (r.status, ==, status);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_cmpstr (r.err, ==, message);
+}
+
+static void
+test_usage_errors (void)
+{
+  expect_failure (2, "dawnsim: error: no command 'frobnicate' (run 'dawnsim help' for the list)\n",
+                  "frobnicate", NULL);
+  expect_failure (2, "dawnsim: error: --format must be human, json or csv, got 'xml'\n",
+                  "show", "vgg16", "--format", "xml", NULL);
+  expect_failure (2, "dawnsim: error: show takes one MODEL (see 'dawnsim help show')\n",
+                  "show", NULL);
+  expect_failure (2, "dawnsim: error: --dtype must be fp32, fp16 or bf16, got 'int4'\n",
+                  "show", "vgg16", "--dtype", "int4", NULL);
+  expect_failure (2, "dawnsim: error: cannot tell the format of 'out.bin' from its name: "
+                  "give --to json or --to graphtxt\n", "convert", "vgg16", "out.bin", NULL);
+  expect_failure (2, "dawnsim: error: --batch, --dtype and --seq-len apply to zoo models; "
+                  "'x.json' is not one\n", "show", "x.json", "--batch", "4", NULL);
+}
+
+static void
+test_input_errors (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *bad_json = g_build_filename (dir, "bad.json", NULL);
+  g_autofree char *neg = g_build_filename (dir, "neg.json", NULL);
+  g_autofree char *cyc = g_build_filename (dir, "cycle.txt", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.json", NULL);
+  g_autofree char *msg = NULL;
+
+  g_file_set_contents (bad_json, "{\n  \"layers\": [\n    {\"name\": \"a\",}\n  ]\n}\n", -1, NULL);
+  g_file_set_contents (neg, "{\"layers\": [\n{\"name\": \"a\", \"out_bytes\": -4}\n]}\n", -1, NULL);
+  g_file_set_contents (cyc,
+                       "n1 -- A -- forward_compute_time=1, backward_compute_time=1, activation_size=4, parameter_size=0\n"
+                       "n2 -- B -- forward_compute_time=1, backward_compute_time=1, activation_size=4, parameter_size=0\n"
+                       "\tn1 -- n2\n\tn2 -- n1", -1, NULL);
+  expect_failure (1, "dawnsim: error: 'nosuchmodel' is neither a file nor a model of the zoo "
+                  "(`dawnsim models` lists them)\n", "show", "nosuchmodel", NULL);
+
+  msg = g_strdup_printf ("dawnsim: error: %s: no such file\n", missing);
+  expect_failure (1, msg, "show", missing, NULL);
+  g_clear_pointer (&msg, g_free);
+
+  msg = g_strdup_printf ("dawnsim: error: %s:2: 'out_bytes' must be a whole number >= 0, got -4\n", neg);
+  expect_failure (1, msg, "show", neg, NULL);
+  g_clear_pointer (&msg, g_free);
+
+  {
+    g_auto(Run) r = { 0 };
+    run_dawnsim (&r, "show", bad_json, NULL);
+    g_assert_cmpint (r.status, ==, 1);
+    msg = g_strdup_printf ("dawnsim: error: %s:3:", bad_json);
+    g_assert_true (g_str_has_prefix (r.err, msg));
+    g_clear_pointer (&msg, g_free);
+  }
+  {
+    g_auto(Run) r = { 0 };
+    run_dawnsim (&r, "show", cyc, NULL);
+    g_assert_cmpint (r.status, ==, 1);
+    msg = g_strdup_printf ("dawnsim: error: %s: ", cyc);
+    g_assert_true (g_str_has_prefix (r.err, msg));
+    g_assert_nonnull (strstr (r.err, "cycle"));
+    g_clear_pointer (&msg, g_free);
+  }
+  ds_test_rmtree (dir);
+}
+
+/* A failed conversion leaves nothing behind; a good one a whole file. */
+static void
+test_convert_output_is_whole_or_absent (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *bad = g_build_filename (dir, "bad.json", NULL);
+  g_autofree char *out = g_build_filename (dir, "out.json", NULL);
+  g_autofree char *out_txt = g_build_filename (dir, "out.txt", NULL);
+  g_autofree char *nodir = g_build_filename (dir, "no", "such", "dir.json", NULL);
+  g_auto(Run) r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
+
+  g_file_set_contents (bad, "{\"layers\": [{\"name\": \"a\", \"fwd_ms\": -1, \"bwd_ms\": 0}]}", -1, NULL);
+  run_dawnsim (&r1, "convert", bad, out, NULL);
+  g_assert_cmpint (r1.status, ==, 1);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  run_dawnsim (&r2, "convert", "vgg16", nodir, NULL);
+  g_assert_cmpint (r2.status, ==, 1);
+  g_assert_true (g_str_has_prefix (r2.err, "dawnsim: error: "));
+  run_dawnsim (&r3, "convert", "resnet50", out_txt, NULL);
+  g_assert_cmpint (r3.status, ==, 0);
+  g_assert_true (g_file_test (out_txt, G_FILE_TEST_EXISTS));
+  ds_test_rmtree (dir);
+}
+
+/* The issue's promise: graph.txt -> JSON -> graph.txt is byte-identical,
+ * through the command a user runs. */
+static void
+test_convert_round_trip_vgg16 (void)
+{
+  g_autofree char *profile = ds_test_shared (
+      "pipedream/profiles/profiler/image_classification/profiles/vgg16/graph.txt");
+  g_autofree char *dir = NULL, *json = NULL, *back = NULL, *a = NULL, *b = NULL;
+  g_auto(Run) r1 = { 0 }, r2 = { 0 };
+  gsize la = 0, lb = 0;
+
+  if (profile == NULL)
+    return;
+  dir = ds_test_tmpdir ();
+  json = g_build_filename (dir, "vgg16.json", NULL);
+  back = g_build_filename (dir, "graph.txt", NULL);
+  run_dawnsim (&r1, "convert", profile, json, NULL);
+  g_assert_cmpint (r1.status, ==, 0);
+  run_dawnsim (&r2, "convert", json, back, NULL);
+  g_assert_cmpint (r2.status, ==, 0);
+  a = ds_test_read (profile, &la);
+  b = ds_test_read (back, &lb);
+  g_assert_cmpmem (a, la, b, lb);
+  ds_test_rmtree (dir);
+}
+
+static void
+test_machine_outputs_parse (void)
+{
+  g_auto(Run) csv = { 0 }, json = { 0 }, models = { 0 }, human = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  run_dawnsim (&csv, "show", "vgg16", "--format", "csv", NULL);
+  g_assert_cmpint (csv.status, ==, 0);
+  g_assert_true (g_str_has_prefix (csv.out,
+                 "idx,name,kind,inputs,fwd_ms,bwd_ms,fwd_flops,bwd_flops,out_bytes,param_bytes,n_params\n"));
+  run_dawnsim (&json, "show", "resnet50", "--format", "json", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  json_parser_load_from_data (parser, json.out, -1, &error);
+  g_assert_no_error (error);
+  run_dawnsim (&models, "models", "--format", "json", NULL);
+  g_assert_cmpint (models.status, ==, 0);
+  json_parser_load_from_data (parser, models.out, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (models.out, "\"name\": \"vgg16\""));
+  run_dawnsim (&human, "show", "vgg16", NULL);
+  g_assert_cmpint (human.status, ==, 0);
+  g_assert_nonnull (strstr (human.out, "138.4 M parameters"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/version-and-usage", test_version_and_usage);
+  g_test_add_func ("/cli/every-command-helps", test_every_command_helps);
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/input-errors", test_input_errors);
+  g_test_add_func ("/cli/convert-output-is-whole-or-absent", test_convert_output_is_whole_or_absent);
+  g_test_add_func ("/cli/convert-round-trip-vgg16", test_convert_round_trip_vgg16);
+  g_test_add_func ("/cli/machine-outputs-parse", test_machine_outputs_parse);
+  return g_test_run ();
+}
