@@ -9,3 +9,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/json-writer.c %D%/json-writer.h \
 	%D%/model.c %D%/model.h \
 	%D%/model-json.c %D%/model-json.h
+%C%_libdawnsim_core_la_SOURCES += \
+	%D%/zoo.c %D%/zoo.h %D%/zoo-private.h \
+	%D%/zoo-cnn.c %D%/zoo-rnn.c %D%/zoo-transformer.c
