@@ -9,4 +9,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/json-writer.c %D%/json-writer.h \
 	%D%/model.c %D%/model.h \
 	%D%/model-json.c %D%/model-json.h \
-	%D%/model-io.c %D%/model-io.h
+	%D%/model-io.c %D%/model-io.h \
+	%D%/zoo.c %D%/zoo.h %D%/zoo-private.h \
+	%D%/zoo-cnn.c %D%/zoo-rnn.c %D%/zoo-transformer.c

@@ -53,3 +53,6 @@ tests_fuzz_fuzz_model_json_SOURCES = tests/fuzz/fuzz-model-json.c tests/fuzz/dri
 tests_fuzz_fuzz_model_json_LDADD = $(DS_TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/corpus tools/fuzz.sh
+
+ds_unit_tests += tests/test-zoo
+tests_test_zoo_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
