@@ -1,3 +1,16 @@
 # bench/local.mk - benchmarks, run by `make bench`. Each prints ratios
 # against a baseline measured in the same process; none passes or fails
-# on absolute time (DESIGN.md).
+# on absolute time (DESIGN.md). Results with their command and machine
+# are recorded in docs/performance.md.
+
+ds_benches = bench/bench-model-io
+EXTRA_PROGRAMS += $(ds_benches)
+CLEANFILES += $(ds_benches)
+
+bench_bench_model_io_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
+
+bench: $(ds_benches)
+	@for b in $(ds_benches); do \
+	  DS_SHARED_DATA='$(DS_SHARED_DATA_DIR)' ./$$b || exit 1; \
+	done
+.PHONY: bench

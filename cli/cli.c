@@ -6,6 +6,8 @@
 #include "core/model-io.h"
 #include "core/zoo.h"
 
+#include <string.h>
+
 G_DEFINE_QUARK (ds-cli-error-quark, ds_cli_error)
 
 gboolean
@@ -94,10 +96,9 @@ ds_cli_model_args_clear (DsCliModelArgs *args)
 static gboolean
 dtype_bytes (const char *dtype, guint *out, GError **error)
 {
-  if (dtype == NULL || g_ascii_strcasecmp (dtype, "fp32") == 0)
+  if (dtype == NULL || strcmp (dtype, "fp32") == 0)
     *out = 4;
-  else if (g_ascii_strcasecmp (dtype, "fp16") == 0
-           || g_ascii_strcasecmp (dtype, "bf16") == 0)
+  else if (strcmp (dtype, "fp16") == 0 || strcmp (dtype, "bf16") == 0)
     *out = 2;
   else
     return ds_cli_usage (error, "--dtype must be fp32, fp16 or bf16, got '%s'",
@@ -129,6 +130,7 @@ ds_cli_open_model (const char *arg, const DsCliModelArgs *args, GError **error)
     }
   if (!dtype_bytes (args->dtype, &zoo.dtype_bytes, error))
     return NULL;
+  zoo.dtype_name = args->dtype;
   zoo.batch_size = args->batch;
   zoo.seq_len = args->seq_len;
   return ds_model_open (arg, &zoo, error);

@@ -25,6 +25,7 @@ typedef struct {
   DsModel *model;
   guint batch;           /* samples per minibatch */
   guint dtype_bytes;     /* 4 or 2 */
+  const char *dtype_name; /* the "dtype" attribute: fp32, fp16, bf16 */
   guint seq_len;         /* tokens per sample (sequence models), else 0 */
 } ZooBuilder;
 

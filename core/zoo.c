@@ -157,11 +157,13 @@ static gboolean
 resolve_options (const DsZooEntry *entry, const ZooSpec *spec,
                  const DsZooOptions *options, ZooBuilder *b, GError **error)
 {
-  DsZooOptions none = { 0, 0, 0 };
+  DsZooOptions none = { 0, 0, 0, NULL };
   const DsZooOptions *o = options ? options : &none;
 
   b->batch = o->batch_size ? o->batch_size : entry->default_batch;
   b->dtype_bytes = o->dtype_bytes ? o->dtype_bytes : 4;
+  b->dtype_name = o->dtype_name ? o->dtype_name
+                  : b->dtype_bytes == 4 ? "fp32" : "fp16";
   if (b->dtype_bytes != 4 && b->dtype_bytes != 2)
     return ds_fail (error, DS_ERROR_INVALID,
                     "model '%s': dtype_bytes must be 4 or 2, got %u",
@@ -183,9 +185,7 @@ set_model_attrs (DsModel *model, const ZooBuilder *b)
 {
   GHashTable *attrs = ds_model_get_attrs (model);
 
-  /* 2 bytes could be bf16 as well; the costs are the same */
-  g_hash_table_insert (attrs, g_strdup ("dtype"),
-                       g_strdup (b->dtype_bytes == 4 ? "fp32" : "fp16"));
+  g_hash_table_insert (attrs, g_strdup ("dtype"), g_strdup (b->dtype_name));
   if (b->seq_len != 0)
     g_hash_table_insert (attrs, g_strdup ("seq_len"),
                          g_strdup_printf ("%u", b->seq_len));

@@ -11,8 +11,8 @@
  *
  * Names are case-insensitive: vgg16, resnet50, alexnet, gnmt8, gnmt16,
  * bert-large, gpt3-125m, gpt3-350m, gpt3-760m, gpt3-1.3b, gpt3-2.7b,
- * gpt3-6.7b, gpt3-13b, gpt3-175b (and the aliases listed by
- * ds_zoo_list()).
+ * gpt3-6.7b, gpt3-13b, gpt3-175b, and aliases such as "gnmt", "bert",
+ * "gpt3-xl" (the registry table in zoo.c lists them).
  */
 #pragma once
 
@@ -36,6 +36,9 @@ typedef struct {
   guint batch_size;          /* 0: the entry's default */
   guint dtype_bytes;         /* 0: 4 (fp32); 2 for fp16/bf16 */
   guint seq_len;             /* 0: the model's default (RNN, transformer) */
+  const char *dtype_name;    /* NULL: "fp32" or "fp16" from dtype_bytes;
+                              * else the model's "dtype" attribute, e.g.
+                              * "bf16" (costs depend on dtype_bytes only) */
 } DsZooOptions;
 
 /* Builds the model. Fails with DS_ERROR_UNKNOWN_NAME (listing the names)
