@@ -24,7 +24,8 @@ DS_TEST_LIBS = $(DS_LIBS) $(DS_DEP_LIBS)
 ds_unit_tests = \
 	tests/test-units \
 	tests/test-json \
-	tests/test-model
+	tests/test-model \
+	tests/test-graphtxt
 check_PROGRAMS += $(ds_unit_tests)
 TESTS += $(ds_unit_tests)
 
@@ -34,6 +35,7 @@ tests_libdstest_la_SOURCES = tests/testutil.c tests/testutil.h
 tests_test_units_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_json_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_model_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_graphtxt_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 
 EXTRA_DIST += tests/data
 
