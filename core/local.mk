@@ -9,4 +9,5 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/json-writer.c %D%/json-writer.h \
 	%D%/model.c %D%/model.h \
 	%D%/model-json.c %D%/model-json.h \
-	%D%/graphtxt.c %D%/graphtxt.h %D%/graphtxt-private.h
+	%D%/graphtxt.c %D%/graphtxt.h %D%/graphtxt-private.h \
+	%D%/profile-csv.c %D%/profile-csv.h

@@ -25,7 +25,8 @@ ds_unit_tests = \
 	tests/test-units \
 	tests/test-json \
 	tests/test-model \
-	tests/test-graphtxt
+	tests/test-graphtxt \
+	tests/test-profile-csv
 check_PROGRAMS += $(ds_unit_tests)
 TESTS += $(ds_unit_tests)
 
@@ -36,6 +37,7 @@ tests_test_units_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_json_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_model_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_graphtxt_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_profile_csv_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 
 EXTRA_DIST += tests/data
 
