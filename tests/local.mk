@@ -47,11 +47,17 @@ EXTRA_DIST += tests/data
 # the target, seed its corpus folder, and add it to ds_fuzz_targets with an
 # _SOURCES and _LDADD line like those below.
 ds_fuzz_targets = \
-	tests/fuzz/fuzz-model-json
+	tests/fuzz/fuzz-model-json \
+	tests/fuzz/fuzz-graphtxt \
+	tests/fuzz/fuzz-profile-csv
 check_PROGRAMS += $(ds_fuzz_targets)
 TESTS += $(ds_fuzz_targets)
 
 tests_fuzz_fuzz_model_json_SOURCES = tests/fuzz/fuzz-model-json.c tests/fuzz/driver.c
 tests_fuzz_fuzz_model_json_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_graphtxt_SOURCES = tests/fuzz/fuzz-graphtxt.c tests/fuzz/driver.c
+tests_fuzz_fuzz_graphtxt_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_profile_csv_SOURCES = tests/fuzz/fuzz-profile-csv.c tests/fuzz/driver.c
+tests_fuzz_fuzz_profile_csv_LDADD = $(DS_TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/corpus tools/fuzz.sh
