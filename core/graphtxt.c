@@ -282,7 +282,8 @@ add_node (Reader *r, const char *id, const char *desc, GError **error)
   gint prev;
   DsLayer *layer;
 
-  if (id[0] == '\0')
+  if (id[0] == '\0')            /* defensive: a stripped line cannot
+                                 * start with " -- " */
     return ds_fail_at_null (error, DS_ERROR_SYNTAX, here (r),
                             "node id must not be empty");
   prev = ds_model_find_layer (r->model, id);
