@@ -11,4 +11,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/model-json.c %D%/model-json.h \
 	%D%/model-io.c %D%/model-io.h \
 	%D%/zoo.c %D%/zoo.h %D%/zoo-private.h \
-	%D%/zoo-cnn.c %D%/zoo-rnn.c %D%/zoo-transformer.c
+	%D%/zoo-cnn.c %D%/zoo-rnn.c %D%/zoo-transformer.c \
+	%D%/graphtxt.c %D%/graphtxt.h %D%/graphtxt-private.h \
+	%D%/profile-csv.c %D%/profile-csv.h

@@ -13,6 +13,8 @@ AM_TESTS_ENVIRONMENT = \
 	G_DEBUG=gc-friendly MALLOC_CHECK_=2 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	DS_DEBUG_CHECK=1; \
+	export G_TEST_SRCDIR G_TEST_BUILDDIR DS_SHARED_DATA DS_BUILDDIR G_DEBUG \
+	MALLOC_CHECK_ UBSAN_OPTIONS DS_DEBUG_CHECK; \
 	export MALLOC_PERTURB_=$$(( $${RANDOM:-256} % 255 + 1 ));
 DISTCHECK_CONFIGURE_FLAGS = --with-shared-data='$(DS_SHARED_DATA_DIR)'
 
@@ -23,7 +25,9 @@ ds_unit_tests = \
 	tests/test-units \
 	tests/test-json \
 	tests/test-model \
-	tests/test-cli
+	tests/test-cli \
+	tests/test-graphtxt \
+	tests/test-profile-csv
 check_PROGRAMS += $(ds_unit_tests)
 TESTS += $(ds_unit_tests)
 
@@ -33,6 +37,8 @@ tests_libdstest_la_SOURCES = tests/testutil.c tests/testutil.h
 tests_test_units_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_json_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_model_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_graphtxt_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_profile_csv_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_cli_LDADD = tests/libdstest.la cli/libdawnsim-cli.la $(DS_TEST_LIBS)
 # test-cli runs cli/dawnsim, which `make check` builds first (check
 # depends on all).
@@ -45,12 +51,18 @@ EXTRA_DIST += tests/data
 # the target, seed its corpus folder, and add it to ds_fuzz_targets with an
 # _SOURCES and _LDADD line like those below.
 ds_fuzz_targets = \
-	tests/fuzz/fuzz-model-json
+	tests/fuzz/fuzz-model-json \
+	tests/fuzz/fuzz-graphtxt \
+	tests/fuzz/fuzz-profile-csv
 check_PROGRAMS += $(ds_fuzz_targets)
 TESTS += $(ds_fuzz_targets)
 
 tests_fuzz_fuzz_model_json_SOURCES = tests/fuzz/fuzz-model-json.c tests/fuzz/driver.c
 tests_fuzz_fuzz_model_json_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_graphtxt_SOURCES = tests/fuzz/fuzz-graphtxt.c tests/fuzz/driver.c
+tests_fuzz_fuzz_graphtxt_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_profile_csv_SOURCES = tests/fuzz/fuzz-profile-csv.c tests/fuzz/driver.c
+tests_fuzz_fuzz_profile_csv_LDADD = $(DS_TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/corpus tools/fuzz.sh
 

@@ -30,7 +30,10 @@ collect (const char *path, GPtrArray *files)
     }
   dir = g_dir_open (path, 0, NULL);
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    collect (g_build_filename (path, name, NULL), files);
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      collect (child, files);
+    }
 }
 
 static gint
