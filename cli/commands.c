@@ -56,14 +56,17 @@ ds_cmd_help (int argc, char **argv, GError **error)
 
   if (argc > 2)
     return ds_cli_usage (error, "help takes at most one command name");
-  if (argc == 2 && g_str_has_prefix (argv[1], "-"))
+  if (argc == 2 && (g_str_has_prefix (argv[1], "-") || strcmp (argv[1], "help") == 0))
     {
-      fputs ("Usage: dawnsim help [COMMAND]\n\nShow help for dawnsim or one command.\n",
+      if (strcmp (argv[1], "--help") != 0 && strcmp (argv[1], "-h") != 0
+          && strcmp (argv[1], "help") != 0)
+        return ds_cli_usage (error, "help: unknown option '%s'", argv[1]);
+      fputs ("Usage: dawnsim help [COMMAND]\n\n"
+             "Show help for dawnsim, or the options and examples of one command.\n",
              stdout);
-      return strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
-             || ds_cli_usage (error, "help: unknown option '%s'", argv[1]);
+      return TRUE;
     }
-  if (argc < 2 || strcmp (argv[1], "help") == 0)
+  if (argc < 2)
     {
       ds_cli_print_usage (stdout);
       return TRUE;
