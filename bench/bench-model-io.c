@@ -72,7 +72,7 @@ run_graphtxt_read (gpointer data)
 static void
 run_graphtxt_write (gpointer data)
 {
-  g_free (ds_graphtxt_write (((Input *) data)->model, NULL));
+  g_free (ds_graphtxt_write (((Input *) data)->model, NULL, NULL));
 }
 
 static void

@@ -541,12 +541,44 @@ write_node (GString *out, const DsLayer *l)
   g_string_append_c (out, '\n');
 }
 
+/* graph.txt has no quoting: a name or description holding a field
+ * separator or a line break (possible in JSON) cannot be written so that
+ * it reads back, so it is refused rather than written wrong. */
+static gboolean
+has_separator (const char *text)
+{
+  return text != NULL && (strstr (text, SEP) != NULL || strpbrk (text, "\n\r") != NULL);
+}
+
+static gboolean
+writable (const DsLayer *layer, GError **error)
+{
+  const char *name = layer->name;
+  gsize n = strlen (name);
+
+  if (has_separator (name) || g_ascii_isspace (name[0])
+      || g_ascii_isspace (name[n - 1]))
+    return ds_fail (error, DS_ERROR_UNSUPPORTED,
+                    "layer '%s': a graph.txt node id cannot hold '" SEP "' or "
+                    "line breaks, nor start or end with blanks", name);
+  if (has_separator (layer->desc))
+    return ds_fail (error, DS_ERROR_UNSUPPORTED,
+                    "layer '%s': graph.txt descriptions cannot hold '" SEP
+                    "' or line breaks", name);
+  return TRUE;
+}
+
 char *
-ds_graphtxt_write (const DsModel *model, gsize *len)
+ds_graphtxt_write (const DsModel *model, gsize *len, GError **error)
 {
   GHashTable *attrs = ds_model_get_attrs ((DsModel *) model);
   guint n = ds_model_n_layers (model);
-  GString *out = g_string_sized_new (200 * (gsize) n + 64);
+  GString *out;
+
+  for (guint i = 0; i < n; i++)
+    if (!writable (ds_model_layer_const (model, i), error))
+      return NULL;
+  out = g_string_sized_new (200 * (gsize) n + 64);
 
   for (guint i = 0; i < n; i++)
     write_node (out, ds_model_layer_const (model, i));

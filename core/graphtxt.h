@@ -33,8 +33,10 @@ G_BEGIN_DECLS
  * after the file's stem. Returns a checked model or NULL. */
 DsModel *ds_graphtxt_read  (const char *text, gssize len, const char *file,
                             GError **error);
-/* The profile as graph.txt text; never fails. Layers without times are
- * written with zero times. */
-char    *ds_graphtxt_write (const DsModel *model, gsize *len);
+/* The profile as graph.txt text. Layers without times are written with
+ * zero times. Fails (DS_ERROR_UNSUPPORTED) only for a model graph.txt
+ * cannot express: a layer name holding " -- " or a line break or with
+ * blanks at either end, or a description holding " -- " or a line break. */
+char    *ds_graphtxt_write (const DsModel *model, gsize *len, GError **error);
 
 G_END_DECLS

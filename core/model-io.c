@@ -127,7 +127,7 @@ ds_model_serialize (const DsModel *model, DsModelFormat format, gsize *len,
     case DS_MODEL_FORMAT_JSON:
       return ds_model_write_json (model, len);
     case DS_MODEL_FORMAT_GRAPHTXT:
-      return ds_graphtxt_write (model, len);
+      return ds_graphtxt_write (model, len, error);
     case DS_MODEL_FORMAT_CSV:
     case DS_MODEL_FORMAT_AUTO:
       break;

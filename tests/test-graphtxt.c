@@ -128,12 +128,12 @@ test_round_trip_file (gconstpointer data)
   text = ds_test_read (path, &len);
   m = ds_graphtxt_read (text, len, path, &error);
   g_assert_no_error (error);
-  direct = ds_graphtxt_write (m, NULL);
+  direct = ds_graphtxt_write (m, NULL, NULL);
   g_assert_cmpstr (direct, ==, text);
   json = ds_model_write_json (m, NULL);
   again = ds_model_read_json (json, -1, "again.json", &error);
   g_assert_no_error (error);
-  back = ds_graphtxt_write (again, &back_len);
+  back = ds_graphtxt_write (again, &back_len, NULL);
   g_assert_cmpuint (back_len, ==, len);
   g_assert_true (memcmp (back, text, len) == 0);
 }
@@ -208,7 +208,7 @@ test_small_values (void)
   g_assert_cmpfloat (ds_model_layer_const (m, 2)->bwd_s, ==, 1e-6);
   g_assert_cmpstr (g_hash_table_lookup (ds_model_get_attrs (m),
                                         "graphtxt.trailing_newline"), ==, "false");
-  out = ds_graphtxt_write (m, NULL);
+  out = ds_graphtxt_write (m, NULL, NULL);
   g_assert_cmpstr (out, ==, small);
 }
 
@@ -222,7 +222,7 @@ test_edited_value_is_fresh (void)
   l->fwd_s = 0.0035;
   l->out_bytes = 11;
   l->param_bytes = 20;
-  out = ds_graphtxt_write (m, NULL);
+  out = ds_graphtxt_write (m, NULL, NULL);
   g_assert_nonnull (strstr (out, "node2 -- LSTM(1, 2) -- forward_compute_time=3.5, "
                                  "backward_compute_time=0, activation_size=11, "
                                  "parameter_size=20 -- stage_id=1\n"));
@@ -248,7 +248,7 @@ test_write_fresh_model (void)
   a->out_bytes = 1ull << 40;
   b->desc = g_strdup ("ReLU(inplace)");
   g_assert_true (ds_model_add_edge (m, 0, 1, NULL));
-  out = ds_graphtxt_write (m, NULL);
+  out = ds_graphtxt_write (m, NULL, NULL);
   g_assert_cmpstr (out, ==,
                    "a -- conv2d -- forward_compute_time=0.30000000000000004, "
                    "backward_compute_time=0, activation_size=1099511627776, "
@@ -259,7 +259,7 @@ test_write_fresh_model (void)
   back = ds_graphtxt_read (out, -1, "back.txt", &error);
   g_assert_no_error (error);
   g_assert_cmpfloat (ds_model_layer_const (back, 0)->fwd_s, ==, a->fwd_s);
-  again = ds_graphtxt_write (back, NULL);
+  again = ds_graphtxt_write (back, NULL, NULL);
   g_assert_cmpstr (again, ==, out);
 }
 
@@ -441,6 +441,33 @@ test_largest_profile_time (void)
                   g_timer_elapsed (timer, NULL) * 100);
 }
 
+/* graph.txt has no quoting, so what it cannot hold is refused, not
+ * written wrong (a JSON model can carry any name). */
+static void
+test_unwritable_names (void)
+{
+  const char *names[] = { "a -- b", "a\nb", " lead", "trail " };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(DsModel) m = ds_model_new ("m");
+      g_autoptr(GError) error = NULL;
+      g_assert_nonnull (ds_model_add_layer (m, names[i], "relu", NULL));
+      g_assert_null (ds_graphtxt_write (m, NULL, &error));
+      g_assert_error (error, DS_ERROR, DS_ERROR_UNSUPPORTED);
+    }
+  {
+    g_autoptr(DsModel) m = ds_model_new ("m");
+    g_autoptr(GError) error = NULL;
+    DsLayer *l = ds_model_add_layer (m, "ok", "relu", NULL);
+    l->desc = g_strdup ("ReLU -- inplace");
+    g_assert_null (ds_graphtxt_write (m, NULL, &error));
+    g_assert_error (error, DS_ERROR, DS_ERROR_UNSUPPORTED);
+    g_assert_cmpstr (error->message, ==,
+                     "layer 'ok': graph.txt descriptions cannot hold ' -- ' or line breaks");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -455,6 +482,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/graphtxt/numbers", test_numbers);
   g_test_add_func ("/core/graphtxt/malformed", test_malformed);
   g_test_add_func ("/core/graphtxt/nul-byte", test_nul_byte);
+  g_test_add_func ("/core/graphtxt/unwritable-names", test_unwritable_names);
   g_test_add_func ("/core/graphtxt/largest-profile-time", test_largest_profile_time);
   add_round_trip_cases ();
   return g_test_run ();
