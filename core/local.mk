@@ -9,3 +9,12 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/json-writer.c %D%/json-writer.h \
 	%D%/model.c %D%/model.h \
 	%D%/model-json.c %D%/model-json.h
+
+# The other nouns: the cluster, the plan (its schedules listed once in
+# schedule.def), the trace.
+%C%_libdawnsim_core_la_SOURCES += \
+	%D%/cluster.c %D%/cluster.h \
+	%D%/cluster-json.c %D%/cluster-json.h \
+	%D%/plan.c %D%/plan.h \
+	%D%/plan-json.c %D%/plan-json.h
+EXTRA_DIST += %D%/schedule.def
