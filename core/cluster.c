@@ -173,9 +173,10 @@ check_level (const DsClusterLevel *level, guint idx, GError **error)
     return ds_fail (error, DS_ERROR_INVALID,
                     "%s: bandwidth must be > 0 bytes/s, got %g", what,
                     level->bw_bytes_per_s);
-  if (!isfinite (level->latency_s) || level->latency_s < 0)
+  if (!isfinite (level->latency_s) || level->latency_s < 0
+      || level->latency_s > 1e300)
     return ds_fail (error, DS_ERROR_INVALID,
-                    "%s: latency must be >= 0 s, got %g", what,
+                    "%s: latency must be in [0, 1e300] s, got %g", what,
                     level->latency_s);
   return TRUE;
 }

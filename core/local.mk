@@ -18,3 +18,7 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/plan.c %D%/plan.h \
 	%D%/plan-json.c %D%/plan-json.h
 EXTRA_DIST += %D%/schedule.def
+%C%_libdawnsim_core_la_SOURCES += \
+	%D%/trace.c %D%/trace.h \
+	%D%/trace-json.c %D%/trace-json.h
+EXTRA_DIST += %D%/trace-kind.def

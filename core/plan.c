@@ -197,9 +197,10 @@ check_scalars (const DsPlan *plan, GError **error)
     return ds_fail (error, DS_ERROR_INVALID, "unknown schedule %d",
                     (int) plan->schedule);
   if (plan->has_objective
-      && (!isfinite (plan->objective_s) || plan->objective_s < 0))
+      && (!isfinite (plan->objective_s) || plan->objective_s < 0
+          || plan->objective_s > 1e300))
     return ds_fail (error, DS_ERROR_INVALID,
-                    "the objective must be >= 0 s, got %g", plan->objective_s);
+                    "the objective must be in [0, 1e300] s, got %g", plan->objective_s);
   if (plan->schedule == DS_SCHEDULE_DP && plan->stages->len != 1)
     return ds_fail (error, DS_ERROR_INVALID,
                     "schedule 'dp' needs exactly one stage, got %u",
