@@ -49,3 +49,16 @@ tests_fuzz_fuzz_model_json_SOURCES = tests/fuzz/fuzz-model-json.c tests/fuzz/dri
 tests_fuzz_fuzz_model_json_LDADD = $(DS_TEST_LIBS)
 
 EXTRA_DIST += tests/fuzz/corpus tools/fuzz.sh
+
+# The cluster, plan and trace nouns and the Chrome trace writer.
+ds_noun_tests = \
+	tests/test-cluster \
+	tests/test-plan \
+	tests/test-trace \
+	tests/test-chrome
+check_PROGRAMS += $(ds_noun_tests)
+TESTS += $(ds_noun_tests)
+tests_test_cluster_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_plan_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_trace_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_chrome_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
