@@ -62,3 +62,17 @@ tests_test_cluster_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_plan_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_trace_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_chrome_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz targets for the cluster, plan and trace readers (see above).
+ds_noun_fuzz_targets = \
+	tests/fuzz/fuzz-cluster-json \
+	tests/fuzz/fuzz-plan-json \
+	tests/fuzz/fuzz-trace-json
+check_PROGRAMS += $(ds_noun_fuzz_targets)
+TESTS += $(ds_noun_fuzz_targets)
+tests_fuzz_fuzz_cluster_json_SOURCES = tests/fuzz/fuzz-cluster-json.c tests/fuzz/driver.c
+tests_fuzz_fuzz_cluster_json_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_plan_json_SOURCES = tests/fuzz/fuzz-plan-json.c tests/fuzz/driver.c
+tests_fuzz_fuzz_plan_json_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_trace_json_SOURCES = tests/fuzz/fuzz-trace-json.c tests/fuzz/driver.c
+tests_fuzz_fuzz_trace_json_LDADD = $(DS_TEST_LIBS)
