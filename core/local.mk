@@ -22,3 +22,4 @@ EXTRA_DIST += %D%/schedule.def
 	%D%/trace.c %D%/trace.h \
 	%D%/trace-json.c %D%/trace-json.h
 EXTRA_DIST += %D%/trace-kind.def
+%C%_libdawnsim_core_la_SOURCES += %D%/text.c %D%/text.h

@@ -314,11 +314,12 @@ DsPlan *
 ds_plan_read_json (const char *text, gssize len, const char *file,
                    const DsModel *model, GError **error)
 {
-  g_autoptr(DsJsonDoc) doc = ds_json_doc_parse (text, len, file, error);
+  g_autoptr(DsJsonDoc) doc = NULL;
   g_autoptr(DsPlan) plan = ds_plan_new ();
   JsonObject *root;
 
-  if (doc == NULL || (root = ds_json_doc_root_object (doc, error)) == NULL)
+  if ((doc = ds_json_doc_parse (text, len, file, error)) == NULL
+      || (root = ds_json_doc_root_object (doc, error)) == NULL)
     return NULL;
   if (!read_header (doc, root, plan, error)
       || !read_stages (doc, root, model, plan, error))

@@ -16,6 +16,7 @@
 #include "core/trace-json.h"
 #include "core/json-reader.h"
 #include "core/json-writer.h"
+#include "core/text.h"
 
 #include <string.h>
 
@@ -97,6 +98,9 @@ read_event (const DsJsonDoc *doc, JsonArray *events, guint idx,
       || !read_kind (doc, obj, idx, &kind, error)
       || !read_times (doc, obj, idx, &start_us, &dur_us, error))
     return FALSE;
+  if (!ds_text_check_utf8 (resource, ds_json_pos (doc, obj, "resource"),
+                           "'resource'", error))
+    return FALSE;
   if (resource[0] == '\0')
     return ds_fail_at (error, DS_ERROR_INVALID,
                        ds_json_pos (doc, obj, "resource"),
@@ -110,7 +114,10 @@ read_event (const DsJsonDoc *doc, JsonArray *events, guint idx,
          && read_index (doc, obj, "microbatch", idx, &event->microbatch, error)
          && ds_json_get_uint64 (doc, obj, "bytes", FALSE, &event->bytes, error)
          && (event->attrs == NULL
-             || ds_json_get_string_map (doc, obj, "attrs", event->attrs, error));
+             || (ds_json_get_string_map (doc, obj, "attrs", event->attrs, error)
+                 && ds_text_check_utf8_map (event->attrs,
+                                            ds_json_pos (doc, obj, "attrs"),
+                                            error)));
 }
 
 static gboolean
@@ -124,7 +131,9 @@ read_header (const DsJsonDoc *doc, JsonObject *root, DsTrace *trace,
       || !ds_json_get_string (doc, root, "format", FALSE, &format, error)
       || !ds_json_get_uint (doc, root, "version", FALSE, &version, error)
       || !ds_json_get_string_map (doc, root, "attrs",
-                                  ds_trace_get_attrs (trace), error))
+                                  ds_trace_get_attrs (trace), error)
+      || !ds_text_check_utf8_map (ds_trace_get_attrs (trace),
+                                  ds_json_pos (doc, root, "attrs"), error))
     return FALSE;
   if (format != NULL && strcmp (format, TRACE_FORMAT) != 0)
     return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
@@ -143,12 +152,13 @@ DsTrace *
 ds_trace_read_json (const char *text, gssize len, const char *file,
                     GError **error)
 {
-  g_autoptr(DsJsonDoc) doc = ds_json_doc_parse (text, len, file, error);
+  g_autoptr(DsJsonDoc) doc = NULL;
   g_autoptr(DsTrace) trace = ds_trace_new ();
   JsonArray *events = NULL;
   JsonObject *root;
 
-  if (doc == NULL || (root = ds_json_doc_root_object (doc, error)) == NULL)
+  if ((doc = ds_json_doc_parse (text, len, file, error)) == NULL
+      || (root = ds_json_doc_root_object (doc, error)) == NULL)
     return NULL;
   if (!read_header (doc, root, trace, error)
       || !ds_json_get_array (doc, root, "events", TRUE, &events, error))
