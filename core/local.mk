@@ -5,12 +5,22 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 %C%_libdawnsim_core_la_SOURCES = \
 	%D%/error.c %D%/error.h \
 	%D%/units.c %D%/units.h \
+	%D%/text.c %D%/text.h \
 	%D%/json-reader.c %D%/json-reader.h \
 	%D%/json-writer.c %D%/json-writer.h \
 	%D%/model.c %D%/model.h \
 	%D%/model-json.c %D%/model-json.h \
+	%D%/graphtxt.c %D%/graphtxt.h %D%/graphtxt-private.h \
+	%D%/profile-csv.c %D%/profile-csv.h \
 	%D%/model-io.c %D%/model-io.h \
 	%D%/zoo.c %D%/zoo.h %D%/zoo-private.h \
 	%D%/zoo-cnn.c %D%/zoo-rnn.c %D%/zoo-transformer.c \
-	%D%/graphtxt.c %D%/graphtxt.h %D%/graphtxt-private.h \
-	%D%/profile-csv.c %D%/profile-csv.h
+	%D%/cluster.c %D%/cluster.h \
+	%D%/cluster-json.c %D%/cluster-json.h \
+	%D%/plan.c %D%/plan.h \
+	%D%/plan-json.c %D%/plan-json.h \
+	%D%/trace.c %D%/trace.h \
+	%D%/trace-json.c %D%/trace-json.h
+
+# X-macro lists, included by plan.h and trace.h (STYLE.md section 4).
+EXTRA_DIST += %D%/schedule.def %D%/trace-kind.def

@@ -68,3 +68,29 @@ EXTRA_DIST += tests/fuzz/corpus tools/fuzz.sh
 
 ds_unit_tests += tests/test-zoo
 tests_test_zoo_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+# The cluster, plan and trace nouns and the Chrome trace writer.
+ds_noun_tests = \
+	tests/test-cluster \
+	tests/test-plan \
+	tests/test-trace \
+	tests/test-chrome
+check_PROGRAMS += $(ds_noun_tests)
+TESTS += $(ds_noun_tests)
+tests_test_cluster_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_plan_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_trace_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_chrome_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz targets for the cluster, plan and trace readers (see above).
+ds_noun_fuzz_targets = \
+	tests/fuzz/fuzz-cluster-json \
+	tests/fuzz/fuzz-plan-json \
+	tests/fuzz/fuzz-trace-json
+check_PROGRAMS += $(ds_noun_fuzz_targets)
+TESTS += $(ds_noun_fuzz_targets)
+tests_fuzz_fuzz_cluster_json_SOURCES = tests/fuzz/fuzz-cluster-json.c tests/fuzz/driver.c
+tests_fuzz_fuzz_cluster_json_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_plan_json_SOURCES = tests/fuzz/fuzz-plan-json.c tests/fuzz/driver.c
+tests_fuzz_fuzz_plan_json_LDADD = $(DS_TEST_LIBS)
+tests_fuzz_fuzz_trace_json_SOURCES = tests/fuzz/fuzz-trace-json.c tests/fuzz/driver.c
+tests_fuzz_fuzz_trace_json_LDADD = $(DS_TEST_LIBS)

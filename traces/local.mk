@@ -1,2 +1,6 @@
 # traces/local.mk - trace formats (Chrome/Perfetto JSON, Kineto import),
 # replay, validate, explain/ and tta (issues #10, #11, #12).
+
+noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
+%C%_libdawnsim_traces_la_SOURCES = \
+	%D%/chrome.c %D%/chrome.h

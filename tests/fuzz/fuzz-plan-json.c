@@ -1,0 +1,51 @@
+/* tests/fuzz/fuzz-plan-json.c - the plan JSON reader on arbitrary bytes,
+ * against a fixed diamond model (in -> a, in -> b, a -> out, b -> out) and
+ * a 4 x 2 cluster; a plan that loads must write and read back to the same
+ * bytes, and export to PipeDream's configuration. */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "core/plan-json.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static DsModel *
+fixed_model (void)
+{
+  static const char *const names[] = { "in", "a", "b", "out" };
+  static const guint edges[][2] = { { 0, 1 }, { 0, 2 }, { 1, 3 }, { 2, 3 } };
+  DsModel *model = ds_model_new ("diamond");
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    ds_model_add_layer (model, names[i], "relu", NULL);
+  for (guint e = 0; e < G_N_ELEMENTS (edges); e++)
+    ds_model_add_edge (model, edges[e][0], edges[e][1], NULL);
+  return model;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr(DsModel) model = fixed_model ();
+  g_autoptr(DsCluster) cluster = ds_cluster_new ("fuzz");
+  g_autoptr(DsPlan) plan = ds_plan_read_json ((const char *) data, size,
+                                              "fuzz.json", model, NULL);
+  g_autofree char *text = NULL, *again = NULL, *conf = NULL;
+  g_autoptr(DsPlan) back = NULL;
+
+  if (plan == NULL)
+    return 0;
+  ds_cluster_add_level (cluster, NULL, 4, 1e10, 0);
+  ds_cluster_add_level (cluster, NULL, 2, 1e9, 0);
+  ds_plan_check (plan, model, cluster, NULL);
+  text = ds_plan_write_json (plan, model, NULL);
+  back = ds_plan_read_json (text, -1, "again.json", model, NULL);
+  g_assert (back != NULL);
+  again = ds_plan_write_json (back, model, NULL);
+  g_assert (strcmp (text, again) == 0);
+  conf = ds_plan_write_pipedream_conf (plan, NULL);
+  g_assert (conf != NULL);
+  return 0;
+}
