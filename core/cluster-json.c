@@ -20,7 +20,6 @@
 #include "core/cluster-json.h"
 #include "core/json-reader.h"
 #include "core/json-writer.h"
-#include "core/text.h"
 
 #include <string.h>
 
@@ -68,9 +67,7 @@ read_peaks (const DsJsonDoc *doc, JsonObject *obj, DsDevice *device,
   while (json_object_iter_next_ordered (&iter, &dtype, NULL))
     {
       double v = 0;
-      if (!ds_text_check_utf8 (dtype, ds_json_pos (doc, peaks, dtype),
-                               "a dtype name", error)
-          || !read_bounded (doc, peaks, dtype, TRUE, FALSE, "device", &v, error))
+      if (!read_bounded (doc, peaks, dtype, TRUE, FALSE, "device", &v, error))
         return FALSE;
       ds_device_set_peak_flops_per_s (device, dtype, v);
     }
@@ -90,9 +87,7 @@ read_device (const DsJsonDoc *doc, JsonObject *root, DsDevice *device,
   if (obj == NULL)
     return TRUE;
   if (!ds_json_check_members (doc, obj, device_members, error)
-      || !ds_json_get_string (doc, obj, "name", FALSE, &name, error)
-      || !ds_text_check_utf8 (name, ds_json_pos (doc, obj, "name"),
-                              "the device name", error))
+      || !ds_json_get_string (doc, obj, "name", FALSE, &name, error))
     return FALSE;
   g_free (device->name);
   device->name = g_strdup (name);
@@ -117,8 +112,6 @@ read_level (const DsJsonDoc *doc, JsonArray *levels, guint idx,
   if (obj == NULL
       || !ds_json_check_members (doc, obj, level_members, error)
       || !ds_json_get_string (doc, obj, "name", FALSE, &name, error)
-      || !ds_text_check_utf8 (name, ds_json_pos (doc, obj, "name"),
-                              "the level name", error)
       || !ds_json_get_uint (doc, obj, "count", TRUE, &count, error)
       || !read_bounded (doc, obj, "bw_bytes_per_s", TRUE, TRUE, what, &bw, error)
       || !read_bounded (doc, obj, "latency_us", FALSE, FALSE, what,
@@ -141,9 +134,7 @@ read_header (const DsJsonDoc *doc, JsonObject *root, DsCluster *cluster,
   if (!ds_json_check_members (doc, root, top_members, error)
       || !ds_json_get_string (doc, root, "format", FALSE, &format, error)
       || !ds_json_get_uint (doc, root, "version", FALSE, &version, error)
-      || !ds_json_get_string (doc, root, "name", FALSE, &name, error)
-      || !ds_text_check_utf8 (name, ds_json_pos (doc, root, "name"),
-                              "the cluster name", error))
+      || !ds_json_get_string (doc, root, "name", FALSE, &name, error))
     return FALSE;
   if (format != NULL && strcmp (format, CLUSTER_FORMAT) != 0)
     return ds_fail_at (error, DS_ERROR_UNSUPPORTED,

@@ -113,6 +113,56 @@ syntax_error (const char *file, const GError *local, GError **error)
   return ds_fail (error, DS_ERROR_SYNTAX, "%s:%s", file, msg);
 }
 
+/* json-glib turns an invalid escape inside a string ("\7") into bytes
+ * that are not UTF-8 and accepts the document; our writer would then
+ * print them and json-glib refuse its own input on the way back (found by
+ * tests/fuzz/fuzz-trace-json). So every key and string is checked once,
+ * here, and a bad one fails with its line. */
+static gboolean check_utf8_node (const DsJsonDoc *doc, JsonNode *node,
+                                 DsPos pos, GError **error);
+
+static gboolean
+check_utf8_object (const DsJsonDoc *doc, JsonObject *obj, GError **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  json_object_iter_init_ordered (&iter, obj);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
+    {
+      DsPos pos = ds_json_pos (doc, obj, name);
+      if (!g_utf8_validate (name, -1, NULL))
+        return ds_fail_at (error, DS_ERROR_SYNTAX, pos,
+                           "a field name is not valid UTF-8 (an invalid escape?)");
+      if (!check_utf8_node (doc, value, pos, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_utf8_node (const DsJsonDoc *doc, JsonNode *node, DsPos pos,
+                 GError **error)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return check_utf8_object (doc, json_node_get_object (node), error);
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!check_utf8_node (doc, json_array_get_element (array, i),
+                              ds_json_pos_element (doc, array, i), error))
+          return FALSE;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+      && !g_utf8_validate (json_node_get_string (node), -1, NULL))
+    return ds_fail_at (error, DS_ERROR_SYNTAX, pos,
+                       "a string is not valid UTF-8 (an invalid escape?)");
+  return TRUE;
+}
+
 DsJsonDoc *
 ds_json_doc_parse (const char *text, gssize len, const char *file,
                    GError **error)
@@ -142,6 +192,8 @@ ds_json_doc_parse (const char *text, gssize len, const char *file,
   if (root == NULL)
     return ds_fail_at_null (error, DS_ERROR_SYNTAX, DS_POS (doc->file, 0),
                             "no JSON value (the file is empty)");
+  if (!check_utf8_node (doc, root, DS_POS (doc->file, 0), error))
+    return NULL;
   return g_steal_pointer (&doc);
 }
 

@@ -16,7 +16,6 @@
 #include "core/trace-json.h"
 #include "core/json-reader.h"
 #include "core/json-writer.h"
-#include "core/text.h"
 
 #include <string.h>
 
@@ -98,9 +97,6 @@ read_event (const DsJsonDoc *doc, JsonArray *events, guint idx,
       || !read_kind (doc, obj, idx, &kind, error)
       || !read_times (doc, obj, idx, &start_us, &dur_us, error))
     return FALSE;
-  if (!ds_text_check_utf8 (resource, ds_json_pos (doc, obj, "resource"),
-                           "'resource'", error))
-    return FALSE;
   if (resource[0] == '\0')
     return ds_fail_at (error, DS_ERROR_INVALID,
                        ds_json_pos (doc, obj, "resource"),
@@ -114,10 +110,7 @@ read_event (const DsJsonDoc *doc, JsonArray *events, guint idx,
          && read_index (doc, obj, "microbatch", idx, &event->microbatch, error)
          && ds_json_get_uint64 (doc, obj, "bytes", FALSE, &event->bytes, error)
          && (event->attrs == NULL
-             || (ds_json_get_string_map (doc, obj, "attrs", event->attrs, error)
-                 && ds_text_check_utf8_map (event->attrs,
-                                            ds_json_pos (doc, obj, "attrs"),
-                                            error)));
+             || ds_json_get_string_map (doc, obj, "attrs", event->attrs, error));
 }
 
 static gboolean
@@ -131,9 +124,7 @@ read_header (const DsJsonDoc *doc, JsonObject *root, DsTrace *trace,
       || !ds_json_get_string (doc, root, "format", FALSE, &format, error)
       || !ds_json_get_uint (doc, root, "version", FALSE, &version, error)
       || !ds_json_get_string_map (doc, root, "attrs",
-                                  ds_trace_get_attrs (trace), error)
-      || !ds_text_check_utf8_map (ds_trace_get_attrs (trace),
-                                  ds_json_pos (doc, root, "attrs"), error))
+                                  ds_trace_get_attrs (trace), error))
     return FALSE;
   if (format != NULL && strcmp (format, TRACE_FORMAT) != 0)
     return ds_fail_at (error, DS_ERROR_UNSUPPORTED,

@@ -9,6 +9,13 @@ const char *
 ds_fmt_scaled (char buf[DS_NUM_BUF], double v, double scale)
 {
   g_return_val_if_fail (isfinite (v), "0");
+  /* whole numbers print whole: "50", not %g's "5e+01" */
+  if (v * scale == floor (v * scale) && fabs (v * scale) < 9007199254740992.0)
+    {
+      g_snprintf (buf, DS_NUM_BUF, "%.0f", v * scale);
+      if (g_ascii_strtod (buf, NULL) / scale == v)
+        return buf;
+    }
   /* 17 significant digits always round-trip a double; try fewer first. */
   for (int digits = 1; digits <= 17; digits++)
     {

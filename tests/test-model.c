@@ -134,7 +134,7 @@ test_json_round_trip (void)
  * product here (file, line, field, expected and actual). */
 static const struct {
   const char *text;
-  DsErrorCode code;
+  gint code;                 /* a DsErrorCode; gint as g_assert_error compares */
   const char *message;
 } bad_models[] = {
   { "{\"layers\": []}", DS_ERROR_INVALID, "m.json: model 'm' has no layers" },

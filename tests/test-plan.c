@@ -332,7 +332,7 @@ test_pipedream_conf (void)
     "    \"0\": 2,\n"
     "    \"1\": 1\n"
     "  },\n"
-    "  \"objective_ms\": 5e+02\n"
+    "  \"objective_ms\": 500\n"
     "}\n");
 }
 

@@ -188,7 +188,7 @@ static const struct {
     DS_ERROR_UNSUPPORTED, "t.json:1: 'format' must be \"dawnsim-trace\", got \"chrome\"" },
   { "{\"traceEvents\": []}", DS_ERROR_SYNTAX, "t.json:1: unknown field 'traceEvents'" },
   { "{\"events\": [\n{\"resource\": \"gpu\\\\\\7777777777777776\", \"kind\": \"idle\", \"start_us\": 0, \"dur_us\": 1}]}",
-    DS_ERROR_SYNTAX, "t.json:2: 'resource' is not valid UTF-8 (an invalid escape?)" },
+    DS_ERROR_SYNTAX, "t.json:2: a string is not valid UTF-8 (an invalid escape?)" },
   { "{\"events\": [null]}", DS_ERROR_SYNTAX, "t.json:1: event 0 must be an object, got NULL" },
 };
 

@@ -18,6 +18,10 @@ test_shortest_round_trips (void)
   g_assert_cmpstr (ds_fmt_double (buf, 2.211), ==, "2.211");
   g_assert_cmpstr (ds_fmt_double (buf, 0.1 + 0.2), ==, "0.30000000000000004");
   g_assert_cmpstr (ds_fmt_double (buf, 3.0), ==, "3");
+  g_assert_cmpstr (ds_fmt_double (buf, 50.0), ==, "50");
+  g_assert_cmpstr (ds_fmt_double (buf, 1.25e9), ==, "1250000000");
+  g_assert_cmpstr (ds_fmt_double (buf, -0.0), ==, "-0");
+  g_assert_cmpstr (ds_fmt_double (buf, 1.5e-5), ==, "1.5e-05");
 }
 
 /* Milliseconds read as strtod(t) / 1000 must give back the same seconds,
