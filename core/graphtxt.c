@@ -286,6 +286,10 @@ add_node (Reader *r, const char *id, const char *desc, GError **error)
                                  * start with " -- " */
     return ds_fail_at_null (error, DS_ERROR_SYNTAX, here (r),
                             "node id must not be empty");
+  /* an edge line is stripped, so "a " could never be an edge's end */
+  if (g_ascii_isspace (id[strlen (id) - 1]))
+    return ds_fail_at_null (error, DS_ERROR_SYNTAX, here (r),
+                            "node id '%s' ends with a blank", id);
   prev = ds_model_find_layer (r->model, id);
   if (prev >= 0)
     return ds_fail_at_null (error, DS_ERROR_DUPLICATE, here (r),
@@ -547,7 +551,16 @@ write_node (GString *out, const DsLayer *l)
 static gboolean
 has_separator (const char *text)
 {
-  return text != NULL && (strstr (text, SEP) != NULL || strpbrk (text, "\n\r") != NULL);
+  g_autofree char *followed = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  if (strpbrk (text, "\n\r") != NULL)
+    return TRUE;
+  /* the reader splits at the leftmost " -- ": the text must end before it
+   * ("x --" followed by " -- " would split early) */
+  followed = g_strconcat (text, SEP, NULL);
+  return strstr (followed, SEP) != followed + strlen (text);
 }
 
 static gboolean

@@ -446,7 +446,7 @@ test_largest_profile_time (void)
 static void
 test_unwritable_names (void)
 {
-  const char *names[] = { "a -- b", "a\nb", " lead", "trail " };
+  const char *names[] = { "a -- b", "a\nb", " lead", "trail ", "dash --" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
