@@ -128,24 +128,12 @@ static gboolean
 read_header (const DsJsonDoc *doc, JsonObject *root, DsCluster *cluster,
              GError **error)
 {
-  const char *format = NULL, *name = NULL;
-  guint version = 0;
+  const char *name = NULL;
 
   if (!ds_json_check_members (doc, root, top_members, error)
-      || !ds_json_get_string (doc, root, "format", FALSE, &format, error)
-      || !ds_json_get_uint (doc, root, "version", FALSE, &version, error)
+      || !ds_json_check_format (doc, root, CLUSTER_FORMAT, CLUSTER_VERSION, error)
       || !ds_json_get_string (doc, root, "name", FALSE, &name, error))
     return FALSE;
-  if (format != NULL && strcmp (format, CLUSTER_FORMAT) != 0)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "format"),
-                       "'format' must be \"" CLUSTER_FORMAT "\", got \"%s\"",
-                       format);
-  if (version > CLUSTER_VERSION)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "version"),
-                       "cluster format version %u is newer than this dawnsim "
-                       "reads (%d)", version, CLUSTER_VERSION);
   if (name != NULL)
     ds_cluster_set_name (cluster, name);
   return TRUE;

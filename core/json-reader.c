@@ -466,3 +466,26 @@ ds_json_get_string_map (const DsJsonDoc *doc, JsonObject *obj,
     }
   return TRUE;
 }
+
+gboolean
+ds_json_check_format (const DsJsonDoc *doc, JsonObject *root,
+                      const char *format, guint max_version, GError **error)
+{
+  const char *got = NULL;
+  const char *noun = g_str_has_prefix (format, "dawnsim-") ? format + 8 : format;
+  guint version = 0;
+
+  if (!ds_json_get_string (doc, root, "format", FALSE, &got, error)
+      || !ds_json_get_uint (doc, root, "version", FALSE, &version, error))
+    return FALSE;
+  if (got != NULL && strcmp (got, format) != 0)
+    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
+                       ds_json_pos (doc, root, "format"),
+                       "'format' must be \"%s\", got \"%s\"", format, got);
+  if (version > max_version)
+    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
+                       ds_json_pos (doc, root, "version"),
+                       "%s format version %u is newer than this dawnsim "
+                       "reads (%u)", noun, version, max_version);
+  return TRUE;
+}

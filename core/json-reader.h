@@ -73,6 +73,14 @@ JsonObject *ds_json_array_object  (const DsJsonDoc *doc, JsonArray *array,
 gboolean    ds_json_check_members (const DsJsonDoc *doc, JsonObject *obj,
                                    const char *const *known, GError **error);
 
+/* Checks the optional "format" and "version" members that every dawnsim
+ * file starts with: "format" must equal @format ("dawnsim-plan") when
+ * present, "version" must be at most @max_version. Both fail with
+ * DS_ERROR_UNSUPPORTED at the member's line. */
+gboolean    ds_json_check_format  (const DsJsonDoc *doc, JsonObject *root,
+                                   const char *format, guint max_version,
+                                   GError **error);
+
 /* Copies a member that is an object of strings into a char* -> char* table. */
 gboolean    ds_json_get_string_map (const DsJsonDoc *doc, JsonObject *obj,
                                     const char *member, GHashTable *into,

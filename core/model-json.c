@@ -137,26 +137,16 @@ static gboolean
 read_header (const DsJsonDoc *doc, JsonObject *root, DsModel *model,
              GError **error)
 {
-  const char *format = NULL, *name = NULL;
-  guint version = 0, batch = 0;
+  const char *name = NULL;
+  guint batch = 0;
 
   if (!ds_json_check_members (doc, root, top_members, error)
-      || !ds_json_get_string (doc, root, "format", FALSE, &format, error)
-      || !ds_json_get_uint (doc, root, "version", FALSE, &version, error)
+      || !ds_json_check_format (doc, root, MODEL_FORMAT, MODEL_VERSION, error)
       || !ds_json_get_string (doc, root, "name", FALSE, &name, error)
       || !ds_json_get_uint (doc, root, "batch_size", FALSE, &batch, error)
       || !ds_json_get_string_map (doc, root, "attrs",
                                   ds_model_get_attrs (model), error))
     return FALSE;
-  if (format != NULL && g_strcmp0 (format, MODEL_FORMAT) != 0)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "format"),
-                       "'format' must be \"" MODEL_FORMAT "\", got \"%s\"", format);
-  if (version > MODEL_VERSION)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "version"),
-                       "model format version %u is newer than this dawnsim "
-                       "reads (%d)", version, MODEL_VERSION);
   if (name != NULL)
     ds_model_set_name (model, name);
   ds_model_set_batch_size (model, batch);

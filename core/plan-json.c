@@ -272,23 +272,9 @@ static gboolean
 read_header (const DsJsonDoc *doc, JsonObject *root, DsPlan *plan,
              GError **error)
 {
-  const char *format = NULL;
-  guint version = 0;
-
   if (!ds_json_check_members (doc, root, top_members, error)
-      || !ds_json_get_string (doc, root, "format", FALSE, &format, error)
-      || !ds_json_get_uint (doc, root, "version", FALSE, &version, error))
+      || !ds_json_check_format (doc, root, PLAN_FORMAT, PLAN_VERSION, error))
     return FALSE;
-  if (format != NULL && strcmp (format, PLAN_FORMAT) != 0)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "format"),
-                       "'format' must be \"" PLAN_FORMAT "\", got \"%s\"",
-                       format);
-  if (version > PLAN_VERSION)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "version"),
-                       "plan format version %u is newer than this dawnsim "
-                       "reads (%d)", version, PLAN_VERSION);
   return read_schedule (doc, root, plan, error)
          && read_numbers (doc, root, plan, error);
 }

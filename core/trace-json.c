@@ -117,26 +117,10 @@ static gboolean
 read_header (const DsJsonDoc *doc, JsonObject *root, DsTrace *trace,
              GError **error)
 {
-  const char *format = NULL;
-  guint version = 0;
-
-  if (!ds_json_check_members (doc, root, top_members, error)
-      || !ds_json_get_string (doc, root, "format", FALSE, &format, error)
-      || !ds_json_get_uint (doc, root, "version", FALSE, &version, error)
-      || !ds_json_get_string_map (doc, root, "attrs",
-                                  ds_trace_get_attrs (trace), error))
-    return FALSE;
-  if (format != NULL && strcmp (format, TRACE_FORMAT) != 0)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "format"),
-                       "'format' must be \"" TRACE_FORMAT "\", got \"%s\"",
-                       format);
-  if (version > TRACE_VERSION)
-    return ds_fail_at (error, DS_ERROR_UNSUPPORTED,
-                       ds_json_pos (doc, root, "version"),
-                       "trace format version %u is newer than this dawnsim "
-                       "reads (%d)", version, TRACE_VERSION);
-  return TRUE;
+  return ds_json_check_members (doc, root, top_members, error)
+         && ds_json_check_format (doc, root, TRACE_FORMAT, TRACE_VERSION, error)
+         && ds_json_get_string_map (doc, root, "attrs",
+                                    ds_trace_get_attrs (trace), error);
 }
 
 DsTrace *
