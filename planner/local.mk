@@ -4,4 +4,5 @@
 
 noinst_LTLIBRARIES += %D%/libdawnsim-planner.la
 %C%_libdawnsim_planner_la_SOURCES = \
-	%D%/antichain.c %D%/antichain.h
+	%D%/antichain.c %D%/antichain.h \
+	%D%/pipedream-dp.c %D%/pipedream-dp.h
