@@ -611,6 +611,122 @@ ds_antichain_dag_new (const DsModel *model, guint max_states, GError **error)
   return ok ? g_steal_pointer (&dag) : NULL;
 }
 
+/* ---- branch compression ---- */
+
+/* Kahn's algorithm taking the smallest ready kept index first, so a file
+ * order that is topological is kept as it is. O(n^2), n <= a few 1000. */
+static guint32 *
+min_index_order (const Kept *k)
+{
+  g_autofree guint *indeg = g_new0 (guint, k->nk);
+  g_autofree guint8 *ready = g_new0 (guint8, k->nk);
+  guint32 *order = g_new (guint32, k->nk);
+
+  for (guint e = 0; e < k->succ_off[k->nk]; e++)
+    indeg[k->succ[e]]++;
+  for (guint v = 0; v < k->nk; v++)
+    ready[v] = indeg[v] == 0;
+  for (guint t = 0; t < k->nk; t++)
+    {
+      guint v = 0;
+      while (!ready[v])     /* acyclic (checked), so one is ready */
+        v++;
+      ready[v] = 0;
+      order[t] = v;
+      for (guint e = k->succ_off[v]; e < k->succ_off[v + 1]; e++)
+        if (--indeg[k->succ[e]] == 0)
+          ready[k->succ[e]] = 1;
+    }
+  return order;
+}
+
+/* One state per narrow cut: D = the prefix order[0..p], Aug = the layers
+ * whose outputs cross the cut (the sinks for the last state). */
+static void
+build_compressed (DsAntichainDag *dag, const Kept *k, const DsModel *model,
+                  guint max_width)
+{
+  guint nk = k->nk, nw = k->nw, n = 0;
+  g_autofree guint32 *order = min_index_order (k);
+  g_autofree guint32 *pos = g_new (guint32, nk);
+  g_autofree gint32 *last = g_new (gint32, nk);
+  g_autofree guint32 *cut = g_new (guint32, nk);
+  g_autoptr(GArray) aug = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree guint64 *prefix = g_new0 (guint64, nw);
+
+  for (guint t = 0; t < nk; t++)
+    pos[order[t]] = t;
+  for (guint v = 0; v < nk; v++)
+    {
+      last[v] = -1;
+      for (guint e = k->succ_off[v]; e < k->succ_off[v + 1]; e++)
+        last[v] = MAX (last[v], (gint32) pos[k->succ[e]]);
+    }
+  for (guint p = 0; p < nk; p++)
+    {
+      guint width = 0;
+      for (guint t = 0; t <= p; t++)
+        width += last[order[t]] > (gint32) p;
+      if (width <= max_width || p == nk - 1)
+        cut[n++] = p;
+    }
+  dag->n_states = n;
+  dag->c_s = g_new0 (double, n);
+  dag->act_bytes = g_new0 (double, n);
+  dag->par_bytes = g_new0 (double, n);
+  dag->out_bytes = g_new0 (double, n);
+  dag->down = g_new0 (guint64, (gsize) n * nw);
+  dag->aug_off = g_new (guint32, n + 1);
+  dag->pred_off = g_new (guint32, n + 1);
+  dag->pred = g_new (guint32, (gsize) n * (n - 1) / 2 + 1);
+  dag->aug_off[0] = dag->pred_off[0] = 0;
+  for (guint s = 0, t = 0; s < n; s++)
+    {
+      for (; t <= cut[s]; t++)
+        bit_set (prefix, order[t]);
+      memcpy (dag->down + (gsize) s * nw, prefix, nw * sizeof (guint64));
+      for (guint x = 0; x < nk; x++)
+        if (bit_get (prefix, x))
+          {
+            const DsLayer *l = ds_model_layer_const (model, k->layer_of[x]);
+            dag->c_s[s] += l->fwd_s + l->bwd_s;
+            dag->act_bytes[s] += (double) l->out_bytes;
+            dag->par_bytes[s] += (double) l->param_bytes;
+            if (last[x] > (gint32) cut[s] || (s == n - 1 && last[x] < 0))
+              {
+                dag->out_bytes[s] += (double) l->out_bytes;
+                g_array_append_val (aug, k->layer_of[x]);
+              }
+          }
+      dag->aug_off[s + 1] = aug->len;
+      dag->pred_off[s + 1] = dag->pred_off[s] + s;
+      for (guint q = 0; q < s; q++)
+        dag->pred[dag->pred_off[s] + q] = q;
+    }
+  dag->aug = g_new (guint32, aug->len + 1);
+  memcpy (dag->aug, aug->data, aug->len * sizeof (guint32));
+}
+
+DsAntichainDag *
+ds_antichain_dag_new_compressed (const DsModel *model, guint max_width,
+                                 GError **error)
+{
+  g_autoptr(DsAntichainDag) dag = g_new0 (DsAntichainDag, 1);
+  Kept k = { 0 };
+
+  g_return_val_if_fail (model != NULL, NULL);
+  dag->n_layers = ds_model_n_layers (model);
+  dag->layer_kind = g_new0 (guint8, dag->n_layers);
+  if (!build_kept (dag, model, &k, error))
+    {
+      kept_clear (&k);
+      return NULL;
+    }
+  build_compressed (dag, &k, model, MAX (max_width, 1));
+  kept_clear (&k);
+  return g_steal_pointer (&dag);
+}
+
 void
 ds_antichain_dag_free (DsAntichainDag *dag)
 {

@@ -39,6 +39,18 @@ typedef struct _DsAntichainDag DsAntichainDag;
  * DS_ANTICHAIN_DEFAULT_MAX_STATES. Returns a new DAG or NULL. */
 DsAntichainDag *ds_antichain_dag_new   (const DsModel *model, guint max_states,
                                         GError **error);
+/* Branch compression (reference 12.2, "compress branches first"), for
+ * graphs whose antichains explode (Inception-v3, NASNet): fix one
+ * topological order of the pre-processed graph (file order where it is
+ * one), and keep as states only the prefixes of that order whose cut is
+ * crossed by the outputs of at most @max_width layers (0 means 1), plus
+ * the whole graph. Every parallel-branch region between two such narrow
+ * cuts becomes one indivisible unit and the states form a chain. For a
+ * chain this is the uncompressed DAG; for Inception-v3 with width 1 the
+ * units are its modules. Same accessors and errors as above, no cap. */
+DsAntichainDag *ds_antichain_dag_new_compressed (const DsModel *model,
+                                                 guint max_width,
+                                                 GError **error);
 void            ds_antichain_dag_free  (DsAntichainDag *dag);
 
 guint   ds_antichain_dag_n_states      (const DsAntichainDag *dag);
