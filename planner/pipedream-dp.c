@@ -35,12 +35,16 @@ typedef struct {
   const DsAntichainDag *dag;
   guint n;
   const double *c, *act, *par, *out;   /* per state (4.3) */
+  const guint8 *mono;      /* per j: C and Par non-decreasing along Pred(j) */
 } Solver;
 
 typedef struct {
   guint m;
   double bw, iota;
   const double *cmat;      /* NULL at level 1, else N x N from below */
+  double below;            /* machines in one unit: product of lower levels */
+  double *xfer;            /* N x M, owned: 2 Out[k] / (B r2) / rho, or
+                            * -infinity (no term) without a ratio */
 } Level;
 
 /* PipeDream 4.3: X(0, j) = X[j], X(i, j) = X[j] - X[i-1]. */
@@ -89,20 +93,152 @@ solve_base (const Solver *sv, const Level *lv, guint i, Entry *row)
  * (C(k+1,j) + 4(r2-1) Par(k+1,j) / (B r2)) / r2, no iota, then the
  * activation terms 2 Out[k] / (B r2) / rho and, unless j is the last
  * state, 2 Out[j] / (B r2) / rho. */
+/* The transfer terms of 4.6, computed once per level (the same double
+ * every time, so precomputing changes no result). */
+static inline double
+xfer_in (const Level *lv, guint k, guint r2)
+{
+  return lv->xfer[(gsize) k * lv->m + r2 - 1];
+}
+
+static inline double
+xfer_out (const Solver *sv, const Level *lv, guint j, guint r2)
+{
+  return j < sv->n - 1 ? lv->xfer[(gsize) j * lv->m + r2 - 1] : -INFINITY;
+}
+
 static double
 last_stage (const Solver *sv, const Level *lv, guint k, guint j, guint r2)
 {
   double c = level_c (sv, lv, k + 1, j), b = lv->bw;
   double t = (c + 4.0 * (r2 - 1) * range (sv->par, k + 1, j) / (b * r2)) / r2;
 
-  if (sv->opt->has_compression)
+  return MAX (t, MAX (xfer_in (lv, k, r2), xfer_out (sv, lv, j, r2)));
+}
+
+/* Lower bounds that prune the transition without changing its result.
+ * Any plan of states a..b on r units of `below` machines takes at least
+ * C1(a,b) / (below r), C1 being level 1's C: a stage's time is at least
+ * its compute over its machines, and max(x/p, y/q) >= (x+y)/(p+q). So
+ *   T[i][k][r - r2]   >= C1(i,k) / (below (r - r2))              (left)
+ *   last(k, j, r2)    >= max((C1(k+1,j) / below
+ *                         + 4 (r2-1) Par(k+1,j) / (B r2)) / r2,
+ *                         [rho, j < N-1: 2 Out[j] / (B r2) / rho])  (right)
+ * Where C and Par grow along Pred(j) (always for chains), left grows and
+ * right shrinks with k, so the candidates that can beat the best so far
+ * form a window of Pred(j) around the point where the bounds cross. */
+static inline double
+lb_left (const Solver *sv, guint i, guint k, double inv_units)
+{
+  return range (sv->c, i, k) * inv_units;
+}
+
+static inline double
+lb_right (const Solver *sv, const Level *lv, guint k, guint j, guint r2)
+{
+  double t = (range (sv->c, k + 1, j) / lv->below
+              + 4.0 * (r2 - 1) * range (sv->par, k + 1, j) / (lv->bw * r2)) / r2;
+
+  /* The output transfer does not depend on k: max keeps the order. */
+  return MAX (t, xfer_out (sv, lv, j, r2));
+}
+
+/* 1e-9: a bound is pruned only when it is clearly above the best, so
+ * the rounding of C1 sums can never drop the true minimum. */
+static inline double
+prune_above (double best_s)
+{
+  return best_s * (1 + 1e-9);
+}
+
+/* Whether candidate (t, k, r2) fails to replace @best in the ascending
+ * scan's order (the initial entry wins ties; among candidates the first
+ * (k, r2) does). */
+static inline gboolean
+loses (double t, guint k, guint r2, const Entry *best, gboolean best_is_cand)
+{
+  return t > best->time_s
+         || (t == best->time_s
+             && (!best_is_cand || best->k < (gint32) k
+                 || (best->k == (gint32) k && best->repl < r2)));
+}
+
+/* The candidates (k in @pred, r2) of T[i][j][r] in any order, keeping
+ * what the ascending scan keeps: the least time and, among equal times,
+ * the first (k, r2) in (k, then r2) order; the initial entry wins ties. */
+/* One candidate of scan_window; FALSE once its bound says that no
+ * candidate further in this direction can win. */
+static inline void
+try_candidate (const Solver *sv, const Level *lv, guint j, guint r, guint r2,
+               guint k, double out_j, const Entry *row, Entry *best,
+               gboolean *best_is_cand)
+{
+  double left = row[(gsize) k * lv->m + r - r2 - 1].time_s;
+  /* The cheap terms first: the division-heavy compute term only for a
+   * candidate that can still win. */
+  double t = MAX (left, MAX (xfer_in (lv, k, r2), out_j));
+
+  if (isinf (t) || loses (t, k, r2, best, *best_is_cand))
+    return;
+  t = MAX (t, last_stage (sv, lv, k, j, r2));
+  if (loses (t, k, r2, best, *best_is_cand)
+      || over_memory (sv, lv->m, r, r2,
+                      range (sv->act, k + 1, j) + range (sv->par, k + 1, j)))
+    return;
+  *best = (Entry) { t, k, r - r2, r2 };
+  *best_is_cand = TRUE;
+}
+
+/* The candidates (k in @pred, r2) of T[i][j][r], scanned outwards from
+ * where the left and right bounds cross (where balanced splits are, so
+ * the best falls fast and the window closes early) and stopping in each
+ * direction once that side's bound exceeds the best. */
+static void
+scan_window (const Solver *sv, const Level *lv, guint i, guint j, guint r,
+             guint r2, const guint32 *pred, guint np, const Entry *row,
+             Entry *best, gboolean *best_is_cand)
+{
+  guint lo = 0, hi = np;
+  double inv_units = 1.0 / (lv->below * (r - r2)), out_j = xfer_out (sv, lv, j, r2);
+
+  while (lo < hi)       /* first x whose left bound reaches its right one */
     {
-      double rho = sv->opt->compression_ratio;
-      t = MAX (t, 2.0 * sv->out[k] / (b * r2) / rho);
-      if (j < sv->n - 1)
-        t = MAX (t, 2.0 * sv->out[j] / (b * r2) / rho);
+      guint mid = lo + (hi - lo) / 2;
+      if (lb_left (sv, i, pred[mid], inv_units) < lb_right (sv, lv, pred[mid], j, r2))
+        lo = mid + 1;
+      else
+        hi = mid;
     }
-  return t;
+  for (guint x = lo; x < np; x++)
+    {
+      if (lb_left (sv, i, pred[x], inv_units) > prune_above (best->time_s))
+        break;
+      try_candidate (sv, lv, j, r, r2, pred[x], out_j, row, best, best_is_cand);
+    }
+  for (guint x = lo; x-- > 0;)
+    {
+      if (lb_right (sv, lv, pred[x], j, r2) > prune_above (best->time_s))
+        break;
+      try_candidate (sv, lv, j, r, r2, pred[x], out_j, row, best, best_is_cand);
+    }
+}
+
+static void
+solve_cell_pruned (const Solver *sv, const Level *lv, guint i, guint j,
+                   const guint32 *pred, guint np, Entry *row)
+{
+  guint m = lv->m, r2n = sv->opt->straight ? 1 : m - 1;
+
+  for (guint r = 2; r <= m; r++)
+    {
+      Entry best = row[(gsize) j * m + r - 1];
+      gboolean is_cand = FALSE;
+      if (sv->opt->fewer_machines && row[(gsize) j * m + r - 2].time_s < best.time_s)
+        best = row[(gsize) j * m + r - 2];
+      for (guint r2 = 1; r2 <= MIN (r - 1, r2n); r2++)
+        scan_window (sv, lv, i, j, r, r2, pred, np, row, &best, &is_cand);
+      row[(gsize) j * m + r - 1] = best;
+    }
 }
 
 /* PipeDream 4.6: T[i][j][r] = min(T[i][j][r], [fewer: T[i][j][r-1]],
@@ -123,6 +259,11 @@ solve_row (const Solver *sv, const Level *lv, guint i, Entry *row,
         lo++;
       pred += lo;
       np -= lo;
+      if (sv->mono[j] && !sv->opt->exhaustive)
+        {
+          solve_cell_pruned (sv, lv, i, j, pred, np, row);
+          continue;
+        }
       for (guint x = 0; x < np; x++)
         {
           bytes[x] = range (sv->act, pred[x] + 1, j) + range (sv->par, pred[x] + 1, j);
@@ -261,6 +402,23 @@ check_options (const DsPipedreamOptions *o, GError **error)
   return TRUE;
 }
 
+static guint8 *
+mono_flags (const DsAntichainDag *dag, const double *c, const double *par)
+{
+  guint n = ds_antichain_dag_n_states (dag);
+  guint8 *mono = g_new (guint8, n);
+
+  for (guint j = 0; j < n; j++)
+    {
+      guint np;
+      const guint32 *p = ds_antichain_dag_pred (dag, j, &np);
+      mono[j] = 1;
+      for (guint x = 1; x < np && mono[j]; x++)
+        mono[j] = c[p[x - 1]] <= c[p[x]] && par[p[x - 1]] <= par[p[x]];
+    }
+  return mono;
+}
+
 static void
 solver_init (Solver *sv, const DsAntichainDag *dag, const DsPipedreamOptions *o)
 {
@@ -275,7 +433,7 @@ solver_init (Solver *sv, const DsAntichainDag *dag, const DsPipedreamOptions *o)
       par[s] = ds_antichain_dag_param_bytes (dag, s);
       out[s] = ds_antichain_dag_out_bytes (dag, s);
     }
-  *sv = (Solver) { o, dag, n, c, act, par, out };
+  *sv = (Solver) { o, dag, n, c, act, par, out, mono_flags (dag, c, par) };
 }
 
 static void
@@ -285,6 +443,7 @@ solver_clear (Solver *sv)
   g_free ((double *) sv->act);
   g_free ((double *) sv->par);
   g_free ((double *) sv->out);
+  g_free ((guint8 *) sv->mono);
 }
 
 /* PipeDream 4.10: T = C[N-1]; per level T = (T + 4 (M-1) Par[N-1] /
@@ -303,13 +462,37 @@ data_parallel_s (const Solver *sv)
   return t;
 }
 
+/* PipeDream 4.6: 2 Out[k] / (B r2) / rho for every state and r2. */
+static double *
+make_xfer (const Solver *sv, guint m, double b)
+{
+  double *x = g_new (double, (gsize) sv->n * m);
+
+  for (guint k = 0; k < sv->n; k++)
+    for (guint r2 = 1; r2 <= m; r2++)
+      x[(gsize) k * m + r2 - 1] = sv->opt->has_compression
+        ? 2.0 * sv->out[k] / (b * r2) / sv->opt->compression_ratio : -INFINITY;
+  return x;
+}
+
+static void
+level_clear (Level *lv)
+{
+  g_free (lv->xfer);
+}
+
 static Level
 make_level (const Solver *sv, guint l, double *const *cmats)
 {
   const DsPipedreamLevel *pl = &sv->opt->levels[l];
+  double below = 1;
+
+  for (guint b = 0; b < l; b++)
+    below *= sv->opt->levels[b].n_machines;
   return (Level) { pl->n_machines, pl->bandwidth_bytes_per_s,
                    l == 0 ? 1.0 : sv->opt->levels[l - 1].n_machines,
-                   l == 0 ? NULL : cmats[l - 1] };
+                   l == 0 ? NULL : cmats[l - 1], below,
+                   make_xfer (sv, pl->n_machines, pl->bandwidth_bytes_per_s) };
 }
 
 /* Top-down: split [0, N) at the top, each resulting range one level down. */
@@ -337,6 +520,7 @@ reconstruct (const Solver *sv, double *const *cmats, const Entry *top_row,
                        ps->total_replicas, res->levels[l]);
         }
       scratch_clear (&s);
+      level_clear (&lv);
     }
   for (guint t = 0; t < res->levels[0]->len; t++)
     res->n_machines_used += g_array_index (res->levels[0], DsPipedreamStage, t).total_replicas;
@@ -373,6 +557,7 @@ ds_pipedream_solve (const DsAntichainDag *dag, const DsPipedreamOptions *options
     {
       Level lv = make_level (&sv, l, cmats);
       cmats[l] = solve_matrix (&sv, &lv);
+      level_clear (&lv);
     }
   Level lv = make_level (&sv, nl - 1, cmats);
   scratch_init (&top, n, lv.m);
@@ -396,6 +581,7 @@ ds_pipedream_solve (const DsAntichainDag *dag, const DsPipedreamOptions *options
   else
     reconstruct (&sv, cmats, top.row, res);
   scratch_clear (&top);
+  level_clear (&lv);
   for (guint l = 0; l < nl; l++)
     g_free (cmats[l]);
   solver_clear (&sv);
@@ -421,19 +607,21 @@ ds_pipedream_plan_cost (const DsAntichainDag *dag, const DsPipedreamOptions *opt
                         const guint *starts, const guint *replicas, guint n_stages)
 {
   Solver sv;
-  Level lv = { options->levels[0].n_machines, options->levels[0].bandwidth_bytes_per_s,
-               1.0, NULL };
+  Level lv;
   double cost = 0;
   guint used = 0;
 
   g_return_val_if_fail (n_stages >= 1 && starts[0] == 0, INFINITY);
   solver_init (&sv, dag, options);
+  lv = make_level (&sv, 0, NULL);
   for (guint t = 0; t < n_stages; t++)
     {
       guint s = starts[t], e = t + 1 < n_stages ? starts[t + 1] : sv.n, r2 = replicas[t];
       double bytes = range (sv.act, s, e - 1) + range (sv.par, s, e - 1), term;
       used += r2;
-      if (over_memory (&sv, lv.m, used, r2, bytes))
+      if (r2 > lv.m)
+        term = INFINITY;        /* more replicas than machines */
+      else if (over_memory (&sv, lv.m, used, r2, bytes))
         term = INFINITY;
       else if (t == 0)
         term = (range (sv.c, 0, e - 1)
@@ -442,6 +630,7 @@ ds_pipedream_plan_cost (const DsAntichainDag *dag, const DsPipedreamOptions *opt
         term = last_stage (&sv, &lv, s - 1, e - 1, r2);
       cost = MAX (cost, term);
     }
+  level_clear (&lv);
   solver_clear (&sv);
   return cost;
 }

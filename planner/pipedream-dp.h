@@ -45,6 +45,8 @@ typedef struct {
   double memory_bytes;            /* -s, per device; default 16e9 */
   gboolean has_compression;       /* --activation_compression_ratio given */
   double compression_ratio;       /* > 0 when has_compression */
+  gboolean exhaustive;            /* scan every candidate, no bound-based
+                                   * pruning (same result; for tests) */
 } DsPipedreamOptions;
 
 /* The original's defaults: one level of @n_machines at 1e9 B/s, no flags,

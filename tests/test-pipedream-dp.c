@@ -7,7 +7,8 @@
  * under the 4.6 formula equal to our objective (single level), the
  * reference stage table's cost under our states equal to objective_s
  * (single level, graphs whose numbering is stable), and a DsPlan that
- * passes ds_plan_check; UNIQUE cases also: the replica multiset, the
+ * passes ds_plan_check, and a result identical to the exhaustive scan's
+ * (no bound-based pruning); UNIQUE cases also: the replica multiset, the
  * exact stages column, every level's stage table, and the node-to-stage
  * map of gpus=N.txt (compute_s within 1e-9 relative, or 1e-12 s absolute
  * for the near-zero differences of two cumulative sums). Tallies are printed at the end as TAP comments.
@@ -47,7 +48,7 @@ static GHashTable *tables;         /* case -> GString of "level parent index sta
 static GHashTable *table_compute;  /* case -> GArray of double */
 
 static struct {
-  guint cases, objective, states, single, dp, own_cost, ref_cost, ref_cost_run,
+  guint cases, objective, exhaustive, states, single, dp, own_cost, ref_cost, ref_cost_run,
         plan_ok, unique, multiset, multiset_all, stages, tables, stage_ids;
 } tally;
 
@@ -294,6 +295,9 @@ check_stage_ids (const Case *c, const Profile *pr, const DsPlan *plan, guint n_m
   tally.stage_ids++;
 }
 
+static void assert_same_result (const DsPipedreamResult *a,
+                                const DsPipedreamResult *b);
+
 static void
 test_case (gconstpointer data)
 {
@@ -313,6 +317,12 @@ test_case (gconstpointer data)
     g_error ("%s: objective %.17g, expected %.17g", c->name, res->objective_s,
              c->objective_s);
   tally.objective++;
+  o.exhaustive = TRUE;
+  g_autoptr(DsPipedreamResult) full = ds_pipedream_solve (pr->dag, &o, &error);
+  g_assert_no_error (error);
+  assert_same_result (res, full);
+  tally.exhaustive++;
+  o.exhaustive = FALSE;
   check_metrics (c, pr, res);
   check_plan_cost (c, pr, &o, res);
   plan = ds_pipedream_result_to_plan (res, pr->dag, pr->model, &error);
@@ -691,6 +701,69 @@ test_compressed (void)
     }
 }
 
+static void
+assert_same_result (const DsPipedreamResult *a, const DsPipedreamResult *b)
+{
+  g_assert_cmpfloat (a->objective_s, ==, b->objective_s);
+  for (guint l = 0; l < a->n_levels; l++)
+    {
+      g_assert_cmpuint (a->levels[l]->len, ==, b->levels[l]->len);
+      g_assert_cmpmem (a->levels[l]->data, a->levels[l]->len * sizeof (DsPipedreamStage),
+                       b->levels[l]->data, b->levels[l]->len * sizeof (DsPipedreamStage));
+    }
+}
+
+/* A chain with seeded random costs, the shape the pruned scan serves. */
+static DsModel *
+random_chain (guint n, guint32 seed)
+{
+  g_autoptr(DsModel) m = ds_model_new ("random-chain");
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("l%u", i);
+      DsLayer *l = ds_model_add_layer (m, name, "linear", NULL);
+      l->has_times = TRUE;
+      l->fwd_s = g_rand_double_range (rand, 1e-4, 1e-3);
+      l->bwd_s = 2 * l->fwd_s;
+      l->out_bytes = g_rand_int_range (rand, 1000000, 50000000);
+      l->param_bytes = g_rand_int_range (rand, 0, 20000000);
+      if (i > 0)
+        g_assert_true (ds_model_add_edge (m, i - 1, i, NULL));
+    }
+  return g_steal_pointer (&m);
+}
+
+/* The bound-pruned scan keeps exactly what the exhaustive scan keeps,
+ * ties included, over levels, flags and memory limits. */
+static void
+test_pruning_is_exact (void)
+{
+  for (guint32 seed = 1; seed <= 6; seed++)
+    {
+      g_autoptr(DsModel) m = random_chain (40 + 7 * seed, seed);
+      g_autoptr(DsAntichainDag) dag = ds_antichain_dag_new (m, 0, NULL);
+      DsPipedreamOptions o;
+      ds_pipedream_options_init (&o, 4);
+      o.n_levels = 1 + seed % 3;
+      o.levels[0] = (DsPipedreamLevel) { 4, 1.6e10 };
+      o.levels[1] = (DsPipedreamLevel) { 3, 1e10 };
+      o.levels[2] = (DsPipedreamLevel) { 2, 1.25e9 };
+      o.has_compression = seed % 2;
+      o.compression_ratio = 1;
+      o.fewer_machines = seed % 4 == 1;
+      o.straight = seed == 4;
+      o.use_memory_constraint = seed >= 5;
+      o.memory_bytes = 3e8;
+      g_autoptr(DsPipedreamResult) pruned = ds_pipedream_solve (dag, &o, NULL);
+      o.exhaustive = TRUE;
+      g_autoptr(DsPipedreamResult) full = ds_pipedream_solve (dag, &o, NULL);
+      g_assert_nonnull (pruned);
+      assert_same_result (pruned, full);
+    }
+}
+
 /* Reference 12.5: with --use_fewer_machines the objective does not grow
  * with M; a straight plan has exactly M stages. */
 static void
@@ -734,13 +807,14 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/pipedream/error-options", test_error_options);
   g_test_add_func ("/planner/pipedream/error-memory", test_error_memory);
   g_test_add_func ("/planner/pipedream/properties", test_properties);
+  g_test_add_func ("/planner/pipedream/pruning-is-exact", test_pruning_is_exact);
   rc = g_test_run ();
   if (tally.cases > 0)
-    printf ("# conformance: %u cases run; objective %u, states %u, single-stage %u, "
+    printf ("# conformance: %u cases run; objective %u, same as exhaustive scan %u, states %u, single-stage %u, "
             "dp baseline %u, own plan cost %u, reference plan cost %u/%u, "
             "DsPlan ok %u; replica multiset %u of all; UNIQUE %u: multiset %u, "
             "stages %u, level tables %u, stage ids %u\n",
-            tally.cases, tally.objective, tally.states, tally.single, tally.dp,
+            tally.cases, tally.objective, tally.exhaustive, tally.states, tally.single, tally.dp,
             tally.own_cost, tally.ref_cost, tally.ref_cost_run, tally.plan_ok,
             tally.multiset_all, tally.unique, tally.multiset, tally.stages,
             tally.tables, tally.stage_ids);
