@@ -314,25 +314,59 @@ scratch_clear (Scratch *s)
   g_free (s->bytes);
 }
 
-/* A lower level: every row, keeping T[i][j][M].time_s as the next level's
- * C(i, j) (4.10); undefined stays +infinity. */
-static double *
-solve_matrix (const Solver *sv, const Level *lv)
+/* A lower level: every row, keeping T[i][j][M].time as the next level's
+ * C(i, j) (4.10); undefined stays +infinity. Rows are independent, so
+ * workers take the next unsolved row from a shared counter; each row is
+ * computed the same way whichever thread solves it, so the result does
+ * not depend on the thread count. */
+typedef struct {
+  const Solver *sv;
+  const Level *lv;
+  double *cnext;
+  gint next_row;
+} MatrixJob;
+
+static gpointer
+matrix_worker (gpointer data)
 {
-  guint n = sv->n, m = lv->m;
-  double *cnext = g_new (double, (gsize) n * n);
+  MatrixJob *job = data;
+  guint n = job->sv->n, m = job->lv->m;
   Scratch s;
 
   scratch_init (&s, n, m);
-  for (guint i = 0; i < n; i++)
+  for (;;)
     {
-      double *out = cnext + (gsize) i * n;
-      solve_row (sv, lv, i, s.row, s.cand, s.bytes);
+      guint i = (guint) g_atomic_int_add (&job->next_row, 1);
+      double *out = job->cnext + (gsize) i * n;
+      if (i >= n)
+        break;
+      solve_row (job->sv, job->lv, i, s.row, s.cand, s.bytes);
       for (guint j = 0; j < n; j++)
         out[j] = j < i ? INFINITY : s.row[(gsize) j * m + m - 1].time_s;
     }
   scratch_clear (&s);
-  return cnext;
+  return NULL;
+}
+
+static double *
+solve_matrix (const Solver *sv, const Level *lv)
+{
+  MatrixJob job = { sv, lv, g_new (double, (gsize) sv->n * sv->n), 0 };
+  guint n_threads = sv->opt->n_threads ? sv->opt->n_threads : g_get_num_processors ();
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+
+  n_threads = CLAMP (n_threads, 1, MIN (sv->n, 64));
+  for (guint t = 1; t < n_threads; t++)
+    {
+      /* A thread that cannot start only means fewer workers. */
+      GThread *th = g_thread_try_new ("ds-pipedream", matrix_worker, &job, NULL);
+      if (th != NULL)
+        g_ptr_array_add (threads, th);
+    }
+  matrix_worker (&job);
+  for (guint t = 0; t < threads->len; t++)
+    g_thread_join (g_ptr_array_index (threads, t));
+  return job.cnext;
 }
 
 /* ---- reconstruction (4.10) ---- */

@@ -47,6 +47,8 @@ typedef struct {
   double compression_ratio;       /* > 0 when has_compression */
   gboolean exhaustive;            /* scan every candidate, no bound-based
                                    * pruning (same result; for tests) */
+  guint n_threads;                /* workers for the rows of lower levels;
+                                   * 0: one per processor (same result) */
 } DsPipedreamOptions;
 
 /* The original's defaults: one level of @n_machines at 1e9 B/s, no flags,
@@ -81,7 +83,9 @@ typedef struct {
 
 /* Solves every level and reconstructs the plan. @dag is borrowed. Cost:
  * about (M^2/2) sum_j |Pred(j)| steps at the top level and N times that
- * at each lower level (all rows i are needed there). */
+ * at each lower level (all rows i are needed there, solved by
+ * options->n_threads threads), less where compute bounds prune the scan;
+ * memory N x N doubles per lower level plus N x M table entries. */
 DsPipedreamResult *ds_pipedream_solve (const DsAntichainDag *dag,
                                        const DsPipedreamOptions *options,
                                        GError **error);
