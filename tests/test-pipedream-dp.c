@@ -767,6 +767,32 @@ test_pruning_is_exact (void)
     }
 }
 
+/* One layer: one state, and the only plan is data parallelism, whose
+ * time is the 4.10 baseline. */
+static void
+test_single_layer (void)
+{
+  g_autoptr(DsModel) m = small_chain (1, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsAntichainDag) dag = ds_antichain_dag_new (m, 0, &error);
+  g_autoptr(DsPipedreamResult) res = NULL;
+  g_autoptr(DsPlan) plan = NULL;
+  DsPipedreamOptions o;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds_antichain_dag_n_states (dag), ==, 1);
+  ds_pipedream_options_init (&o, 4);
+  res = ds_pipedream_solve (dag, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (res->levels[0]->len, ==, 1);
+  g_assert_cmpuint (g_array_index (res->levels[0], DsPipedreamStage, 0).total_replicas, ==, 4);
+  g_assert_cmpfloat (res->objective_s, ==, res->data_parallel_s);
+  plan = ds_pipedream_result_to_plan (res, dag, m, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds_plan_n_stages (plan), ==, 1);
+  g_assert_cmpuint (ds_plan_stage (plan, 0)->n_replicas, ==, 4);
+}
+
 /* Reference 12.5: with --use_fewer_machines the objective does not grow
  * with M; a straight plan has exactly M stages. */
 static void
@@ -810,6 +836,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/pipedream/error-options", test_error_options);
   g_test_add_func ("/planner/pipedream/error-memory", test_error_memory);
   g_test_add_func ("/planner/pipedream/properties", test_properties);
+  g_test_add_func ("/planner/pipedream/single-layer", test_single_layer);
   g_test_add_func ("/planner/pipedream/pruning-is-exact", test_pruning_is_exact);
   rc = g_test_run ();
   if (tally.cases > 0)
