@@ -567,6 +567,8 @@ build_sums (DsAntichainDag *dag, const Kept *k, const DsModel *model,
 
 /* ---- API ---- */
 
+static DsAntichainDag *debug_checked (DsAntichainDag *dag);
+
 DsAntichainDag *
 ds_antichain_dag_new (const DsModel *model, guint max_states, GError **error)
 {
@@ -608,7 +610,7 @@ ds_antichain_dag_new (const DsModel *model, guint max_states, GError **error)
     }
   enum_clear (&en);
   kept_clear (&k);
-  return ok ? g_steal_pointer (&dag) : NULL;
+  return ok ? debug_checked (g_steal_pointer (&dag)) : NULL;
 }
 
 /* ---- branch compression ---- */
@@ -724,7 +726,41 @@ ds_antichain_dag_new_compressed (const DsModel *model, guint max_width,
     }
   build_compressed (dag, &k, model, MAX (max_width, 1));
   kept_clear (&k);
-  return g_steal_pointer (&dag);
+  return debug_checked (g_steal_pointer (&dag));
+}
+
+void
+ds_antichain_dag_check (const DsAntichainDag *dag)
+{
+  guint nw = dag->nw, n = dag->n_states;
+
+  g_assert (n >= 1);
+  for (guint s = 0; s < n; s++)
+    {
+      const guint64 *ds = dag->down + (gsize) s * nw;
+      for (guint x = dag->pred_off[s]; x < dag->pred_off[s + 1]; x++)
+        {
+          guint p = dag->pred[x];
+          const guint64 *dp = dag->down + (gsize) p * nw;
+          g_assert (p < s);
+          g_assert (x == dag->pred_off[s] || dag->pred[x - 1] < p);
+          for (guint w = 0; w < nw; w++)
+            g_assert ((dp[w] & ~ds[w]) == 0);
+          g_assert (dag->c_s[p] <= dag->c_s[s]);
+        }
+      for (guint x = dag->aug_off[s]; x < dag->aug_off[s + 1]; x++)
+        g_assert (ds_antichain_dag_in_downset (dag, s, dag->aug[x]));
+    }
+  for (guint v = 0; v < dag->n_layers; v++)
+    g_assert (dag->kept_of_layer[v] < 0 || ds_antichain_dag_in_downset (dag, n - 1, v));
+}
+
+static DsAntichainDag *
+debug_checked (DsAntichainDag *dag)
+{
+  if (dag != NULL && g_getenv ("DS_DEBUG_CHECK") != NULL)
+    ds_antichain_dag_check (dag);
+  return dag;
 }
 
 void

@@ -52,6 +52,11 @@ DsAntichainDag *ds_antichain_dag_new_compressed (const DsModel *model,
                                                  guint max_width,
                                                  GError **error);
 void            ds_antichain_dag_free  (DsAntichainDag *dag);
+/* Invariant checker (aborts on a bug): Pred(s) ascending and < s; D(p)
+ * inside D(s) and C[p] <= C[s] for p in Pred(s); Aug(s) inside D(s);
+ * D(N-1) holds every kept layer. The constructors run it when
+ * DS_DEBUG_CHECK is set (as `make check` does). */
+void            ds_antichain_dag_check (const DsAntichainDag *dag);
 
 guint   ds_antichain_dag_n_states      (const DsAntichainDag *dag);
 /* Layers of the model the DAG was built from (kept or removed). */

@@ -560,6 +560,39 @@ reconstruct (const Solver *sv, double *const *cmats, const Entry *top_row,
     res->n_machines_used += g_array_index (res->levels[0], DsPipedreamStage, t).total_replicas;
 }
 
+/* Invariants of a reconstructed result (aborts on a bug): each level's
+ * stages tile their parent's range in order (the top tiles [0, N)); a
+ * total is the replicas times the parent's total; without
+ * fewer_machines each pipeline uses exactly its level's machines. */
+static void
+result_check (const DsPipedreamResult *res, const DsPipedreamOptions *o)
+{
+  for (guint l = 0; l < res->n_levels; l++)
+    {
+      GArray *st = res->levels[l], *up = l + 1 < res->n_levels ? res->levels[l + 1] : NULL;
+      guint x = 0, n_parents = up != NULL ? up->len : 1;
+      for (guint p = 0; p < n_parents; p++)
+        {
+          const DsPipedreamStage *ps = up != NULL ? &g_array_index (up, DsPipedreamStage, p) : NULL;
+          guint at = ps != NULL ? ps->start : 0, used = 0, total = ps != NULL ? ps->total_replicas : 1;
+          for (guint idx = 0; x < st->len
+               && g_array_index (st, DsPipedreamStage, x).parent == (ps != NULL ? (gint) p : -1);
+               x++, idx++)
+            {
+              const DsPipedreamStage *s = &g_array_index (st, DsPipedreamStage, x);
+              g_assert (s->start == at && s->end > s->start && s->index == idx);
+              g_assert (s->total_replicas == s->replicas * total);
+              at = s->end;
+              used += s->replicas;
+            }
+          g_assert (at == (ps != NULL ? ps->end : res->n_states));
+          g_assert (used <= o->levels[l].n_machines);
+          g_assert (o->fewer_machines || used == o->levels[l].n_machines);
+        }
+      g_assert (x == st->len);
+    }
+}
+
 /* ---- API ---- */
 
 void
@@ -613,7 +646,11 @@ ds_pipedream_solve (const DsAntichainDag *dag, const DsPipedreamOptions *options
                options->memory_bytes);
     }
   else
-    reconstruct (&sv, cmats, top.row, res);
+    {
+      reconstruct (&sv, cmats, top.row, res);
+      if (g_getenv ("DS_DEBUG_CHECK") != NULL)
+        result_check (res, options);
+    }
   scratch_clear (&top);
   level_clear (&lv);
   for (guint l = 0; l < nl; l++)
