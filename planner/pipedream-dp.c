@@ -241,14 +241,49 @@ solve_cell_pruned (const Solver *sv, const Level *lv, guint i, guint j,
     }
 }
 
+/* Every candidate, k-major then r2, as the original scans them. The
+ * appended stage's term is computed once per (k, r2) for all r. */
+static void
+solve_cell_exhaustive (const Solver *sv, const Level *lv, guint j,
+                       const guint32 *pred, guint np, Entry *row,
+                       double *cand, double *bytes)
+{
+  guint m = lv->m, r2n = sv->opt->straight ? 1 : m - 1;
+
+  for (guint x = 0; x < np; x++)
+    {
+      bytes[x] = range (sv->act, pred[x] + 1, j) + range (sv->par, pred[x] + 1, j);
+      for (guint r2 = 1; r2 <= r2n; r2++)
+        cand[(gsize) x * r2n + r2 - 1] = last_stage (sv, lv, pred[x], j, r2);
+    }
+  for (guint r = 2; r <= m; r++)
+    {
+      Entry best = row[(gsize) j * m + r - 1];
+      guint r2max = MIN (r - 1, r2n);
+      if (sv->opt->fewer_machines && row[(gsize) j * m + r - 2].time_s < best.time_s)
+        best = row[(gsize) j * m + r - 2];
+      for (guint x = 0; x < np; x++)
+        {
+          const Entry *left = row + (gsize) pred[x] * m;
+          const double *cx = cand + (gsize) x * r2n;
+          for (guint r2 = 1; r2 <= r2max; r2++)
+            {
+              double t = MAX (left[r - r2 - 1].time_s, cx[r2 - 1]);
+              if (t < best.time_s
+                  && !over_memory (sv, m, r, r2, bytes[x]))
+                best = (Entry) { t, pred[x], r - r2, r2 };
+            }
+        }
+      row[(gsize) j * m + r - 1] = best;
+    }
+}
+
 /* PipeDream 4.6: T[i][j][r] = min(T[i][j][r], [fewer: T[i][j][r-1]],
  * min over k in Pred(j), r2 < r of max(T[i][k][r-r2], last(k, j, r2))). */
 static void
 solve_row (const Solver *sv, const Level *lv, guint i, Entry *row,
            double *cand, double *bytes)
 {
-  guint m = lv->m, r2n = sv->opt->straight ? 1 : m - 1;
-
   solve_base (sv, lv, i, row);
   for (guint j = i + 1; j < sv->n; j++)
     {
@@ -264,32 +299,7 @@ solve_row (const Solver *sv, const Level *lv, guint i, Entry *row,
           solve_cell_pruned (sv, lv, i, j, pred, np, row);
           continue;
         }
-      for (guint x = 0; x < np; x++)
-        {
-          bytes[x] = range (sv->act, pred[x] + 1, j) + range (sv->par, pred[x] + 1, j);
-          for (guint r2 = 1; r2 <= r2n; r2++)
-            cand[(gsize) x * r2n + r2 - 1] = last_stage (sv, lv, pred[x], j, r2);
-        }
-      for (guint r = 2; r <= m; r++)
-        {
-          Entry best = row[(gsize) j * m + r - 1];
-          guint r2max = MIN (r - 1, r2n);
-          if (sv->opt->fewer_machines && row[(gsize) j * m + r - 2].time_s < best.time_s)
-            best = row[(gsize) j * m + r - 2];
-          for (guint x = 0; x < np; x++)
-            {
-              const Entry *left = row + (gsize) pred[x] * m;
-              const double *cx = cand + (gsize) x * r2n;
-              for (guint r2 = 1; r2 <= r2max; r2++)
-                {
-                  double t = MAX (left[r - r2 - 1].time_s, cx[r2 - 1]);
-                  if (t < best.time_s
-                      && !over_memory (sv, m, r, r2, bytes[x]))
-                    best = (Entry) { t, pred[x], r - r2, r2 };
-                }
-            }
-          row[(gsize) j * m + r - 1] = best;
-        }
+      solve_cell_exhaustive (sv, lv, j, pred, np, row, cand, bytes);
     }
 }
 
