@@ -14,3 +14,7 @@ bench: $(ds_benches)
 	  DS_SHARED_DATA='$(DS_SHARED_DATA_DIR)' ./$$b || exit 1; \
 	done
 .PHONY: bench
+
+# PipeDream planning in-process (planner/), against the original's times.
+ds_benches += bench/bench-planner
+bench_bench_planner_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)

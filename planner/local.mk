@@ -1,3 +1,8 @@
 # planner/local.mk - PipeDream's DP, the baselines, the 3D search and plan
 # export (issues #4 and #6). libdawnsim-planner.la is declared here with
 # its first module; DsPlan, the noun it produces, already lives in core/.
+
+noinst_LTLIBRARIES += %D%/libdawnsim-planner.la
+%C%_libdawnsim_planner_la_SOURCES = \
+	%D%/antichain.c %D%/antichain.h \
+	%D%/pipedream-dp.c %D%/pipedream-dp.h

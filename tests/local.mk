@@ -94,3 +94,10 @@ tests_fuzz_fuzz_plan_json_SOURCES = tests/fuzz/fuzz-plan-json.c tests/fuzz/drive
 tests_fuzz_fuzz_plan_json_LDADD = $(DS_TEST_LIBS)
 tests_fuzz_fuzz_trace_json_SOURCES = tests/fuzz/fuzz-trace-json.c tests/fuzz/driver.c
 tests_fuzz_fuzz_trace_json_LDADD = $(DS_TEST_LIBS)
+
+# The planner: antichain states and PipeDream's DP against the reference
+# outputs under ../shared/data/pipedream/expected/.
+ds_planner_tests = tests/test-pipedream-dp
+check_PROGRAMS += $(ds_planner_tests)
+TESTS += $(ds_planner_tests)
+tests_test_pipedream_dp_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
