@@ -95,6 +95,17 @@ ds_fmt_flops_human (char buf[DS_NUM_BUF], double flops)
 }
 
 const char *
+ds_fmt_bandwidth_human (char buf[DS_NUM_BUF], double bytes_per_s)
+{
+  static const Scale units[] = {
+    { 1.0, "B/s" }, { 1e3, "kB/s" }, { 1e6, "MB/s" }, { 1e9, "GB/s" },
+    { 1e12, "TB/s" },
+  };
+
+  return fmt_scaled_human (buf, bytes_per_s, units, G_N_ELEMENTS (units));
+}
+
+const char *
 ds_fmt_count_human (char buf[DS_NUM_BUF], double n)
 {
   static const Scale units[] = {

@@ -29,6 +29,8 @@ const char *ds_fmt_seconds_human (char buf[DS_NUM_BUF], double s);
 const char *ds_fmt_bytes_human   (char buf[DS_NUM_BUF], double bytes);
 /* "15.5 GFLOP", "3.1 TFLOP". */
 const char *ds_fmt_flops_human   (char buf[DS_NUM_BUF], double flops);
+/* "1 GB/s", "12.5 GB/s", "953 MB/s" (decimal, as links are sold). */
+const char *ds_fmt_bandwidth_human (char buf[DS_NUM_BUF], double bytes_per_s);
 /* "138.4 M", "25.6 M", "175.0 B" (counts: K, M, B, T). */
 const char *ds_fmt_count_human   (char buf[DS_NUM_BUF], double n);
 

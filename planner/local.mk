@@ -5,4 +5,6 @@
 noinst_LTLIBRARIES += %D%/libdawnsim-planner.la
 %C%_libdawnsim_planner_la_SOURCES = \
 	%D%/antichain.c %D%/antichain.h \
-	%D%/pipedream-dp.c %D%/pipedream-dp.h
+	%D%/pipedream-dp.c %D%/pipedream-dp.h \
+	%D%/baselines.c %D%/baselines.h \
+	%D%/export.c %D%/export.h

@@ -101,3 +101,6 @@ ds_planner_tests = tests/test-pipedream-dp
 check_PROGRAMS += $(ds_planner_tests)
 TESTS += $(ds_planner_tests)
 tests_test_pipedream_dp_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+ds_unit_tests += tests/test-baselines
+tests_test_baselines_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -103,11 +103,13 @@ expect_failure (int status, const char *message, const char *first, ...)
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (gpointer) a);
   va_end (ap);
-  while (args->len < 5)
+  g_assert_cmpuint (args->len, <=, 8);
+  while (args->len < 8)
     g_ptr_array_add (args, NULL);
   run_dawnsim (&r, g_ptr_array_index (args, 0), g_ptr_array_index (args, 1),
                g_ptr_array_index (args, 2), g_ptr_array_index (args, 3),
-               g_ptr_array_index (args, 4), NULL);
+               g_ptr_array_index (args, 4), g_ptr_array_index (args, 5),
+               g_ptr_array_index (args, 6), g_ptr_array_index (args, 7), NULL);
   g_assert_cmpint (r.status, ==, status);
   g_assert_cmpstr (r.out, ==, "");
   g_assert_cmpstr (r.err, ==, message);
@@ -252,6 +254,62 @@ test_machine_outputs_parse (void)
   g_assert_nonnull (strstr (human.out, "138.4 M parameters"));
 }
 
+/* `dawnsim plan` with the original's command line: the reference's
+ * worked example, its artefacts, and its refusals. */
+static void
+test_plan (void)
+{
+  g_autofree char *profile = ds_test_shared (
+      "pipedream/profiles/profiler/image_classification/profiles/vgg16/graph.txt");
+  g_autofree char *dir = NULL, *plan_json = NULL, *export_dir = NULL;
+  g_autofree char *gpus = NULL, *conf = NULL, *msg = NULL;
+  g_auto(Run) ok = { 0 }, json = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+
+  if (profile == NULL)
+    return;
+  dir = ds_test_tmpdir ();
+  plan_json = g_build_filename (dir, "plan.json", NULL);
+  export_dir = g_build_filename (dir, "pd", NULL);
+  run_dawnsim (&ok, "plan", "-f", profile, "-n", "4", "--activation_compression_ratio", "1",
+               "-o", plan_json, "--export", "pipedream", export_dir, NULL);
+  g_assert_cmpint (ok.status, ==, 0);
+  g_assert_nonnull (strstr (ok.out, "objective: 205.5 ms per minibatch"));
+  g_assert_true (g_file_test (plan_json, G_FILE_TEST_EXISTS));
+  gpus = g_build_filename (export_dir, "gpus=4.txt", NULL);
+  conf = g_build_filename (export_dir, "hybrid_conf.json", NULL);
+  g_assert_true (g_file_test (gpus, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (conf, G_FILE_TEST_EXISTS));
+
+  run_dawnsim (&json, "plan", profile, "-n", "4", "--activation_compression_ratio", "1",
+               "--format", "json", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  json_parser_load_from_data (parser, json.out, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpfloat (json_object_get_double_member (root, "objective_s"), ==, 0.205520896);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "stages")), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "baselines")), ==, 3);
+
+  expect_failure (2, "dawnsim: error: -n must be a number > 0, got '0'\n",
+                  "plan", profile, "-n", "0", NULL);
+  expect_failure (2, "dawnsim: error: -b must be a number > 0, got '0'\n",
+                  "plan", "-f", profile, "-n", "4", "-b", "0", NULL);
+  expect_failure (2, "dawnsim: error: -b needs one bandwidth per -n level (2), got 1\n",
+                  "plan", profile, "-n", "4", "4", "-b", "1e9", NULL);
+  expect_failure (2, "dawnsim: error: plan needs the devices: -n M1 [M2 ...] (per level, "
+                  "innermost first)\n", "plan", profile, NULL);
+  {
+    g_auto(Run) mem = { 0 };
+    run_dawnsim (&mem, "plan", "-f", profile, "-n", "4", "--use_memory_constraint", "-s", "1", NULL);
+    g_assert_cmpint (mem.status, ==, 1);
+    g_assert_true (g_str_has_prefix (mem.err, "dawnsim: error: the plan does not fit in 1 B per device"));
+  }
+  ds_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -263,5 +321,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/convert-output-is-whole-or-absent", test_convert_output_is_whole_or_absent);
   g_test_add_func ("/cli/convert-round-trip-vgg16", test_convert_round_trip_vgg16);
   g_test_add_func ("/cli/machine-outputs-parse", test_machine_outputs_parse);
+  g_test_add_func ("/cli/plan", test_plan);
   return g_test_run ();
 }

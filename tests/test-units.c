@@ -57,6 +57,8 @@ test_human (void)
   g_assert_cmpstr (ds_fmt_count_human (buf, 138357544), ==, "138.4 M");
   g_assert_cmpstr (ds_fmt_count_human (buf, 25557032), ==, "25.56 M");
   g_assert_cmpstr (ds_fmt_count_human (buf, 42), ==, "42");
+  g_assert_cmpstr (ds_fmt_bandwidth_human (buf, 1e9), ==, "1 GB/s");
+  g_assert_cmpstr (ds_fmt_bandwidth_human (buf, 1.25e9), ==, "1.25 GB/s");
 }
 
 int

@@ -1,0 +1,564 @@
+/* cli/cmd-plan.c - `dawnsim plan`: PipeDream's partitioning, and against what.
+ *
+ * Accepts the original optimizer's command line unchanged (-f graph.txt
+ * -n 4 4 -b 1e10 1.25e9 --activation_compression_ratio 1 ...; several
+ * values after -n and -b, as argparse's nargs='+'), or a MODEL argument.
+ * Prints the stages, the objective, and the three baselines of
+ * planner/baselines.h with speed-up and communication; -o writes the plan
+ * as dawnsim JSON, --export pipedream DIR the original's artefacts.
+ */
+#include "config.h"
+
+#include "cli/cli.h"
+#include "cli/table.h"
+#include "core/error.h"
+#include "core/json-writer.h"
+#include "core/plan-json.h"
+#include "core/units.h"
+#include "planner/baselines.h"
+#include "planner/export.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  char *file;
+  char **machines;             /* -n, one string per value */
+  char **bandwidths;           /* -b */
+  char *compression;           /* --activation_compression_ratio */
+  gboolean memory_check;
+  char *memory;                /* -s */
+  gboolean fewer, straight;
+  int compress_width;
+  char *format;
+  char *output;
+  char *export_kind, *export_dir;
+} PlanArgs;
+
+static void
+plan_args_clear (PlanArgs *a)
+{
+  g_free (a->file);
+  g_strfreev (a->machines);
+  g_strfreev (a->bandwidths);
+  g_free (a->compression);
+  g_free (a->memory);
+  g_free (a->format);
+  g_free (a->output);
+  g_free (a->export_kind);
+  g_free (a->export_dir);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PlanArgs, plan_args_clear)
+
+static gboolean
+looks_numeric (const char *s)
+{
+  char *end = NULL;
+
+  g_ascii_strtod (s, &end);
+  return end != s && *end == '\0';
+}
+
+/* argparse's nargs='+' for -n and -b ("-n 4 4" -> "-n 4 -n 4"), and the
+ * two-word "--export pipedream DIR" -> "--export=pipedream --export-dir=DIR",
+ * which GOption cannot express. Returns a new NULL-terminated argv. */
+static char **
+expand_argv (int argc, char **argv)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  for (int i = 0; i < argc; i++)
+    {
+      const char *a = argv[i];
+      gboolean multi = strcmp (a, "-n") == 0 || strcmp (a, "-b") == 0
+                       || strcmp (a, "--num_machines") == 0
+                       || strcmp (a, "--bandwidth") == 0;
+
+      if (multi)
+        {
+          int j = i + 1;
+          for (; j < argc && looks_numeric (argv[j]); j++)
+            {
+              g_ptr_array_add (out, g_strdup (a));
+              g_ptr_array_add (out, g_strdup (argv[j]));
+            }
+          if (j == i + 1)
+            g_ptr_array_add (out, g_strdup (a));   /* GOption reports it */
+          i = j - 1;
+        }
+      else if (strcmp (a, "--export") == 0 && i + 2 < argc)
+        {
+          g_ptr_array_add (out, g_strdup_printf ("--export=%s", argv[i + 1]));
+          g_ptr_array_add (out, g_strdup_printf ("--export-dir=%s", argv[i + 2]));
+          i += 2;
+        }
+      else
+        g_ptr_array_add (out, g_strdup (a));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+static gboolean
+parse_positive (const char *what, const char *text, double *out, GError **error)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+
+  if (end == text || *end != '\0' || !isfinite (v) || v <= 0)
+    return ds_cli_usage (error, "%s must be a number > 0, got '%s'", what, text);
+  *out = v;
+  return TRUE;
+}
+
+/* -n/-b into the DP's levels: as many bandwidths as machine counts, or
+ * none (then 1e9 B/s each, the original's default). */
+static gboolean
+fill_levels (const PlanArgs *a, DsPipedreamOptions *o, GError **error)
+{
+  guint n = a->machines ? g_strv_length (a->machines) : 0;
+  guint nb = a->bandwidths ? g_strv_length (a->bandwidths) : 0;
+
+  if (n == 0)
+    return ds_cli_usage (error, "plan needs the devices: -n M1 [M2 ...] (per "
+                         "level, innermost first)");
+  if (n > DS_PIPEDREAM_MAX_LEVELS)
+    return ds_cli_usage (error, "at most %d levels, got %u", DS_PIPEDREAM_MAX_LEVELS, n);
+  if (nb != 0 && nb != n)
+    return ds_cli_usage (error, "-b needs one bandwidth per -n level (%u), got %u", n, nb);
+  ds_pipedream_options_init (o, 1);
+  o->n_levels = n;
+  for (guint l = 0; l < n; l++)
+    {
+      double m;
+      if (!parse_positive ("-n", a->machines[l], &m, error))
+        return FALSE;
+      if (m != floor (m) || m > 65536)
+        return ds_cli_usage (error, "-n must be a whole number of devices, got '%s'",
+                             a->machines[l]);
+      o->levels[l].n_machines = (guint) m;
+      o->levels[l].bandwidth_bytes_per_s = 1e9;
+      if (nb > 0 && !parse_positive ("-b", a->bandwidths[l],
+                                     &o->levels[l].bandwidth_bytes_per_s, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+fill_options (const PlanArgs *a, DsPipedreamOptions *o, GError **error)
+{
+  if (!fill_levels (a, o, error))
+    return FALSE;
+  o->straight = a->straight;
+  o->fewer_machines = a->fewer;
+  o->use_memory_constraint = a->memory_check;
+  if (a->memory != NULL && !parse_positive ("-s", a->memory, &o->memory_bytes, error))
+    return FALSE;
+  if (a->memory != NULL && !a->memory_check)
+    return ds_cli_usage (error, "-s sets the memory the --use_memory_constraint "
+                         "check uses; give both");
+  o->has_compression = a->compression != NULL;
+  if (a->compression != NULL
+      && !parse_positive ("--activation_compression_ratio", a->compression,
+                          &o->compression_ratio, error))
+    return FALSE;
+  if (a->compress_width < 0)
+    return ds_cli_usage (error, "--compress-branches must be >= 1");
+  return TRUE;
+}
+
+typedef struct {
+  const DsModel *model;
+  const DsAntichainDag *dag;
+  const DsPipedreamOptions *options;
+  DsPipedreamResult *result;
+  DsPlan *plan;
+  DsPlanBaseline baselines[DS_BASELINE_N];
+  double *stage_times;
+  guint *topo_pos;             /* layer -> position in a topological order */
+} Planned;
+
+static void
+planned_clear (Planned *p)
+{
+  ds_pipedream_result_free (p->result);
+  if (p->plan != NULL)
+    ds_plan_unref (p->plan);
+  g_free (p->stage_times);
+  g_free (p->topo_pos);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Planned, planned_clear)
+
+static double
+range_sum (double (*x) (const DsAntichainDag *, guint), const DsAntichainDag *dag,
+           const DsPipedreamStage *st)
+{
+  return x (dag, st->end - 1) - (st->start > 0 ? x (dag, st->start - 1) : 0.0);
+}
+
+/* First and last layer of a plan stage in topological order. */
+static void
+stage_ends (const Planned *p, guint s, const char **first, const char **last)
+{
+  const DsPlanStage *stage = ds_plan_stage_const (p->plan, s);
+  guint lo = 0, hi = 0;
+
+  for (guint k = 0; k < stage->layers->len; k++)
+    {
+      guint l = g_array_index (stage->layers, guint, k);
+      if (k == 0 || p->topo_pos[l] < p->topo_pos[lo])
+        lo = l;
+      if (k == 0 || p->topo_pos[l] > p->topo_pos[hi])
+        hi = l;
+    }
+  *first = ds_model_layer_const (p->model, lo)->name;
+  *last = ds_model_layer_const (p->model, hi)->name;
+}
+
+static const DsPipedreamStage *
+final_stage (const Planned *p, guint s)
+{
+  return &g_array_index (p->result->levels[0], DsPipedreamStage, s);
+}
+
+static guint
+first_rank (const Planned *p, guint s)
+{
+  guint rank = 0;
+
+  for (guint t = 0; t < s; t++)
+    rank += final_stage (p, t)->total_replicas;
+  return rank;
+}
+
+static char *
+render_human (const Planned *p)
+{
+  static const char *const headers[] = {
+    "stage", "layers", "n", "replicas", "devices", "compute", "activations",
+    "params", "time"
+  };
+  g_autoptr(DsTable) t = ds_table_new (G_N_ELEMENTS (headers), headers, "rlrrlrrrr");
+  static const char *const bheaders[] = { "plan", "stages", "time/minibatch", "speed-up", "comm/minibatch" };
+  g_autoptr(DsTable) b = ds_table_new (G_N_ELEMENTS (bheaders), bheaders, "lrrrr");
+  GString *out = g_string_new (NULL);
+  const DsPlanBaseline *dp = &p->baselines[DS_BASELINE_DATA_PARALLEL];
+  const DsPlanBaseline *pd = &p->baselines[DS_BASELINE_PIPEDREAM];
+  char x[6][DS_NUM_BUF];
+  g_autofree char *stages_text = NULL, *base_text = NULL;
+
+  for (guint s = 0; s < ds_plan_n_stages (p->plan); s++)
+    {
+      const DsPipedreamStage *st = final_stage (p, s);
+      const char *first, *last;
+      g_autofree char *range = NULL, *devices = NULL, *n = NULL, *idx = NULL, *r = NULL;
+      guint rank = first_rank (p, s);
+
+      stage_ends (p, s, &first, &last);
+      range = first == last ? g_strdup (first) : g_strdup_printf ("%s .. %s", first, last);
+      devices = st->total_replicas == 1 ? g_strdup_printf ("%u", rank)
+                : g_strdup_printf ("%u-%u", rank, rank + st->total_replicas - 1);
+      idx = g_strdup_printf ("%u", s);
+      n = g_strdup_printf ("%u", ds_plan_stage_const (p->plan, s)->layers->len);
+      r = g_strdup_printf ("%u", st->total_replicas);
+      ds_table_add_row (t, (const char *const[]) {
+        idx, range, n, r, devices, ds_fmt_seconds_human (x[0], st->compute_s),
+        ds_fmt_bytes_human (x[1], range_sum (ds_antichain_dag_act_bytes, p->dag, st)),
+        ds_fmt_bytes_human (x[2], range_sum (ds_antichain_dag_param_bytes, p->dag, st)),
+        ds_fmt_seconds_human (x[3], p->stage_times[s]) });
+    }
+  for (guint k = 0; k < DS_BASELINE_N; k++)
+    {
+      const DsPlanBaseline *bl = &p->baselines[k];
+      g_autofree char *ns = g_strdup_printf ("%u", bl->n_stages);
+      g_autofree char *speed = g_strdup_printf ("%.2fx", dp->time_s / bl->time_s);
+      ds_table_add_row (b, (const char *const[]) {
+        bl->name, ns, ds_fmt_seconds_human (x[0], bl->time_s), speed,
+        ds_fmt_bytes_human (x[1], bl->comm_bytes) });
+    }
+  stages_text = ds_table_to_human (t);
+  base_text = ds_table_to_human (b);
+  g_string_append_printf (out, "plan for %s: %u antichain states on %u devices (",
+                          ds_model_get_name (p->model), p->result->n_states,
+                          p->result->n_machines);
+  for (guint l = 0; l < p->options->n_levels; l++)
+    g_string_append_printf (out, "%s%u at %s", l ? ", then " : "",
+                            p->options->levels[l].n_machines,
+                            ds_fmt_bandwidth_human (x[4], p->options->levels[l].bandwidth_bytes_per_s));
+  g_string_append_printf (out, ")\n\n%s\n", stages_text);
+  g_string_append_printf (out, "objective: %s per minibatch (slowest stage); %u of %u devices used\n\n",
+                          ds_fmt_seconds_human (x[0], p->result->objective_s),
+                          p->result->n_machines_used, p->result->n_machines);
+  g_string_append (out, base_text);
+  g_string_append_printf (out, "\npipedream vs data parallel: %.2fx the speed, ",
+                          dp->time_s / pd->time_s);
+  if (pd->comm_bytes <= dp->comm_bytes)
+    g_string_append_printf (out, "%.1f%% less communication\n",
+                            dp->comm_bytes > 0 ? 100.0 * (1 - pd->comm_bytes / dp->comm_bytes) : 0.0);
+  else
+    g_string_append_printf (out, "%.2fx the communication\n", pd->comm_bytes / dp->comm_bytes);
+  return g_string_free (out, FALSE);
+}
+
+static void
+write_json_stage (DsJsonWriter *w, const Planned *p, guint s)
+{
+  const DsPipedreamStage *st = final_stage (p, s);
+  const char *first, *last;
+  guint rank = first_rank (p, s);
+
+  stage_ends (p, s, &first, &last);
+  ds_json_begin_object_inline (w);
+  ds_json_member_uint64 (w, "index", s);
+  ds_json_member_string (w, "first_layer", first);
+  ds_json_member_string (w, "last_layer", last);
+  ds_json_member_uint64 (w, "n_layers", ds_plan_stage_const (p->plan, s)->layers->len);
+  ds_json_member_uint64 (w, "start_state", st->start);
+  ds_json_member_uint64 (w, "end_state", st->end);
+  ds_json_member_uint64 (w, "replicas", st->total_replicas);
+  ds_json_member (w, "ranks");
+  ds_json_begin_array (w);
+  for (guint r = 0; r < st->total_replicas; r++)
+    ds_json_uint64 (w, rank + r);
+  ds_json_end_array (w);
+  ds_json_member_double (w, "compute_s", st->compute_s);
+  ds_json_member_double (w, "activation_bytes", range_sum (ds_antichain_dag_act_bytes, p->dag, st));
+  ds_json_member_double (w, "param_bytes", range_sum (ds_antichain_dag_param_bytes, p->dag, st));
+  ds_json_member_double (w, "time_s", p->stage_times[s]);
+  ds_json_end_object (w);
+}
+
+static char *
+render_json (const Planned *p)
+{
+  DsJsonWriter *w = ds_json_writer_new ();
+  const DsPlanBaseline *dp = &p->baselines[DS_BASELINE_DATA_PARALLEL];
+  const DsPlanBaseline *pd = &p->baselines[DS_BASELINE_PIPEDREAM];
+
+  ds_json_begin_object (w);
+  ds_json_member_string (w, "model", ds_model_get_name (p->model));
+  ds_json_member_uint64 (w, "n_states", p->result->n_states);
+  ds_json_member_uint64 (w, "n_devices", p->result->n_machines);
+  ds_json_member_uint64 (w, "n_devices_used", p->result->n_machines_used);
+  ds_json_member (w, "levels");
+  ds_json_begin_array (w);
+  for (guint l = 0; l < p->options->n_levels; l++)
+    {
+      ds_json_begin_object_inline (w);
+      ds_json_member_uint64 (w, "devices", p->options->levels[l].n_machines);
+      ds_json_member_double (w, "bw_bytes_per_s", p->options->levels[l].bandwidth_bytes_per_s);
+      ds_json_end_object (w);
+    }
+  ds_json_end_array (w);
+  ds_json_member_double (w, "objective_s", p->result->objective_s);
+  ds_json_member_double (w, "single_stage_s", p->result->single_stage_s);
+  ds_json_member (w, "stages");
+  ds_json_begin_array (w);
+  for (guint s = 0; s < ds_plan_n_stages (p->plan); s++)
+    write_json_stage (w, p, s);
+  ds_json_end_array (w);
+  ds_json_member (w, "baselines");
+  ds_json_begin_array (w);
+  for (guint k = 0; k < DS_BASELINE_N; k++)
+    {
+      ds_json_begin_object_inline (w);
+      ds_json_member_string (w, "name", p->baselines[k].name);
+      ds_json_member_uint64 (w, "n_stages", p->baselines[k].n_stages);
+      ds_json_member_double (w, "time_s", p->baselines[k].time_s);
+      ds_json_member_double (w, "comm_bytes", p->baselines[k].comm_bytes);
+      ds_json_end_object (w);
+    }
+  ds_json_end_array (w);
+  ds_json_member_double (w, "speedup_vs_data_parallel", dp->time_s / pd->time_s);
+  ds_json_member_double (w, "comm_saving_vs_data_parallel",
+                         dp->comm_bytes > 0 ? 1 - pd->comm_bytes / dp->comm_bytes : 0.0);
+  ds_json_end_object (w);
+  return ds_json_writer_finish (w, NULL);
+}
+
+static char *
+render_csv (const Planned *p)
+{
+  static const char *const headers[] = {
+    "stage", "first_layer", "last_layer", "n_layers", "replicas", "first_rank",
+    "compute_s", "activation_bytes", "param_bytes", "time_s"
+  };
+  g_autoptr(DsTable) t = ds_table_new (G_N_ELEMENTS (headers), headers, "rllrrrrrrr");
+
+  for (guint s = 0; s < ds_plan_n_stages (p->plan); s++)
+    {
+      const DsPipedreamStage *st = final_stage (p, s);
+      const char *first, *last;
+      char x[4][DS_NUM_BUF], idx[16], n[16], r[16], rank[16];
+
+      stage_ends (p, s, &first, &last);
+      g_snprintf (idx, sizeof idx, "%u", s);
+      g_snprintf (n, sizeof n, "%u", ds_plan_stage_const (p->plan, s)->layers->len);
+      g_snprintf (r, sizeof r, "%u", st->total_replicas);
+      g_snprintf (rank, sizeof rank, "%u", first_rank (p, s));
+      ds_table_add_row (t, (const char *const[]) {
+        idx, first, last, n, r, rank, ds_fmt_double (x[0], st->compute_s),
+        ds_fmt_double (x[1], range_sum (ds_antichain_dag_act_bytes, p->dag, st)),
+        ds_fmt_double (x[2], range_sum (ds_antichain_dag_param_bytes, p->dag, st)),
+        ds_fmt_double (x[3], p->stage_times[s]) });
+    }
+  return ds_table_to_csv (t);
+}
+
+static gboolean
+solve (Planned *p, GError **error)
+{
+  g_autoptr(GArray) order = ds_model_topo_order (p->model);
+
+  p->result = ds_pipedream_solve (p->dag, p->options, error);
+  if (p->result == NULL)
+    return FALSE;
+  p->plan = ds_pipedream_result_to_plan (p->result, p->dag, p->model, error);
+  if (p->plan == NULL)
+    return FALSE;
+  ds_plan_baselines (p->dag, p->options, p->result, p->baselines);
+  p->stage_times = g_new (double, p->result->levels[0]->len);
+  ds_plan_stage_times (p->dag, p->options, p->result->levels[0], p->stage_times);
+  p->topo_pos = g_new (guint, ds_model_n_layers (p->model));
+  for (guint i = 0; i < order->len; i++)
+    p->topo_pos[g_array_index (order, guint, i)] = i;
+  return TRUE;
+}
+
+/* With --use_memory_constraint, a plan whose devices cannot hold their
+ * stage is no plan (see ds_plan_stage_memory). */
+static gboolean
+check_memory (const Planned *p, GError **error)
+{
+  guint n = p->result->levels[0]->len;
+  g_autofree double *need = g_new (double, n);
+  char x[2][DS_NUM_BUF];
+
+  if (!p->options->use_memory_constraint)
+    return TRUE;
+  ds_plan_stage_memory (p->dag, p->result->levels[0], need);
+  for (guint s = 0; s < n; s++)
+    if (need[s] > p->options->memory_bytes)
+      return ds_fail (error, DS_ERROR_INVALID,
+                      "the plan does not fit in %s per device: stage %u needs "
+                      "%s (its parameters and activations, once per minibatch "
+                      "in flight); the DP's check, like the original's, does "
+                      "not count a device's current copy, so it cannot rule "
+                      "this out: raise -s or add devices",
+                      ds_fmt_bytes_human (x[0], p->options->memory_bytes), s,
+                      ds_fmt_bytes_human (x[1], need[s]));
+  return TRUE;
+}
+
+static gboolean
+write_outputs (const Planned *p, const PlanArgs *a, GError **error)
+{
+  if (a->output != NULL)
+    {
+      gsize len = 0;
+      g_autofree char *text = ds_plan_write_json (p->plan, p->model, &len);
+      if (!ds_write_file (a->output, text, len, error))
+        return FALSE;
+    }
+  if (a->export_kind != NULL)
+    return ds_plan_export_pipedream (p->plan, p->model, a->export_dir, error);
+  return TRUE;
+}
+
+static const char description[] =
+  "MODEL is a zoo name or a model file; -f FILE is the same (the original\n"
+  "optimizer's spelling). Devices and bandwidth per level, innermost first:\n"
+  "-n 4 4 -b 1e10 1.25e9 is 4 servers of 4 devices, 10 GB/s inside a server\n"
+  "and 1.25 GB/s between servers (bytes/s; default 1e9 per level).\n"
+  "Without --activation_compression_ratio, activations cost nothing between\n"
+  "stages, as in the original; give 1 to charge them in full.\n\n"
+  "The baselines priced with the same costs: data parallelism on every\n"
+  "device, a straight pipeline of equal stages (GPipe-style), and the plan.\n\n"
+  "Examples:\n"
+  "  dawnsim plan -f vgg16/graph.txt -n 4 --activation_compression_ratio 1\n"
+  "  dawnsim plan -f gnmt_large/graph.txt -n 4 4 -b 1e10 1.25e9 --format json\n"
+  "  dawnsim plan resnet50.json -n 16 -o plan.json --export pipedream out/\n"
+  "  dawnsim plan -f inception_v3/graph.txt -n 8 --compress-branches 2";
+
+gboolean
+ds_cmd_plan (int argc, char **argv, GError **error)
+{
+  g_auto(PlanArgs) a = { 0 };
+  g_auto(DsCliModelArgs) margs = { 0 };
+  const GOptionEntry entries[] = {
+    { "file", 'f', 0, G_OPTION_ARG_FILENAME, &a.file, "Model file (the original's -f)", "FILE" },
+    { "num_machines", 'n', 0, G_OPTION_ARG_STRING_ARRAY, &a.machines,
+      "Devices per level, innermost first (several values)", "M" },
+    { "bandwidth", 'b', 0, G_OPTION_ARG_STRING_ARRAY, &a.bandwidths,
+      "Bandwidth per level in bytes/s (default 1e9)", "B" },
+    { "activation_compression_ratio", 0, 0, G_OPTION_ARG_STRING, &a.compression,
+      "Charge activation transfers, divided by this ratio", "X" },
+    { "use_memory_constraint", 0, 0, G_OPTION_ARG_NONE, &a.memory_check,
+      "Drop stages that do not fit in device memory", NULL },
+    { "memory_size", 's', 0, G_OPTION_ARG_STRING, &a.memory,
+      "Memory per device in bytes for the check (default 16e9)", "BYTES" },
+    { "use_fewer_machines", 0, 0, G_OPTION_ARG_NONE, &a.fewer,
+      "Allow plans that leave devices idle", NULL },
+    { "straight_pipeline", 0, 0, G_OPTION_ARG_NONE, &a.straight,
+      "No replication: one device per stage", NULL },
+    { "compress-branches", 0, 0, G_OPTION_ARG_INT, &a.compress_width,
+      "Cut only where at most W layer outputs cross (branchy models)", "W" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
+      "Output: human (default), json or csv", "FMT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output,
+      "Write the plan as dawnsim JSON", "FILE" },
+    { "export", 0, 0, G_OPTION_ARG_STRING, &a.export_kind,
+      "'--export pipedream DIR': gpus=N.txt and hybrid_conf.json", "pipedream" },
+    { "export-dir", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &a.export_dir, NULL, NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = ds_cli_context (
+      "plan", "[MODEL]", "Partition a model over devices with PipeDream's dynamic program.",
+      description, entries);
+  g_auto(GStrv) args = expand_argv (argc, argv);
+  int n_args = g_strv_length (args);
+  char **parse_argv = args;
+  g_auto(Planned) p = { 0 };
+  g_autoptr(DsModel) model = NULL;
+  g_autoptr(DsAntichainDag) dag = NULL;
+  DsPipedreamOptions options;
+  DsOutputFormat format;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local = NULL;
+  const char *spec;
+
+  ds_cli_add_model_options (context, &margs);
+  if (!ds_cli_parse (context, "plan", &n_args, &parse_argv, error)
+      || !ds_cli_output_format (a.format, &format, error)
+      || !fill_options (&a, &options, error))
+    return FALSE;
+  if (a.export_kind != NULL && (strcmp (a.export_kind, "pipedream") != 0 || a.export_dir == NULL))
+    return ds_cli_usage (error, "--export takes 'pipedream DIR'");
+  if ((a.file != NULL) == (n_args == 2) || n_args > 2)
+    return ds_cli_usage (error, "plan takes one MODEL, or -f FILE (see 'dawnsim help plan')");
+  spec = a.file != NULL ? a.file : parse_argv[1];
+  model = ds_cli_open_model (spec, &margs, error);
+  if (model == NULL)
+    return FALSE;
+  dag = a.compress_width > 0 ? ds_antichain_dag_new_compressed (model, a.compress_width, &local)
+                             : ds_antichain_dag_new (model, 0, &local);
+  if (dag == NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", spec);
+      return FALSE;
+    }
+  p.model = model;
+  p.dag = dag;
+  p.options = &options;
+  if (!solve (&p, error) || !check_memory (&p, error)
+      || !write_outputs (&p, &a, error))
+    return FALSE;
+  text = format == DS_OUTPUT_JSON ? render_json (&p)
+         : format == DS_OUTPUT_CSV ? render_csv (&p) : render_human (&p);
+  fputs (text, stdout);
+  return TRUE;
+}
