@@ -94,3 +94,10 @@ tests_fuzz_fuzz_plan_json_SOURCES = tests/fuzz/fuzz-plan-json.c tests/fuzz/drive
 tests_fuzz_fuzz_plan_json_LDADD = $(DS_TEST_LIBS)
 tests_fuzz_fuzz_trace_json_SOURCES = tests/fuzz/fuzz-trace-json.c tests/fuzz/driver.c
 tests_fuzz_fuzz_trace_json_LDADD = $(DS_TEST_LIBS)
+
+# hwmodels: presets, spec parser, costs, calibration (issue #3).
+ds_hw_tests = \
+	tests/test-hw-presets
+check_PROGRAMS += $(ds_hw_tests)
+TESTS += $(ds_hw_tests)
+tests_test_hw_presets_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
