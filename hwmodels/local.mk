@@ -6,7 +6,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-hwmodels.la
 %C%_libdawnsim_hwmodels_la_SOURCES = \
 	%D%/device.c %D%/device.h \
 	%D%/link.c %D%/link.h \
-	%D%/presets.c %D%/presets.h
+	%D%/presets.c %D%/presets.h \
+	%D%/cost.c %D%/cost.h
 # Where presets are found (presets.h): the source tree first, so tests and
 # uninstalled runs need no install; then the installed copy.
 %C%_libdawnsim_hwmodels_la_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -23,7 +24,7 @@ nobase_dist_pkgdata_DATA = \
 	%D%/presets/devices/v100-sxm2-16gb.json \
 	%D%/presets/devices/a100-sxm4-40gb.json \
 	%D%/presets/devices/a100-sxm4-80gb.json \
-	%D%/presets/devices/h100-sxm.json \
+	%D%/presets/devices/h100.json \
 	%D%/presets/devices/h200.json \
 	%D%/presets/clusters/pipedream-a.json \
 	%D%/presets/clusters/pipedream-b.json \

@@ -111,7 +111,7 @@ static void
 test_spec (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(DsCluster) c = ds_hw_cluster_open ("h100-sxm:8x4,nvlink4,ib-ndr", 0, &error);
+  g_autoptr(DsCluster) c = ds_hw_cluster_open ("h100:8x4,nvlink4,ib-ndr", 0, &error);
   g_autoptr(DsCluster) big = NULL;
 
   g_assert_no_error (error);
@@ -121,7 +121,7 @@ test_spec (void)
   g_assert_cmpfloat_with_epsilon (ds_cluster_level (c, 0)->bw_bytes_per_s, 4.5e11 * 0.82, 1);
   g_assert_cmpfloat_with_epsilon (ds_cluster_level (c, 1)->latency_s, 5e-6, 1e-12);
   g_assert_cmpfloat (ds_device_peak_flops_per_s (ds_cluster_device_const (c), "bf16"), ==, 9.894e14);
-  big = ds_hw_cluster_open ("h100-sxm:8x4,nvlink4,ib-ndr", 64, &error);
+  big = ds_hw_cluster_open ("h100:8x4,nvlink4,ib-ndr", 64, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ds_cluster_level (big, 1)->count, ==, 8);
 }
@@ -130,17 +130,17 @@ static void
 test_spec_errors (void)
 {
   static const struct { const char *spec; gint code; } cases[] = {
-    { "h100-sxm:", DS_ERROR_SYNTAX },
+    { "h100:", DS_ERROR_SYNTAX },
     { ":8,nvlink4", DS_ERROR_SYNTAX },
-    { "h100-sxm:8x4,nvlink4", DS_ERROR_SYNTAX },
-    { "h100-sxm:8,nvlink4,ib-ndr", DS_ERROR_SYNTAX },
-    { "h100-sxm:0,nvlink4", DS_ERROR_SYNTAX },
-    { "h100-sxm:8x,nvlink4,ib-ndr", DS_ERROR_SYNTAX },
-    { "h100-sxm:-1,nvlink4", DS_ERROR_SYNTAX },
-    { "h100-sxm:8,warp-drive", DS_ERROR_UNKNOWN_NAME },
+    { "h100:8x4,nvlink4", DS_ERROR_SYNTAX },
+    { "h100:8,nvlink4,ib-ndr", DS_ERROR_SYNTAX },
+    { "h100:0,nvlink4", DS_ERROR_SYNTAX },
+    { "h100:8x,nvlink4,ib-ndr", DS_ERROR_SYNTAX },
+    { "h100:-1,nvlink4", DS_ERROR_SYNTAX },
+    { "h100:8,warp-drive", DS_ERROR_UNKNOWN_NAME },
     { "tpu:8,nvlink4", DS_ERROR_UNKNOWN_NAME },
     { "../../etc/passwd:8,nvlink4", DS_ERROR_UNKNOWN_NAME },
-    { "h100-sxm:65536x65536,nvlink4,ib-ndr", DS_ERROR_INVALID },
+    { "h100:65536x65536,nvlink4,ib-ndr", DS_ERROR_INVALID },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
