@@ -33,15 +33,16 @@ dtype_bytes (const char *dtype)
 }
 
 /* Roofline with a floor:
- *   busy = max(flops / R_compute, bytes / R_memory)       (Williams et al.,
+ *   busy = max(o_c + flops / R_c, o_m + bytes / R_m)      (Williams et al.,
  *   t    = (floor^p + busy^p)^(1/p)                        CACM 2009)
  * with R and floor from the compute rate's curve (device.h). */
 static double
 roofline_s (const DsHwRate *compute, const DsHwRate *memory, double flops,
             double bytes)
 {
-  double busy = MAX (flops / compute->rate_per_s, bytes / memory->rate_per_s);
-  DsHwRate as_time = { 1, compute->floor_s, compute->p };
+  double busy = MAX (compute->offset_s + flops / compute->rate_per_s,
+                     memory->offset_s + bytes / memory->rate_per_s);
+  DsHwRate as_time = { 1, compute->floor_s, compute->p, 0 };
 
   if (flops <= 0 && bytes <= 0)
     return 0;
@@ -88,7 +89,7 @@ ds_hw_layer_time_s (const DsHwDevice *device, const DsLayer *layer,
   if (!ds_hw_device_rate (device, DS_HW_WORK_MEMORY, dtype, &memory, error))
     return FALSE;
   if (work == DS_HW_WORK_MEMORY)
-    compute = (DsHwRate) { G_MAXDOUBLE, memory.floor_s, memory.p };
+    compute = (DsHwRate) { G_MAXDOUBLE, memory.floor_s, memory.p, 0 };
   else if (layer->fwd_flops > 0
            && !ds_hw_device_rate (device, work, dtype, &compute, error))
     {
@@ -121,7 +122,7 @@ ds_hw_copy_kind_parse (const char *name, DsHwCopyKind *out)
   return FALSE;
 }
 
-/* t = (floor^p + (W / R)^p)^(1/p), W = 2S for d2d (nvidia's bandwidthTest
+/* t = (floor^p + (offset + W / R)^p)^(1/p), W = 2S for d2d (nvidia's bandwidthTest
  * and ../shared/data/h200/mem.csv count read + write), S otherwise. */
 double
 ds_hw_copy_time_s (const DsHwDevice *device, DsHwCopyKind kind, double bytes)

@@ -124,18 +124,18 @@ ds_hw_device_rate (const DsHwDevice *device, DsHwWork work, const char *dtype,
     return ds_fail (error, DS_ERROR_UNSUPPORTED,
                     "device '%s' has no %s peak for dtype '%s'",
                     device->name, work_names[work], dtype);
-  *out = (DsHwRate) { c->max * base, c->floor_s, c->p };
+  *out = (DsHwRate) { c->max * base, c->floor_s, c->p, 0 };
   return TRUE;
 }
 
-/* The device curve of the header: t(w) = (floor^p + (w/rate)^p)^(1/p).
- * Written as floor * (1 + x^p)^(1/p) with x = (w/rate)/floor when floor
- * dominates, and the mirror image otherwise, so that large p cannot
- * overflow pow(). */
+/* The device curve of the header:
+ *   t(w) = (floor^p + (offset + w/rate)^p)^(1/p)
+ * written as hi * (1 + (lo/hi)^p)^(1/p) with hi the larger term, so that
+ * large p cannot overflow pow(). */
 double
 ds_hw_rate_time_s (const DsHwRate *rate, double work_units)
 {
-  double busy = work_units / rate->rate_per_s;
+  double busy = rate->offset_s + work_units / rate->rate_per_s;
   double hi = MAX (busy, rate->floor_s), lo = MIN (busy, rate->floor_s);
 
   if (hi <= 0)

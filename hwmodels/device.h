@@ -29,6 +29,7 @@ typedef struct {
   double rate_per_s;   /* flop/s or bytes/s, > 0 */
   double floor_s;      /* >= 0 */
   double p;            /* >= 1 */
+  double offset_s;     /* >= 0; 0 in presets, fitted by calibration */
 } DsHwRate;
 
 /* Kinds of work a preset has an efficiency curve for. */

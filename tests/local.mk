@@ -98,8 +98,10 @@ tests_fuzz_fuzz_trace_json_LDADD = $(DS_TEST_LIBS)
 # hwmodels: presets, spec parser, costs, calibration (issue #3).
 ds_hw_tests = \
 	tests/test-hw-presets \
-	tests/test-hw-cost
+	tests/test-hw-cost \
+	tests/test-hw-calibrate
 check_PROGRAMS += $(ds_hw_tests)
 TESTS += $(ds_hw_tests)
 tests_test_hw_presets_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_hw_cost_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_hw_calibrate_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
