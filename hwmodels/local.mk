@@ -8,7 +8,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-hwmodels.la
 	%D%/link.c %D%/link.h \
 	%D%/presets.c %D%/presets.h \
 	%D%/cost.c %D%/cost.h \
-	%D%/calibrate.c %D%/calibrate.h
+	%D%/calibrate.c %D%/calibrate.h \
+	%D%/detect.c %D%/detect.h
 # Where presets are found (presets.h): the source tree first, so tests and
 # uninstalled runs need no install; then the installed copy.
 %C%_libdawnsim_hwmodels_la_CPPFLAGS = $(AM_CPPFLAGS) \
