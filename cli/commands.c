@@ -13,6 +13,7 @@ static const DsCommand commands[] = {
   { "models",  ds_cmd_models,  "list the model zoo" },
   { "show",    ds_cmd_show,    "show a model's layers, costs and totals" },
   { "convert", ds_cmd_convert, "convert a model between file formats" },
+  { "hw",      ds_cmd_hw,      "hardware presets, detection, predictions, calibration" },
   { "help",    ds_cmd_help,    "show help for dawnsim or one command" },
 };
 

@@ -10,7 +10,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/table.c %D%/table.h \
 	%D%/cmd-models.c \
 	%D%/cmd-show.c \
-	%D%/cmd-convert.c
+	%D%/cmd-convert.c \
+	%D%/cmd-hw.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c

@@ -100,10 +100,12 @@ ds_hw_tests = \
 	tests/test-hw-presets \
 	tests/test-hw-cost \
 	tests/test-hw-calibrate \
-	tests/test-hw-detect
+	tests/test-hw-detect \
+	tests/test-hw-cli
 check_PROGRAMS += $(ds_hw_tests)
 TESTS += $(ds_hw_tests)
 tests_test_hw_presets_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_hw_cost_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_hw_calibrate_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_hw_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_hw_detect_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
