@@ -35,3 +35,6 @@ nobase_dist_pkgdata_DATA = \
 	%D%/presets/clusters/dgx-a100.json \
 	%D%/presets/clusters/dgx-h100.json \
 	%D%/presets/clusters/superpod-h100.json
+
+# The presets' sources, the equations and the calibration results.
+EXTRA_DIST += docs/hwmodels.md
