@@ -88,16 +88,15 @@ ds_hw_layer_time_s (const DsHwDevice *device, const DsLayer *layer,
 
   if (!ds_hw_device_rate (device, DS_HW_WORK_MEMORY, dtype, &memory, error))
     return FALSE;
-  if (work == DS_HW_WORK_MEMORY)
-    compute = (DsHwRate) { G_MAXDOUBLE, memory.floor_s, memory.p, 0 };
-  else if (layer->fwd_flops > 0
-           && !ds_hw_device_rate (device, work, dtype, &compute, error))
+  /* Memory-bound work, or no FLOPs to price: an unbounded compute rate
+   * leaves the memory term and the memory curve's floor. */
+  compute = (DsHwRate) { G_MAXDOUBLE, memory.floor_s, memory.p, 0 };
+  if (work != DS_HW_WORK_MEMORY && bwd_flops + layer->fwd_flops > 0
+      && !ds_hw_device_rate (device, work, dtype, &compute, error))
     {
       g_prefix_error (error, "layer '%s': ", layer->name);
       return FALSE;
     }
-  else if (layer->fwd_flops <= 0)
-    compute = memory;
   *fwd_s = roofline_s (&compute, &memory, layer->fwd_flops, layer->mem_bytes);
   *bwd_s = roofline_s (&compute, &memory, bwd_flops, 2 * layer->mem_bytes);
   return TRUE;
@@ -127,11 +126,13 @@ ds_hw_copy_kind_parse (const char *name, DsHwCopyKind *out)
 double
 ds_hw_copy_time_s (const DsHwDevice *device, DsHwCopyKind kind, double bytes)
 {
-  g_autofree char *key = g_strdup_printf ("copy/%s", copy_names[kind]);
-  const DsHwRate *cal = ds_hw_device_calibrated (device, key);
+  g_autofree char *key = NULL;
+  const DsHwRate *cal;
   DsHwRate rate;
 
   g_return_val_if_fail (kind < DS_HW_N_COPY, 0);
+  key = g_strdup_printf ("copy/%s", copy_names[kind]);
+  cal = ds_hw_device_calibrated (device, key);
   if (cal != NULL)
     return ds_hw_rate_time_s (cal, kind == DS_HW_COPY_D2D ? 2 * bytes : bytes);
   ds_hw_device_rate (device, kind == DS_HW_COPY_D2D ? DS_HW_WORK_MEMORY
