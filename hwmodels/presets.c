@@ -44,6 +44,14 @@ ds_hw_preset_names (const char *kind, GError **error)
   return g_steal_pointer (&names);
 }
 
+/* A file name rather than a preset name: missing files then get the
+ * reader's I/O error ("x.json: No such file"), not "no preset". */
+static gboolean
+looks_like_file (const char *arg)
+{
+  return g_str_has_suffix (arg, ".json") || strchr (arg, G_DIR_SEPARATOR) != NULL;
+}
+
 /* A path for @name_or_file: itself when it is a file, else the preset. */
 static char *
 preset_path (const char *kind, const char *name_or_file)
@@ -52,8 +60,7 @@ preset_path (const char *kind, const char *name_or_file)
   g_autofree char *file = NULL;
 
   if (g_file_test (name_or_file, G_FILE_TEST_IS_REGULAR)
-      || g_str_has_suffix (name_or_file, ".json")
-      || strchr (name_or_file, G_DIR_SEPARATOR) != NULL)
+      || looks_like_file (name_or_file))
     return g_strdup (name_or_file);
   root = ds_hw_presets_dir ();
   file = g_strconcat (name_or_file, ".json", NULL);
@@ -78,7 +85,7 @@ ds_hw_device_open (const char *name_or_file, GError **error)
   g_autofree char *text = NULL;
   gsize len = 0;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS) && is_preset_name (name_or_file))
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !looks_like_file (name_or_file))
     return ds_fail_null (error, DS_ERROR_UNKNOWN_NAME,
                          "no device '%s' (see 'dawnsim hw list')", name_or_file);
   if (!ds_read_file (path, &text, &len, error))
@@ -262,7 +269,7 @@ open_any (const char *arg, GError **error)
   if (strlen (arg) == 1 && strchr ("ABCabc", arg[0]) != NULL)
     arg = alias = g_strdup_printf ("pipedream-%c", g_ascii_tolower (arg[0]));
   path = preset_path ("clusters", arg);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS) && is_preset_name (arg))
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !looks_like_file (arg))
     return ds_fail_null (error, DS_ERROR_UNKNOWN_NAME, "no cluster '%s' (a "
                          "preset name, a file, or a spec like "
                          "h100:8x4,nvlink4,ib-ndr)", arg);

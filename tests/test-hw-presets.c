@@ -105,6 +105,13 @@ test_pipedream_clusters (void)
   g_clear_error (&error);
   g_assert_null (ds_hw_cluster_open ("no-such-cluster", 0, &error));
   g_assert_error (error, DS_ERROR, DS_ERROR_UNKNOWN_NAME);
+  g_clear_error (&error);
+  /* a missing file is an I/O error naming it */
+  g_assert_null (ds_hw_cluster_open ("missing.json", 0, &error));
+  g_assert_error (error, DS_ERROR, DS_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_null (ds_hw_device_open ("no/such/device.json", &error));
+  g_assert_error (error, DS_ERROR, DS_ERROR_IO);
 }
 
 static void
