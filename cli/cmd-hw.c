@@ -618,7 +618,7 @@ print_fits (const DsHwCalibration *cal, DsOutputFormat format)
     {
       const DsHwFit *f = g_ptr_array_index (cal->fits, i);
       char b[9][DS_NUM_BUF];
-      gboolean flops = g_str_has_prefix (f->key, "matmul/");
+      gboolean flops = !g_str_has_prefix (f->key, "copy/");
       fmt_rate (b[0], f->rate.rate_per_s, flops ? "FLOP/s" : "B/s");
       ds_fmt_seconds_human (b[1], f->rate.floor_s);
       ds_fmt_seconds_human (b[2], f->rate.offset_s);
@@ -648,10 +648,11 @@ hw_calibrate (int argc, char **argv, GError **error)
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
       "hw calibrate", "MEASUREMENTS_DIR",
-      "Fit GEMM and copy curves to measurements (gemm.csv, mem.csv).",
-      "GEMM curves are fitted on alternate rows per dtype and tested on the\n"
-      "others (>= 1 GFLOP); copy curves are fitted on every size and tested\n"
-      "at every size >= 1 MiB.\n\n"
+      "Fit GEMM, convolution and copy curves to measurements.",
+      "Reads gemm.csv, mem.csv and layers.csv (its VGG-16 Conv2d rows) from\n"
+      "MEASUREMENTS_DIR. GEMM and convolution curves are fitted on alternate\n"
+      "rows per dtype and tested on the others (>= 1 GFLOP); copy curves are\n"
+      "fitted on every size and tested at every size >= 1 MiB.\n\n"
       "Example:\n  dawnsim hw calibrate ../shared/data/h200 --device h200 -o h200-cal.json",
       entries);
   g_autoptr(DsHwCalibration) cal = NULL;

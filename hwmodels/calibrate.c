@@ -28,6 +28,7 @@
 #include "hwmodels/calibrate.h"
 #include "core/json-reader.h"
 #include "core/json-writer.h"
+#include "core/zoo.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -223,7 +224,7 @@ parse_number (const char *file, guint line, const char *field, const char *text,
 
 /* gemm.csv row: dtype,M,N,K,ms,tflops -> matmul/DTYPE, work 2MNK */
 static gboolean
-gemm_row (const char *file, guint line, char **f, GPtrArray *groups,
+gemm_row (const char *file, guint line, char **f, gpointer groups,
           GError **error)
 {
   double m, n, k, ms;
@@ -240,7 +241,7 @@ gemm_row (const char *file, guint line, char **f, GPtrArray *groups,
 
 /* mem.csv row: kind,bytes,ms,GBps -> copy/KIND (pinned only) */
 static gboolean
-mem_row (const char *file, guint line, char **f, GPtrArray *groups,
+mem_row (const char *file, guint line, char **f, gpointer groups,
          GError **error)
 {
   static const char *const kinds[][2] = {
@@ -259,13 +260,13 @@ mem_row (const char *file, guint line, char **f, GPtrArray *groups,
 }
 
 typedef gboolean (*RowFn) (const char *file, guint line, char **fields,
-                           GPtrArray *groups, GError **error);
+                           gpointer data, GError **error);
 
 /* Reads a CSV whose header must be @header; FALSE with *missing when the
  * file does not exist. */
 static gboolean
 read_csv (const char *path, const char *header, guint n_fields, RowFn row,
-          GPtrArray *groups, gboolean *missing, GError **error)
+          gpointer data, gboolean *missing, GError **error)
 {
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
@@ -292,9 +293,120 @@ read_csv (const char *path, const char *header, guint n_fields, RowFn row,
         return ds_fail_at (error, DS_ERROR_SYNTAX, DS_POS (path, i + 1),
                            "expected %u fields, got %u", n_fields,
                            g_strv_length (f));
-      if (!row (path, i + 1, f, groups, error))
+      if (!row (path, i + 1, f, data, error))
         return FALSE;
     }
+  return TRUE;
+}
+
+/* layers.csv: model,dtype,batch,idx,layer,fwd_ms,bwd_ms,out_bytes,param_bytes.
+ * The VGG-16 Conv2d rows, matched in order to the convolutions of the
+ * zoo's VGG-16 built at the row's batch and dtype, give "conv/DTYPE"
+ * points: (forward FLOPs, fwd time) and (backward FLOPs, bwd time). Only
+ * VGG-16: ResNet-50's rows are whole Bottleneck blocks, which have no
+ * single FLOP count to pair with. */
+typedef struct {
+  char *dtype;           /* "fp32", "bf16" */
+  guint batch;
+  GArray *fwd_s, *bwd_s; /* per Conv2d row, in file order */
+} ConvRows;
+
+static void
+conv_rows_free (ConvRows *r)
+{
+  g_free (r->dtype);
+  g_array_unref (r->fwd_s);
+  g_array_unref (r->bwd_s);
+  g_free (r);
+}
+
+/* PyTorch's names -> ours; "float32" convolutions run on TF32 tensor
+ * cores by default (cudnn.allow_tf32), which is what fp32 training gets. */
+static const char *
+dtype_of_torch (const char *name)
+{
+  return strcmp (name, "float32") == 0 ? "fp32"
+         : strcmp (name, "bfloat16") == 0 ? "bf16"
+         : strcmp (name, "float16") == 0 ? "fp16" : name;
+}
+
+static gboolean
+layer_row (const char *file, guint line, char **f, gpointer data,
+           GError **error)
+{
+  GPtrArray *all = data;
+  const char *dtype = dtype_of_torch (f[1]);
+  ConvRows *r = NULL;
+  double fwd_ms, bwd_ms, batch;
+
+  if (strcmp (f[0], "vgg16") != 0 || strcmp (f[4], "Conv2d") != 0)
+    return TRUE;
+  if (!parse_number (file, line, "batch", f[2], &batch, error)
+      || !parse_number (file, line, "fwd_ms", f[5], &fwd_ms, error)
+      || !parse_number (file, line, "bwd_ms", f[6], &bwd_ms, error))
+    return FALSE;
+  for (guint i = 0; i < all->len && r == NULL; i++)
+    if (strcmp (((ConvRows *) g_ptr_array_index (all, i))->dtype, dtype) == 0)
+      r = g_ptr_array_index (all, i);
+  if (r == NULL)
+    {
+      r = g_new0 (ConvRows, 1);
+      r->dtype = g_strdup (dtype);
+      r->batch = (guint) batch;
+      r->fwd_s = g_array_new (FALSE, FALSE, sizeof (double));
+      r->bwd_s = g_array_new (FALSE, FALSE, sizeof (double));
+      g_ptr_array_add (all, r);
+    }
+  fwd_ms /= 1e3;
+  bwd_ms /= 1e3;
+  g_array_append_val (r->fwd_s, fwd_ms);
+  g_array_append_val (r->bwd_s, bwd_ms);
+  return TRUE;
+}
+
+/* Forward points first, then backward, so alternate rows split both. */
+static gboolean
+add_conv_points (const char *path, const ConvRows *r, GPtrArray *groups,
+                 GError **error)
+{
+  DsZooOptions opts = { r->batch, strcmp (r->dtype, "fp32") == 0 ? 4 : 2, 0,
+                        r->dtype };
+  g_autoptr(DsModel) vgg = ds_zoo_build ("vgg16", &opts, error);
+  g_autofree char *key = g_strdup_printf ("conv/%s", r->dtype);
+  g_autoptr(GArray) convs = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  if (vgg == NULL)
+    return FALSE;
+  for (guint i = 0; i < ds_model_n_layers (vgg); i++)
+    if (g_str_has_prefix (ds_model_layer_const (vgg, i)->kind, "conv"))
+      g_array_append_val (convs, i);
+  if (convs->len != r->fwd_s->len)
+    return ds_fail (error, DS_ERROR_INVALID, "%s: vgg16 %s has %u Conv2d rows, "
+                    "the zoo's VGG-16 %u convolutions", path, r->dtype,
+                    r->fwd_s->len, convs->len);
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint c = 0; c < convs->len; c++)
+      {
+        const DsLayer *l = ds_model_layer_const (vgg, g_array_index (convs, guint, c));
+        add_point (groups, key, GEMM_MIN_FLOPS, TRUE,
+                   pass == 0 ? l->fwd_flops : l->bwd_flops,
+                   g_array_index (pass == 0 ? r->fwd_s : r->bwd_s, double, c));
+      }
+  return TRUE;
+}
+
+static gboolean
+read_layers (const char *path, GPtrArray *groups, gboolean *missing,
+             GError **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) conv_rows_free);
+
+  if (!read_csv (path, "model,dtype,batch,idx,layer,fwd_ms,bwd_ms,out_bytes,param_bytes",
+                 9, layer_row, rows, missing, error))
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++)
+    if (!add_conv_points (path, g_ptr_array_index (rows, i), groups, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -353,15 +465,17 @@ ds_hw_calibrate_dir (const char *dir, const char *device, GError **error)
   g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
   g_autofree char *gemm = g_build_filename (dir, "gemm.csv", NULL);
   g_autofree char *mem = g_build_filename (dir, "mem.csv", NULL);
+  g_autofree char *layers = g_build_filename (dir, "layers.csv", NULL);
   g_autoptr(DsHwCalibration) cal = calibration_new (device);
-  gboolean no_gemm, no_mem;
+  gboolean no_gemm, no_mem, no_layers;
 
   if (!read_csv (gemm, "dtype,M,N,K,ms,tflops", 6, gemm_row, groups, &no_gemm, error)
-      || !read_csv (mem, "kind,bytes,ms,GBps", 4, mem_row, groups, &no_mem, error))
+      || !read_csv (mem, "kind,bytes,ms,GBps", 4, mem_row, groups, &no_mem, error)
+      || !read_layers (layers, groups, &no_layers, error))
     return NULL;
-  if (no_gemm && no_mem)
-    return ds_fail_null (error, DS_ERROR_IO, "%s: neither gemm.csv nor mem.csv "
-                         "is there", dir);
+  if (no_gemm && no_mem && no_layers)
+    return ds_fail_null (error, DS_ERROR_IO, "%s: none of gemm.csv, mem.csv "
+                         "and layers.csv is there", dir);
   for (guint i = 0; i < groups->len; i++)
     {
       DsHwFit *fit = fit_group (g_ptr_array_index (groups, i), error);

@@ -3,11 +3,13 @@
  *
  * Measurements are the CSV files of ../shared/data/h200/ (README there):
  * gemm.csv (dtype,M,N,K,ms,tflops) gives a "matmul/DTYPE" rate per dtype in
- * flop/s over the work 2MNK; mem.csv (kind,bytes,ms,GBps) gives "copy/d2d"
+ * flop/s over the work 2MNK; layers.csv gives "conv/DTYPE" from its VGG-16
+ * Conv2d rows paired with the zoo's VGG-16 FLOPs (calibrate.c);
+ * mem.csv (kind,bytes,ms,GBps) gives "copy/d2d"
  * (work 2 x bytes: read + write), "copy/h2d" and "copy/d2h" (pinned rows;
  * pageable rows are not modelled). Each rate is the curve of device.h,
  * fitted by nonlinear least squares on relative residuals
- * (gsl_multifit_nlinear). A GEMM dtype is fitted to alternate rows (the
+ * (gsl_multifit_nlinear). A GEMM or conv dtype is fitted to alternate rows (the
  * 1st, 3rd, ... in file order) and tested on the others with >= 1 GFLOP;
  * a copy kind (11 sizes, 4 parameters) is fitted to every row and tested
  * in-sample at every size >= 1 MiB, the form of issue #3's bound.
@@ -47,8 +49,8 @@ void             ds_hw_calibration_free (DsHwCalibration *cal);
 gboolean         ds_hw_fit_rate (const double *work, const double *t_s,
                                  guint n, DsHwRate *rate, GError **error);
 
-/* Reads @dir/gemm.csv and @dir/mem.csv (either may be missing, not both)
- * and fits every group. */
+/* Reads @dir/gemm.csv, @dir/mem.csv and @dir/layers.csv (any may be
+ * missing, not all) and fits every group. */
 DsHwCalibration *ds_hw_calibrate_dir (const char *dir, const char *device,
                                       GError **error);
 

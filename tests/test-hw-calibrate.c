@@ -9,6 +9,7 @@
 #include "hwmodels/presets.h"
 #include "tests/testutil.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -35,7 +36,8 @@ test_fit_recovers_curve (void)
 }
 
 /* Issue #3, Done-when: held-out MAPE <= 10% for GEMMs of >= 1 GFLOP (per
- * dtype), copies within 10% at every size >= 1 MiB. */
+ * dtype), copies within 10% at every size >= 1 MiB. Convolutions (VGG-16
+ * layers) have no bound there; a FLOP-only curve misses them by ~30%. */
 static void
 test_h200_bounds (void)
 {
@@ -47,7 +49,7 @@ test_h200_bounds (void)
     return;
   cal = ds_hw_calibrate_dir (dir, "h200", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (cal->fits->len, ==, 7);
+  g_assert_cmpuint (cal->fits->len, ==, 9);
   for (guint i = 0; i < cal->fits->len; i++)
     {
       const DsHwFit *f = g_ptr_array_index (cal->fits, i);
@@ -58,8 +60,10 @@ test_h200_bounds (void)
       g_assert_cmpuint (f->n_test, >, 0);
       if (g_str_has_prefix (f->key, "matmul/"))
         g_assert_cmpfloat (f->test_mape, <=, 0.10);
-      else
+      else if (g_str_has_prefix (f->key, "copy/"))
         g_assert_cmpfloat (f->test_max_error, <=, 0.10);
+      else    /* conv: no bound in issue #3; guard the measured ~30% */
+        g_assert_cmpfloat (f->test_mape, <=, 0.40);
     }
 }
 
@@ -142,6 +146,15 @@ test_malformed_csv (void)
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_suffix (error->message, "gemm.csv:2: 'ms' must be a number > 0, got 'x'")
                  || strstr (error->message, "gemm.csv:2:") != NULL);
+  g_remove (path);
+  g_clear_error (&error);
+  /* one Conv2d row cannot pair with VGG-16's 13 convolutions */
+  g_autofree char *layers = g_build_filename (dir, "layers.csv", NULL);
+  g_file_set_contents (layers, "model,dtype,batch,idx,layer,fwd_ms,bwd_ms,out_bytes,param_bytes\n"
+                       "vgg16,bfloat16,64,0,Conv2d,1.5,2.1,411041792,3584\n", -1, NULL);
+  g_assert_null (ds_hw_calibrate_dir (dir, "h200", &error));
+  g_assert_error (error, DS_ERROR, DS_ERROR_INVALID);
+  g_test_message ("%s", error->message);
   ds_test_rmtree (dir);
 }
 

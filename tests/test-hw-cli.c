@@ -124,7 +124,7 @@ test_calibrate_writes_file (void)
   g_assert_nonnull (strstr (r.out, "matmul/bf16"));
   cal = ds_hw_calibration_load (out, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (cal->fits->len, ==, 7);
+  g_assert_cmpuint (cal->fits->len, ==, 9);
   run_dawnsim (&p, "hw", "predict", "copy", "64MiB", "--calibration", out,
                "--format", "json", NULL);
   g_assert_cmpint (p.status, ==, 0);
