@@ -69,22 +69,38 @@ calibration_new (const char *device)
 /* ---- the fit ---- */
 
 typedef struct {
-  const double *work, *t_s;
+  const double *work, *bytes, *t_s;   /* bytes may be NULL */
   guint n;
 } Points;
 
-#define N_PARAMS 4
+#define MAX_PARAMS 5
 
-/* x = (ln floor, ln rate, ln (p - 1), ln offset) */
+/* Without bytes, 4 parameters; with bytes, also the work per byte. */
+static guint
+n_params (const Points *pts)
+{
+  return pts->bytes != NULL ? 5 : 4;
+}
+
+/* x = (ln floor, ln rate, ln (p - 1), ln offset [, ln per_byte]) */
 static DsHwRate
 rate_of (const gsl_vector *x)
 {
   return (DsHwRate) { exp (gsl_vector_get (x, 1)), exp (gsl_vector_get (x, 0)),
                       1 + MIN (exp (gsl_vector_get (x, 2)), 100.0),
-                      exp (gsl_vector_get (x, 3)) };
+                      exp (gsl_vector_get (x, 3)),
+                      x->size > 4 ? exp (gsl_vector_get (x, 4)) : 0 };
 }
 
-/* r_i = t(work_i; x) / t_i - 1 */
+static double
+point_time_s (const DsHwRate *r, const Points *pts, guint i)
+{
+  double bytes = pts->bytes != NULL ? pts->bytes[i] : 0;
+
+  return ds_hw_rate_time_s (r, pts->work[i] + r->per_byte * bytes);
+}
+
+/* r_i = t(work_i + per_byte x bytes_i; x) / t_i - 1 */
 static int
 residuals (const gsl_vector *x, void *data, gsl_vector *f)
 {
@@ -92,24 +108,25 @@ residuals (const gsl_vector *x, void *data, gsl_vector *f)
   DsHwRate r = rate_of (x);
 
   for (guint i = 0; i < pts->n; i++)
-    gsl_vector_set (f, i, ds_hw_rate_time_s (&r, pts->work[i]) / pts->t_s[i] - 1);
+    gsl_vector_set (f, i, point_time_s (&r, pts, i) / pts->t_s[i] - 1);
   return GSL_SUCCESS;
 }
 
-/* One trust-region solve from (floor0, rate0, p0, offset0); the cost (sum
- * of squared residuals) or INFINITY when the solver fails. */
+/* One trust-region solve from (floor0, rate0, p0, offset0, per_byte0);
+ * the cost (sum of squared residuals) or INFINITY when the solver fails. */
 static double
 solve (Points *pts, double floor0, double rate0, double p0, double offset0,
-       DsHwRate *out)
+       double per_byte0, DsHwRate *out)
 {
   gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters ();
-  gsl_multifit_nlinear_fdf fdf = { .f = residuals, .n = pts->n, .p = N_PARAMS,
+  guint np = n_params (pts);
+  gsl_multifit_nlinear_fdf fdf = { .f = residuals, .n = pts->n, .p = np,
                                    .params = pts };
-  double x0[N_PARAMS] = { log (floor0), log (rate0), log (p0 - 1), log (offset0) };
-  gsl_vector_view xv = gsl_vector_view_array (x0, N_PARAMS);
+  double x0[MAX_PARAMS] = { log (floor0), log (rate0), log (p0 - 1),
+                            log (offset0), log (per_byte0) };
+  gsl_vector_view xv = gsl_vector_view_array (x0, np);
   gsl_multifit_nlinear_workspace *w =
-    gsl_multifit_nlinear_alloc (gsl_multifit_nlinear_trust, &params, pts->n,
-                                N_PARAMS);
+    gsl_multifit_nlinear_alloc (gsl_multifit_nlinear_trust, &params, pts->n, np);
   double cost = INFINITY, chisq;
   int info = 0;
 
@@ -129,18 +146,18 @@ solve (Points *pts, double floor0, double rate0, double p0, double offset0,
 }
 
 gboolean
-ds_hw_fit_rate (const double *work, const double *t_s, guint n, DsHwRate *rate,
-                GError **error)
+ds_hw_fit_rate (const double *work, const double *bytes, const double *t_s,
+                guint n, DsHwRate *rate, GError **error)
 {
   static const double p_starts[] = { 1.1, 1.5, 3.0, 8.0 };
   static const double offset_starts[] = { 0.01, 0.3 };
-  Points pts = { work, t_s, n };
+  Points pts = { work, bytes, t_s, n };
   double floor0 = G_MAXDOUBLE, rate0 = 0, best = INFINITY;
   gsl_error_handler_t *old;
 
-  if (n < N_PARAMS)
-    return ds_fail (error, DS_ERROR_INVALID, "a fit needs at least %d rows, "
-                    "got %u", N_PARAMS, n);
+  if (n < n_params (&pts))
+    return ds_fail (error, DS_ERROR_INVALID, "a fit needs at least %u rows, "
+                    "got %u", n_params (&pts), n);
   for (guint i = 0; i < n; i++)
     {
       if (!(work[i] > 0 && t_s[i] > 0 && isfinite (work[i]) && isfinite (t_s[i])))
@@ -155,7 +172,7 @@ ds_hw_fit_rate (const double *work, const double *t_s, guint n, DsHwRate *rate,
       {
         DsHwRate r;
         double cost = solve (&pts, floor0, rate0, p_starts[s],
-                             offset_starts[o] * floor0, &r);
+                             offset_starts[o] * floor0, 1.0, &r);
         if (cost < best)
           {
             best = cost;
@@ -174,7 +191,8 @@ typedef struct {
   char *key;
   double min_work;
   gboolean holdout;     /* fit alternate rows, test the others */
-  GArray *work, *t_s;
+  GArray *work, *bytes, *t_s;
+  gboolean has_bytes;   /* some point moves bytes: fit per_byte too */
 } Group;
 
 static void
@@ -182,13 +200,14 @@ group_free (Group *g)
 {
   g_free (g->key);
   g_array_unref (g->work);
+  g_array_unref (g->bytes);
   g_array_unref (g->t_s);
   g_free (g);
 }
 
 static void
 add_point (GPtrArray *groups, const char *key, double min_work,
-           gboolean holdout, double work, double t_s)
+           gboolean holdout, double work, double bytes, double t_s)
 {
   Group *g = NULL;
 
@@ -202,10 +221,13 @@ add_point (GPtrArray *groups, const char *key, double min_work,
       g->min_work = min_work;
       g->holdout = holdout;
       g->work = g_array_new (FALSE, FALSE, sizeof (double));
+      g->bytes = g_array_new (FALSE, FALSE, sizeof (double));
       g->t_s = g_array_new (FALSE, FALSE, sizeof (double));
       g_ptr_array_add (groups, g);
     }
+  g->has_bytes |= bytes > 0;
   g_array_append_val (g->work, work);
+  g_array_append_val (g->bytes, bytes);
   g_array_append_val (g->t_s, t_s);
 }
 
@@ -235,7 +257,7 @@ gemm_row (const char *file, guint line, char **f, gpointer groups,
       || !parse_number (file, line, "K", f[3], &k, error)
       || !parse_number (file, line, "ms", f[4], &ms, error))
     return FALSE;
-  add_point (groups, key, GEMM_MIN_FLOPS, TRUE, 2 * m * n * k, ms / 1e3);
+  add_point (groups, key, GEMM_MIN_FLOPS, TRUE, 2 * m * n * k, 0, ms / 1e3);
   return TRUE;
 }
 
@@ -255,7 +277,7 @@ mem_row (const char *file, guint line, char **f, gpointer groups,
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     if (strcmp (f[0], kinds[i][0]) == 0)
       add_point (groups, kinds[i][1], COPY_MIN_BYTES, FALSE,
-                 i == 0 ? 2 * bytes : bytes, ms / 1e3);
+                 i == 0 ? 2 * bytes : bytes, 0, ms / 1e3);
   return TRUE;
 }
 
@@ -389,7 +411,7 @@ add_conv_points (const char *path, const ConvRows *r, GPtrArray *groups,
       {
         const DsLayer *l = ds_model_layer_const (vgg, g_array_index (convs, guint, c));
         add_point (groups, key, GEMM_MIN_FLOPS, TRUE,
-                   pass == 0 ? l->fwd_flops : l->bwd_flops,
+                   pass == 0 ? l->fwd_flops : l->bwd_flops, (double) l->out_bytes,
                    g_array_index (pass == 0 ? r->fwd_s : r->bwd_s, double, c));
       }
   return TRUE;
@@ -417,6 +439,7 @@ static DsHwFit *
 fit_group (const Group *g, GError **error)
 {
   g_autoptr(GArray) fw = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) fb = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) ft = g_array_new (FALSE, FALSE, sizeof (double));
   DsHwFit *fit = g_new0 (DsHwFit, 1);
   guint step = g->holdout ? 2 : 1;
@@ -425,14 +448,16 @@ fit_group (const Group *g, GError **error)
   for (guint i = 0; i < g->work->len; i += step)
     {
       g_array_append_val (fw, g_array_index (g->work, double, i));
+      g_array_append_val (fb, g_array_index (g->bytes, double, i));
       g_array_append_val (ft, g_array_index (g->t_s, double, i));
     }
   fit->key = g_strdup (g->key);
   fit->n_fit = fw->len;
   fit->held_out = g->holdout;
   fit->test_min_work = g->min_work;
-  if (!ds_hw_fit_rate ((double *) fw->data, (double *) ft->data, fw->len,
-                       &fit->rate, error))
+  if (!ds_hw_fit_rate ((double *) fw->data,
+                       g->has_bytes ? (double *) fb->data : NULL,
+                       (double *) ft->data, fw->len, &fit->rate, error))
     {
       g_prefix_error (error, "%s: ", g->key);
       fit_free (fit);
@@ -441,8 +466,9 @@ fit_group (const Group *g, GError **error)
   for (guint i = g->holdout ? 1 : 0; i < g->work->len; i += step)
     {
       double w = g_array_index (g->work, double, i);
+      double b = g_array_index (g->bytes, double, i);
       double t = g_array_index (g->t_s, double, i);
-      double e = fabs (ds_hw_rate_time_s (&fit->rate, w) / t - 1);
+      double e = fabs (ds_hw_rate_time_s (&fit->rate, w + fit->rate.per_byte * b) / t - 1);
       if (w < g->min_work)
         continue;
       fit->n_test++;
@@ -509,6 +535,8 @@ ds_hw_calibration_write_json (const DsHwCalibration *cal)
       ds_json_member_scaled (w, "floor_us", f->rate.floor_s, 1e6);
       ds_json_member_scaled (w, "offset_us", f->rate.offset_s, 1e6);
       ds_json_member_double (w, "p", f->rate.p);
+      if (f->rate.per_byte > 0)
+        ds_json_member_double (w, "per_byte", f->rate.per_byte);
       ds_json_member_uint64 (w, "n_fit", f->n_fit);
       ds_json_member_uint64 (w, "n_test", f->n_test);
       ds_json_member_bool (w, "held_out", f->held_out);
@@ -524,7 +552,7 @@ ds_hw_calibration_write_json (const DsHwCalibration *cal)
 
 static const char *const top_members[] = { "format", "version", "device", "rates", NULL };
 static const char *const rate_members[] = {
-  "key", "rate_per_s", "floor_us", "offset_us", "p", "n_fit", "n_test",
+  "key", "rate_per_s", "floor_us", "offset_us", "p", "per_byte", "n_fit", "n_test",
   "held_out", "test_min_work",
   "test_mape", "test_max_error", NULL
 };
@@ -555,6 +583,7 @@ read_fit (const DsJsonDoc *doc, JsonArray *arr, guint idx, GError **error)
       || !ds_json_get_double (doc, o, "floor_us", TRUE, &floor_us, error)
       || !ds_json_get_double (doc, o, "offset_us", FALSE, &offset_us, error)
       || !ds_json_get_double (doc, o, "p", TRUE, &f.rate.p, error)
+      || !ds_json_get_double (doc, o, "per_byte", FALSE, &f.rate.per_byte, error)
       || !ds_json_get_bool (doc, o, "held_out", FALSE, &f.held_out, error)
       || !ds_json_get_uint (doc, o, "n_fit", FALSE, &f.n_fit, error)
       || !ds_json_get_uint (doc, o, "n_test", FALSE, &f.n_test, error)
@@ -564,6 +593,7 @@ read_fit (const DsJsonDoc *doc, JsonArray *arr, guint idx, GError **error)
       || !check_value (doc, o, "rate_per_s", f.rate.rate_per_s, 0, TRUE, error)
       || !check_value (doc, o, "floor_us", floor_us, 0, FALSE, error)
       || !check_value (doc, o, "offset_us", offset_us, 0, FALSE, error)
+      || !check_value (doc, o, "per_byte", f.rate.per_byte, 0, FALSE, error)
       || !check_value (doc, o, "p", f.rate.p, 1, FALSE, error)
       || !check_value (doc, o, "test_min_work", f.test_min_work, 0, FALSE, error)
       || !check_value (doc, o, "test_mape", f.test_mape, 0, FALSE, error)

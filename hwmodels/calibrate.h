@@ -43,11 +43,14 @@ typedef struct {
 
 void             ds_hw_calibration_free (DsHwCalibration *cal);
 
-/* Fits @rate to @n points (work[i], t_s[i]), minimising the sum of squared
- * relative errors. n >= 4 (the curve's parameters), all values > 0; DS_ERROR_INVALID otherwise or
- * when the solver fails. */
-gboolean         ds_hw_fit_rate (const double *work, const double *t_s,
-                                 guint n, DsHwRate *rate, GError **error);
+/* Fits @rate to @n points (work[i], bytes[i], t_s[i]), minimising the sum
+ * of squared relative errors of t(work + per_byte x bytes). @bytes may be
+ * NULL (per_byte stays 0). n >= the parameters fitted (4, or 5 with
+ * bytes); work and times > 0; DS_ERROR_INVALID otherwise or when the
+ * solver fails. */
+gboolean         ds_hw_fit_rate (const double *work, const double *bytes,
+                                 const double *t_s, guint n, DsHwRate *rate,
+                                 GError **error);
 
 /* Reads @dir/gemm.csv, @dir/mem.csv and @dir/layers.csv (any may be
  * missing, not all) and fits every group. */

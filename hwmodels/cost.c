@@ -33,14 +33,18 @@ dtype_bytes (const char *dtype)
 }
 
 /* Roofline with a floor:
- *   busy = max(o_c + flops / R_c, o_m + bytes / R_m)      (Williams et al.,
- *   t    = (floor^p + busy^p)^(1/p)                        CACM 2009)
- * with R and floor from the compute rate's curve (device.h). */
+ *   busy = max(o_c + (flops + k out_bytes) / R_c,         (Williams et al.,
+ *              o_m + bytes / R_m)                          CACM 2009)
+ *   t    = (floor^p + busy^p)^(1/p)
+ * with R and floor from the compute rate's curve (device.h); k, the
+ * rate's per_byte, is 0 except for calibrated convolutions, whose time
+ * on the H200 grows with the output size at equal FLOPs (docs/hwmodels.md). */
 static double
 roofline_s (const DsHwRate *compute, const DsHwRate *memory, double flops,
-            double bytes)
+            double bytes, double out_bytes)
 {
-  double busy = MAX (compute->offset_s + flops / compute->rate_per_s,
+  double work = flops + compute->per_byte * out_bytes;
+  double busy = MAX (compute->offset_s + work / compute->rate_per_s,
                      memory->offset_s + bytes / memory->rate_per_s);
   DsHwRate as_time = { 1, compute->floor_s, compute->p, 0 };
 
@@ -59,7 +63,7 @@ ds_hw_gemm_time_s (const DsHwDevice *device, const char *dtype, double m,
       || !ds_hw_device_rate (device, DS_HW_WORK_MEMORY, dtype, &memory, error))
     return FALSE;
   *out_s = roofline_s (&compute, &memory, 2 * m * n * k,
-                       (m * k + k * n + m * n) * dtype_bytes (dtype));
+                       (m * k + k * n + m * n) * dtype_bytes (dtype), 0);
   return TRUE;
 }
 
@@ -97,8 +101,10 @@ ds_hw_layer_time_s (const DsHwDevice *device, const DsLayer *layer,
       g_prefix_error (error, "layer '%s': ", layer->name);
       return FALSE;
     }
-  *fwd_s = roofline_s (&compute, &memory, layer->fwd_flops, layer->mem_bytes);
-  *bwd_s = roofline_s (&compute, &memory, bwd_flops, 2 * layer->mem_bytes);
+  *fwd_s = roofline_s (&compute, &memory, layer->fwd_flops, layer->mem_bytes,
+                       layer->out_bytes);
+  *bwd_s = roofline_s (&compute, &memory, bwd_flops, 2 * layer->mem_bytes,
+                       layer->out_bytes);
   return TRUE;
 }
 

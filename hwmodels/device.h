@@ -30,6 +30,9 @@ typedef struct {
   double floor_s;      /* >= 0 */
   double p;            /* >= 1 */
   double offset_s;     /* >= 0; 0 in presets, fitted by calibration */
+  double per_byte;     /* work units each output byte adds, >= 0: how a
+                        * convolution's layout traffic scales with its
+                        * output (cost.h); 0 in presets */
 } DsHwRate;
 
 /* Kinds of work a preset has an efficiency curve for. */
