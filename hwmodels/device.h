@@ -79,9 +79,11 @@ DsHwDevice *ds_hw_device_read_json (const char *text, gssize len,
 double      ds_hw_device_peak (const DsHwDevice *device, const char *dtype);
 
 /* The rate to use for @work on @dtype (ignored for memory and host work):
- * the calibrated one under @key ("matmul/bf16") when present, else the
+ * the calibrated rate under "WORK/DTYPE" ("matmul/bf16", "conv/fp32"; for
+ * memory and host work "memory/all", "host/all") when present, else the
  * preset curve applied to the peak. FALSE, with an error naming the device,
- * when the device has no peak for @dtype. */
+ * when the device has no peak for @dtype. Copies have their own keys
+ * ("copy/d2d"), read by ds_hw_copy_time_s(). */
 gboolean    ds_hw_device_rate (const DsHwDevice *device, DsHwWork work,
                                const char *dtype, DsHwRate *out,
                                GError **error);
