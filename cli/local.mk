@@ -11,7 +11,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-models.c \
 	%D%/cmd-show.c \
 	%D%/cmd-convert.c \
-	%D%/cmd-plan.c
+	%D%/cmd-plan.c \
+	%D%/cmd-hw.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c

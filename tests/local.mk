@@ -104,3 +104,24 @@ tests_test_pipedream_dp_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 
 ds_unit_tests += tests/test-baselines
 tests_test_baselines_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+# hwmodels: presets, spec parser, costs, calibration (issue #3).
+ds_hw_tests = \
+	tests/test-hw-presets \
+	tests/test-hw-cost \
+	tests/test-hw-calibrate \
+	tests/test-hw-detect \
+	tests/test-hw-cli
+check_PROGRAMS += $(ds_hw_tests)
+TESTS += $(ds_hw_tests)
+tests_test_hw_presets_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_hw_cost_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_hw_calibrate_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_hw_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_hw_detect_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the inline cluster spec parser (see above).
+ds_hw_fuzz_targets = tests/fuzz/fuzz-hw-spec
+check_PROGRAMS += $(ds_hw_fuzz_targets)
+TESTS += $(ds_hw_fuzz_targets)
+tests_fuzz_fuzz_hw_spec_SOURCES = tests/fuzz/fuzz-hw-spec.c tests/fuzz/driver.c
+tests_fuzz_fuzz_hw_spec_LDADD = $(DS_TEST_LIBS)
