@@ -56,14 +56,16 @@ if [ "$mode" = check ]; then
   exit 0
 fi
 
-# The main job. Until the planner lands (issue #4) it describes VGG-16:
-# the layer table for people, and the model as dawnsim JSON for tools.
+# The main job: plan VGG-16 on PipeDream's cluster A (4 servers of 4 V100,
+# 10 Gb/s between servers) with 16 GPUs, against data parallelism and a
+# straight pipeline; write the plan for the simulator and the original's
+# runtime.
 mkdir -p out
-./cli/dawnsim show vgg16 > out/vgg16.txt
-./cli/dawnsim convert vgg16 out/vgg16.json
-head -n 8 out/vgg16.txt
-echo "..."
-tail -n 2 out/vgg16.txt
+./cli/dawnsim plan vgg16 --cluster A --gpus 16 -o out/vgg16-plan.json \
+  --export pipedream out/pipedream | tee out/vgg16-plan.txt
+./cli/dawnsim plan vgg16 --cluster A --gpus 16 --format json > out/vgg16-plan-summary.json
 echo
-echo "quickstart: wrote out/vgg16.txt (layer table) and out/vgg16.json (model file)"
-echo "quickstart: try ./cli/dawnsim --help, ./cli/dawnsim models"
+echo "quickstart: wrote out/vgg16-plan.txt (the table above), out/vgg16-plan.json"
+echo "            (the plan), out/vgg16-plan-summary.json (for programs) and"
+echo "            out/pipedream/ (gpus=16.txt and hybrid_conf.json for PipeDream's runtime)"
+echo "quickstart: try ./cli/dawnsim --help, ./cli/dawnsim models, ./cli/dawnsim hw list"

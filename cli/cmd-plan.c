@@ -15,6 +15,8 @@
 #include "core/json-writer.h"
 #include "core/plan-json.h"
 #include "core/units.h"
+#include "hwmodels/cost.h"
+#include "hwmodels/presets.h"
 #include "planner/baselines.h"
 #include "planner/export.h"
 
@@ -34,6 +36,9 @@ typedef struct {
   char *format;
   char *output;
   char *export_kind, *export_dir;
+  char *cluster;               /* --cluster: preset, spec or file */
+  int gpus;                    /* --gpus */
+  char *device;                /* --device: prices layers without times */
 } PlanArgs;
 
 static void
@@ -48,6 +53,8 @@ plan_args_clear (PlanArgs *a)
   g_free (a->output);
   g_free (a->export_kind);
   g_free (a->export_dir);
+  g_free (a->cluster);
+  g_free (a->device);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PlanArgs, plan_args_clear)
@@ -113,17 +120,46 @@ parse_positive (const char *what, const char *text, double *out, GError **error)
   return TRUE;
 }
 
+/* A cluster's levels as the DP's: devices per group and link bandwidth. */
+static gboolean
+levels_from_cluster (const DsCluster *cluster, DsPipedreamOptions *o,
+                     GError **error)
+{
+  guint n = ds_cluster_n_levels (cluster);
+
+  if (n == 0 || n > DS_PIPEDREAM_MAX_LEVELS)
+    return ds_fail (error, DS_ERROR_UNSUPPORTED,
+                    "cluster '%s': the planner takes 1 to %d levels, got %u",
+                    ds_cluster_get_name (cluster), DS_PIPEDREAM_MAX_LEVELS, n);
+  ds_pipedream_options_init (o, 1);
+  o->n_levels = n;
+  for (guint l = 0; l < n; l++)
+    {
+      o->levels[l].n_machines = ds_cluster_level (cluster, l)->count;
+      o->levels[l].bandwidth_bytes_per_s = ds_cluster_level (cluster, l)->bw_bytes_per_s;
+    }
+  return TRUE;
+}
+
 /* -n/-b into the DP's levels: as many bandwidths as machine counts, or
  * none (then 1e9 B/s each, the original's default). */
 static gboolean
-fill_levels (const PlanArgs *a, DsPipedreamOptions *o, GError **error)
+fill_levels (const PlanArgs *a, const DsCluster *cluster,
+             DsPipedreamOptions *o, GError **error)
 {
   guint n = a->machines ? g_strv_length (a->machines) : 0;
   guint nb = a->bandwidths ? g_strv_length (a->bandwidths) : 0;
 
+  if (cluster != NULL && (n > 0 || nb > 0))
+    return ds_cli_usage (error, "give the devices with --cluster or with -n/-b, not both");
+  if (cluster != NULL)
+    return levels_from_cluster (cluster, o, error);
+  if (a->gpus > 0)
+    return ds_cli_usage (error, "--gpus resizes a --cluster; with -n give the "
+                         "devices per level instead");
   if (n == 0)
-    return ds_cli_usage (error, "plan needs the devices: -n M1 [M2 ...] (per "
-                         "level, innermost first)");
+    return ds_cli_usage (error, "plan needs the devices: --cluster NAME [--gpus N], "
+                         "or -n M1 [M2 ...] (per level, innermost first)");
   if (n > DS_PIPEDREAM_MAX_LEVELS)
     return ds_cli_usage (error, "at most %d levels, got %u", DS_PIPEDREAM_MAX_LEVELS, n);
   if (nb != 0 && nb != n)
@@ -148,9 +184,10 @@ fill_levels (const PlanArgs *a, DsPipedreamOptions *o, GError **error)
 }
 
 static gboolean
-fill_options (const PlanArgs *a, DsPipedreamOptions *o, GError **error)
+fill_options (const PlanArgs *a, const DsCluster *cluster,
+              DsPipedreamOptions *o, GError **error)
 {
-  if (!fill_levels (a, o, error))
+  if (!fill_levels (a, cluster, o, error))
     return FALSE;
   o->straight = a->straight;
   o->fewer_machines = a->fewer;
@@ -469,9 +506,36 @@ write_outputs (const Planned *p, const PlanArgs *a, GError **error)
   return TRUE;
 }
 
+/* A zoo model has FLOPs, not times: price each untimed layer on the
+ * --device, else on the cluster's device. */
+static gboolean
+price_untimed_layers (DsModel *model, const PlanArgs *a,
+                      const DsCluster *cluster, GError **error)
+{
+  const char *name = a->device;
+  g_autoptr(DsHwDevice) device = NULL;
+  gboolean untimed = FALSE;
+
+  for (guint i = 0; i < ds_model_n_layers (model) && !untimed; i++)
+    untimed = !ds_model_layer (model, i)->has_times;
+  if (!untimed)
+    return TRUE;
+  if (name == NULL && cluster != NULL && ds_cluster_device_const (cluster)->name[0] != '\0')
+    name = ds_cluster_device_const (cluster)->name;
+  if (name == NULL)
+    return ds_cli_usage (error, "model '%s' has layers without measured times: "
+                         "give --device NAME (or a --cluster) to price them "
+                         "from their FLOPs", ds_model_get_name (model));
+  device = ds_hw_device_open (name, error);
+  return device != NULL && ds_hw_model_cost (model, device, NULL, NULL, error);
+}
+
 static const char description[] =
   "MODEL is a zoo name or a model file; -f FILE is the same (the original\n"
-  "optimizer's spelling). Devices and bandwidth per level, innermost first:\n"
+  "optimizer's spelling). A zoo model's layers are priced from their FLOPs\n"
+  "on --device, else on the cluster's device ('dawnsim hw list').\n\n"
+  "Devices: --cluster with an optional --gpus, or, as the original, per\n"
+  "level, innermost first:\n"
   "-n 4 4 -b 1e10 1.25e9 is 4 servers of 4 devices, 10 GB/s inside a server\n"
   "and 1.25 GB/s between servers (bytes/s; default 1e9 per level).\n"
   "Without --activation_compression_ratio, activations cost nothing between\n"
@@ -479,6 +543,8 @@ static const char description[] =
   "The baselines priced with the same costs: data parallelism on every\n"
   "device, a straight pipeline of equal stages (GPipe-style), and the plan.\n\n"
   "Examples:\n"
+  "  dawnsim plan vgg16 --cluster A --gpus 16\n"
+  "  dawnsim plan gpt3-1.3b --cluster h100:8x4,nvlink4,ib-ndr --dtype bf16\n"
   "  dawnsim plan -f vgg16/graph.txt -n 4 --activation_compression_ratio 1\n"
   "  dawnsim plan -f gnmt_large/graph.txt -n 4 4 -b 1e10 1.25e9 --format json\n"
   "  dawnsim plan resnet50.json -n 16 -o plan.json --export pipedream out/\n"
@@ -514,6 +580,13 @@ ds_cmd_plan (int argc, char **argv, GError **error)
     { "export", 0, 0, G_OPTION_ARG_STRING, &a.export_kind,
       "'--export pipedream DIR': gpus=N.txt and hybrid_conf.json", "pipedream" },
     { "export-dir", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &a.export_dir, NULL, NULL },
+    { "cluster", 0, 0, G_OPTION_ARG_STRING, &a.cluster,
+      "Devices from a cluster preset (A, B, C, dgx-h100, ...), spec "
+      "(h100:8x4,nvlink4,ib-ndr) or file", "CLUSTER" },
+    { "gpus", 0, 0, G_OPTION_ARG_INT, &a.gpus,
+      "Resize the cluster's outermost level to N devices in all", "N" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &a.device,
+      "Device that prices layers without measured times (default: the cluster's)", "NAME" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -525,6 +598,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   g_auto(Planned) p = { 0 };
   g_autoptr(DsModel) model = NULL;
   g_autoptr(DsAntichainDag) dag = NULL;
+  g_autoptr(DsCluster) cluster = NULL;
   DsPipedreamOptions options;
   DsOutputFormat format;
   g_autofree char *text = NULL;
@@ -533,8 +607,14 @@ ds_cmd_plan (int argc, char **argv, GError **error)
 
   ds_cli_add_model_options (context, &margs);
   if (!ds_cli_parse (context, "plan", &n_args, &parse_argv, error)
-      || !ds_cli_output_format (a.format, &format, error)
-      || !fill_options (&a, &options, error))
+      || !ds_cli_output_format (a.format, &format, error))
+    return FALSE;
+  if (a.gpus < 0)
+    return ds_cli_usage (error, "--gpus must be >= 1, got %d", a.gpus);
+  if (a.cluster != NULL
+      && (cluster = ds_hw_cluster_open (a.cluster, a.gpus, error)) == NULL)
+    return FALSE;
+  if (!fill_options (&a, cluster, &options, error))
     return FALSE;
   if (a.export_kind != NULL && (strcmp (a.export_kind, "pipedream") != 0 || a.export_dir == NULL))
     return ds_cli_usage (error, "--export takes 'pipedream DIR'");
@@ -542,7 +622,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
     return ds_cli_usage (error, "plan takes one MODEL, or -f FILE (see 'dawnsim help plan')");
   spec = a.file != NULL ? a.file : parse_argv[1];
   model = ds_cli_open_model (spec, &margs, error);
-  if (model == NULL)
+  if (model == NULL || !price_untimed_layers (model, &a, cluster, error))
     return FALSE;
   dag = a.compress_width > 0 ? ds_antichain_dag_new_compressed (model, a.compress_width, &local)
                              : ds_antichain_dag_new (model, 0, &local);

@@ -108,6 +108,31 @@ ds_hw_layer_time_s (const DsHwDevice *device, const DsLayer *layer,
   return TRUE;
 }
 
+gboolean
+ds_hw_model_cost (DsModel *model, const DsHwDevice *device, const char *dtype,
+                  guint *n_costed, GError **error)
+{
+  const char *attr = g_hash_table_lookup (ds_model_get_attrs (model), "dtype");
+  guint n = 0;
+
+  if (dtype == NULL)
+    dtype = attr != NULL ? attr : "fp32";
+  for (guint i = 0; i < ds_model_n_layers (model); i++)
+    {
+      DsLayer *layer = ds_model_layer (model, i);
+      if (layer->has_times)
+        continue;
+      if (!ds_hw_layer_time_s (device, layer, dtype, &layer->fwd_s,
+                               &layer->bwd_s, error))
+        return FALSE;
+      layer->has_times = TRUE;
+      n++;
+    }
+  if (n_costed != NULL)
+    *n_costed = n;
+  return TRUE;
+}
+
 const char *
 ds_hw_copy_kind_name (DsHwCopyKind kind)
 {

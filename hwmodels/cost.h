@@ -36,6 +36,15 @@ gboolean ds_hw_layer_time_s (const DsHwDevice *device, const DsLayer *layer,
                              const char *dtype, double *fwd_s, double *bwd_s,
                              GError **error);
 
+/* Gives every layer of @model without measured times (has_times FALSE)
+ * the times ds_hw_layer_time_s prices on @device, and marks it timed; a
+ * profiled layer keeps its times. @dtype NULL means the model's "dtype"
+ * attribute, else "fp32". *n_costed (may be NULL) receives how many
+ * layers were priced. This is how a zoo model is planned without a
+ * profile. */
+gboolean ds_hw_model_cost (DsModel *model, const DsHwDevice *device,
+                           const char *dtype, guint *n_costed, GError **error);
+
 typedef enum {
   DS_HW_COPY_D2D,   /* device memory to device memory: reads + writes */
   DS_HW_COPY_H2D,   /* pinned host memory to the device */

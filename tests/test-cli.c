@@ -299,8 +299,8 @@ test_plan (void)
                   "plan", "-f", profile, "-n", "4", "-b", "0", NULL);
   expect_failure (2, "dawnsim: error: -b needs one bandwidth per -n level (2), got 1\n",
                   "plan", profile, "-n", "4", "4", "-b", "1e9", NULL);
-  expect_failure (2, "dawnsim: error: plan needs the devices: -n M1 [M2 ...] (per level, "
-                  "innermost first)\n", "plan", profile, NULL);
+  expect_failure (2, "dawnsim: error: plan needs the devices: --cluster NAME [--gpus N], "
+                  "or -n M1 [M2 ...] (per level, innermost first)\n", "plan", profile, NULL);
   {
     g_auto(Run) mem = { 0 };
     run_dawnsim (&mem, "plan", "-f", profile, "-n", "4", "--use_memory_constraint", "-s", "1", NULL);
@@ -308,6 +308,36 @@ test_plan (void)
     g_assert_true (g_str_has_prefix (mem.err, "dawnsim: error: the plan does not fit in 1 B per device"));
   }
   ds_test_rmtree (dir);
+}
+
+/* A zoo model has no profile: its layers are priced on the cluster's
+ * device, and the cluster gives the levels. */
+static void
+test_plan_zoo_on_cluster (void)
+{
+  g_auto(Run) r = { 0 }, gpus = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+
+  run_dawnsim (&r, "plan", "vgg16", "--cluster", "A", "--gpus", "16", "--format", "json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  json_parser_load_from_data (parser, r.out, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (root, "n_devices"), ==, 16);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "levels")), ==, 2);
+  g_assert_cmpfloat (json_object_get_double_member (root, "objective_s"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (root, "speedup_vs_data_parallel"), >=, 1);
+
+  expect_failure (2, "dawnsim: error: model 'vgg16' has layers without measured times: "
+                  "give --device NAME (or a --cluster) to price them from their FLOPs\n",
+                  "plan", "vgg16", "-n", "4", NULL);
+  expect_failure (2, "dawnsim: error: give the devices with --cluster or with -n/-b, not both\n",
+                  "plan", "vgg16", "--cluster", "A", "-n", "4", NULL);
+  run_dawnsim (&gpus, "plan", "vgg16", "--cluster", "A", "--gpus", "6", NULL);
+  g_assert_cmpint (gpus.status, ==, 1);
+  g_assert_true (g_str_has_prefix (gpus.err, "dawnsim: error: "));
 }
 
 int
@@ -322,5 +352,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/convert-round-trip-vgg16", test_convert_round_trip_vgg16);
   g_test_add_func ("/cli/machine-outputs-parse", test_machine_outputs_parse);
   g_test_add_func ("/cli/plan", test_plan);
+  g_test_add_func ("/cli/plan-zoo-on-a-cluster", test_plan_zoo_on_cluster);
   return g_test_run ();
 }
