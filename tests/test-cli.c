@@ -11,59 +11,22 @@
 #include <sys/wait.h>
 #include <json-glib/json-glib.h>
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-/* Runs dawnsim with the NULL-terminated arguments. */
-static void
-run_dawnsim (Run *r, const char *first, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  const char *builddir = g_getenv ("DS_BUILDDIR");
-  va_list ap;
-  int wait_status = 0;
-
-  g_ptr_array_add (argv, g_build_filename (builddir ? builddir : ".", "cli", "dawnsim", NULL));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, g_strdup (a));
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &r->out, &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  r->status = WEXITSTATUS (wait_status);
-}
 
 static void
 test_version_and_usage (void)
 {
-  g_auto(Run) v = { 0 }, h = { 0 }, none = { 0 };
+  g_auto(DsTestRun) v = { 0 }, h = { 0 }, none = { 0 };
   guint n;
   const DsCommand *cmds = ds_cli_commands (&n);
 
-  run_dawnsim (&v, "--version", NULL);
+  ds_test_run_dawnsim (&v, "--version", NULL);
   g_assert_cmpint (v.status, ==, 0);
   g_assert_cmpstr (v.out, ==, "dawnsim " PACKAGE_VERSION "\n");
-  run_dawnsim (&h, "--help", NULL);
+  ds_test_run_dawnsim (&h, "--help", NULL);
   g_assert_cmpint (h.status, ==, 0);
   for (guint i = 0; i < n; i++)
     g_assert_nonnull (strstr (h.out, cmds[i].name));
-  run_dawnsim (&none, NULL);
+  ds_test_run_dawnsim (&none, NULL, NULL);
   g_assert_cmpint (none.status, ==, 2);
   g_assert_nonnull (strstr (none.err, "Usage: dawnsim"));
 }
@@ -78,15 +41,15 @@ test_every_command_helps (void)
 
   for (guint i = 0; i < n; i++)
     {
-      g_auto(Run) help = { 0 }, via_help = { 0 }, bad = { 0 };
+      g_auto(DsTestRun) help = { 0 }, via_help = { 0 }, bad = { 0 };
 
-      run_dawnsim (&help, cmds[i].name, "--help", NULL);
+      ds_test_run_dawnsim (&help, cmds[i].name, "--help", NULL);
       g_assert_cmpint (help.status, ==, 0);
       g_assert_true (g_str_has_prefix (help.out, "Usage:"));
-      run_dawnsim (&via_help, "help", cmds[i].name, NULL);
+      ds_test_run_dawnsim (&via_help, "help", cmds[i].name, NULL);
       g_assert_cmpint (via_help.status, ==, 0);
       g_assert_cmpstr (via_help.out, ==, help.out);
-      run_dawnsim (&bad, cmds[i].name, "--no-such-option", NULL);
+      ds_test_run_dawnsim (&bad, cmds[i].name, "--no-such-option", NULL);
       g_assert_cmpint (bad.status, ==, 2);
       g_assert_true (g_str_has_prefix (bad.err, "dawnsim: error: "));
     }
@@ -96,7 +59,7 @@ static void
 expect_failure (int status, const char *message, const char *first, ...)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_auto(Run) r = { 0 };
+  g_auto(DsTestRun) r = { 0 };
   va_list ap;
 
   va_start (ap, first);
@@ -106,7 +69,7 @@ expect_failure (int status, const char *message, const char *first, ...)
   g_assert_cmpuint (args->len, <=, 8);
   while (args->len < 8)
     g_ptr_array_add (args, NULL);
-  run_dawnsim (&r, g_ptr_array_index (args, 0), g_ptr_array_index (args, 1),
+  ds_test_run_dawnsim (&r, g_ptr_array_index (args, 0), g_ptr_array_index (args, 1),
                g_ptr_array_index (args, 2), g_ptr_array_index (args, 3),
                g_ptr_array_index (args, 4), g_ptr_array_index (args, 5),
                g_ptr_array_index (args, 6), g_ptr_array_index (args, 7), NULL);
@@ -160,16 +123,16 @@ test_input_errors (void)
   g_clear_pointer (&msg, g_free);
 
   {
-    g_auto(Run) r = { 0 };
-    run_dawnsim (&r, "show", bad_json, NULL);
+    g_auto(DsTestRun) r = { 0 };
+    ds_test_run_dawnsim (&r, "show", bad_json, NULL);
     g_assert_cmpint (r.status, ==, 1);
     msg = g_strdup_printf ("dawnsim: error: %s:3:", bad_json);
     g_assert_true (g_str_has_prefix (r.err, msg));
     g_clear_pointer (&msg, g_free);
   }
   {
-    g_auto(Run) r = { 0 };
-    run_dawnsim (&r, "show", cyc, NULL);
+    g_auto(DsTestRun) r = { 0 };
+    ds_test_run_dawnsim (&r, "show", cyc, NULL);
     g_assert_cmpint (r.status, ==, 1);
     msg = g_strdup_printf ("dawnsim: error: %s: ", cyc);
     g_assert_true (g_str_has_prefix (r.err, msg));
@@ -188,16 +151,16 @@ test_convert_output_is_whole_or_absent (void)
   g_autofree char *out = g_build_filename (dir, "out.json", NULL);
   g_autofree char *out_txt = g_build_filename (dir, "out.txt", NULL);
   g_autofree char *nodir = g_build_filename (dir, "no", "such", "dir.json", NULL);
-  g_auto(Run) r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
+  g_auto(DsTestRun) r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
 
   g_file_set_contents (bad, "{\"layers\": [{\"name\": \"a\", \"fwd_ms\": -1, \"bwd_ms\": 0}]}", -1, NULL);
-  run_dawnsim (&r1, "convert", bad, out, NULL);
+  ds_test_run_dawnsim (&r1, "convert", bad, out, NULL);
   g_assert_cmpint (r1.status, ==, 1);
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
-  run_dawnsim (&r2, "convert", "vgg16", nodir, NULL);
+  ds_test_run_dawnsim (&r2, "convert", "vgg16", nodir, NULL);
   g_assert_cmpint (r2.status, ==, 1);
   g_assert_true (g_str_has_prefix (r2.err, "dawnsim: error: "));
-  run_dawnsim (&r3, "convert", "resnet50", out_txt, NULL);
+  ds_test_run_dawnsim (&r3, "convert", "resnet50", out_txt, NULL);
   g_assert_cmpint (r3.status, ==, 0);
   g_assert_true (g_file_test (out_txt, G_FILE_TEST_EXISTS));
   ds_test_rmtree (dir);
@@ -211,7 +174,7 @@ test_convert_round_trip_vgg16 (void)
   g_autofree char *profile = ds_test_shared (
       "pipedream/profiles/profiler/image_classification/profiles/vgg16/graph.txt");
   g_autofree char *dir = NULL, *json = NULL, *back = NULL, *a = NULL, *b = NULL;
-  g_auto(Run) r1 = { 0 }, r2 = { 0 };
+  g_auto(DsTestRun) r1 = { 0 }, r2 = { 0 };
   gsize la = 0, lb = 0;
 
   if (profile == NULL)
@@ -219,9 +182,9 @@ test_convert_round_trip_vgg16 (void)
   dir = ds_test_tmpdir ();
   json = g_build_filename (dir, "vgg16.json", NULL);
   back = g_build_filename (dir, "graph.txt", NULL);
-  run_dawnsim (&r1, "convert", profile, json, NULL);
+  ds_test_run_dawnsim (&r1, "convert", profile, json, NULL);
   g_assert_cmpint (r1.status, ==, 0);
-  run_dawnsim (&r2, "convert", json, back, NULL);
+  ds_test_run_dawnsim (&r2, "convert", json, back, NULL);
   g_assert_cmpint (r2.status, ==, 0);
   a = ds_test_read (profile, &la);
   b = ds_test_read (back, &lb);
@@ -232,24 +195,24 @@ test_convert_round_trip_vgg16 (void)
 static void
 test_machine_outputs_parse (void)
 {
-  g_auto(Run) csv = { 0 }, json = { 0 }, models = { 0 }, human = { 0 };
+  g_auto(DsTestRun) csv = { 0 }, json = { 0 }, models = { 0 }, human = { 0 };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
 
-  run_dawnsim (&csv, "show", "vgg16", "--format", "csv", NULL);
+  ds_test_run_dawnsim (&csv, "show", "vgg16", "--format", "csv", NULL);
   g_assert_cmpint (csv.status, ==, 0);
   g_assert_true (g_str_has_prefix (csv.out,
                  "idx,name,kind,inputs,fwd_ms,bwd_ms,fwd_flops,bwd_flops,out_bytes,param_bytes,n_params\n"));
-  run_dawnsim (&json, "show", "resnet50", "--format", "json", NULL);
+  ds_test_run_dawnsim (&json, "show", "resnet50", "--format", "json", NULL);
   g_assert_cmpint (json.status, ==, 0);
   json_parser_load_from_data (parser, json.out, -1, &error);
   g_assert_no_error (error);
-  run_dawnsim (&models, "models", "--format", "json", NULL);
+  ds_test_run_dawnsim (&models, "models", "--format", "json", NULL);
   g_assert_cmpint (models.status, ==, 0);
   json_parser_load_from_data (parser, models.out, -1, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (models.out, "\"name\": \"vgg16\""));
-  run_dawnsim (&human, "show", "vgg16", NULL);
+  ds_test_run_dawnsim (&human, "show", "vgg16", NULL);
   g_assert_cmpint (human.status, ==, 0);
   g_assert_nonnull (strstr (human.out, "138.4 M parameters"));
 }
@@ -263,7 +226,7 @@ test_plan (void)
       "pipedream/profiles/profiler/image_classification/profiles/vgg16/graph.txt");
   g_autofree char *dir = NULL, *plan_json = NULL, *export_dir = NULL;
   g_autofree char *gpus = NULL, *conf = NULL, *msg = NULL;
-  g_auto(Run) ok = { 0 }, json = { 0 };
+  g_auto(DsTestRun) ok = { 0 }, json = { 0 };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   JsonObject *root;
@@ -273,7 +236,7 @@ test_plan (void)
   dir = ds_test_tmpdir ();
   plan_json = g_build_filename (dir, "plan.json", NULL);
   export_dir = g_build_filename (dir, "pd", NULL);
-  run_dawnsim (&ok, "plan", "-f", profile, "-n", "4", "--activation_compression_ratio", "1",
+  ds_test_run_dawnsim (&ok, "plan", "-f", profile, "-n", "4", "--activation_compression_ratio", "1",
                "-o", plan_json, "--export", "pipedream", export_dir, NULL);
   g_assert_cmpint (ok.status, ==, 0);
   g_assert_nonnull (strstr (ok.out, "objective: 205.5 ms per minibatch"));
@@ -283,7 +246,7 @@ test_plan (void)
   g_assert_true (g_file_test (gpus, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (conf, G_FILE_TEST_EXISTS));
 
-  run_dawnsim (&json, "plan", profile, "-n", "4", "--activation_compression_ratio", "1",
+  ds_test_run_dawnsim (&json, "plan", profile, "-n", "4", "--activation_compression_ratio", "1",
                "--format", "json", NULL);
   g_assert_cmpint (json.status, ==, 0);
   json_parser_load_from_data (parser, json.out, -1, &error);
@@ -302,8 +265,8 @@ test_plan (void)
   expect_failure (2, "dawnsim: error: plan needs the devices: --cluster NAME [--gpus N], "
                   "or -n M1 [M2 ...] (per level, innermost first)\n", "plan", profile, NULL);
   {
-    g_auto(Run) mem = { 0 };
-    run_dawnsim (&mem, "plan", "-f", profile, "-n", "4", "--use_memory_constraint", "-s", "1", NULL);
+    g_auto(DsTestRun) mem = { 0 };
+    ds_test_run_dawnsim (&mem, "plan", "-f", profile, "-n", "4", "--use_memory_constraint", "-s", "1", NULL);
     g_assert_cmpint (mem.status, ==, 1);
     g_assert_true (g_str_has_prefix (mem.err, "dawnsim: error: the plan does not fit in 1 B per device"));
   }
@@ -315,12 +278,12 @@ test_plan (void)
 static void
 test_plan_zoo_on_cluster (void)
 {
-  g_auto(Run) r = { 0 }, gpus = { 0 };
+  g_auto(DsTestRun) r = { 0 }, gpus = { 0 };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   JsonObject *root;
 
-  run_dawnsim (&r, "plan", "vgg16", "--cluster", "A", "--gpus", "16", "--format", "json", NULL);
+  ds_test_run_dawnsim (&r, "plan", "vgg16", "--cluster", "A", "--gpus", "16", "--format", "json", NULL);
   g_assert_cmpint (r.status, ==, 0);
   json_parser_load_from_data (parser, r.out, -1, &error);
   g_assert_no_error (error);
@@ -335,7 +298,7 @@ test_plan_zoo_on_cluster (void)
                   "plan", "vgg16", "-n", "4", NULL);
   expect_failure (2, "dawnsim: error: give the devices with --cluster or with -n/-b, not both\n",
                   "plan", "vgg16", "--cluster", "A", "-n", "4", NULL);
-  run_dawnsim (&gpus, "plan", "vgg16", "--cluster", "A", "--gpus", "6", NULL);
+  ds_test_run_dawnsim (&gpus, "plan", "vgg16", "--cluster", "A", "--gpus", "6", NULL);
   g_assert_cmpint (gpus.status, ==, 1);
   g_assert_true (g_str_has_prefix (gpus.err, "dawnsim: error: "));
 }

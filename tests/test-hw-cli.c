@@ -12,42 +12,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-typedef struct {
-  int status;
-  char *out, *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-/* Runs dawnsim with the NULL-terminated arguments. */
-static void
-run_dawnsim (Run *r, const char *first, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  const char *builddir = g_getenv ("DS_BUILDDIR");
-  int wait_status = 0;
-  va_list ap;
-
-  g_ptr_array_add (argv, g_build_filename (builddir ? builddir : ".", "cli", "dawnsim", NULL));
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, g_strdup (a));
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &r->out, &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  r->status = WEXITSTATUS (wait_status);
-}
 
 /* The "time_s" member of a JSON object printed by predict. */
 static double
@@ -65,21 +29,21 @@ time_of (const char *json)
 static void
 test_predict_json (void)
 {
-  g_auto(Run) gemm = { 0 }, copy = { 0 }, ar = { 0 }, hier = { 0 };
+  g_auto(DsTestRun) gemm = { 0 }, copy = { 0 }, ar = { 0 }, hier = { 0 };
 
-  run_dawnsim (&gemm, "hw", "predict", "gemm", "8192", "8192", "8192", "--dtype", "bf16",
+  ds_test_run_dawnsim (&gemm, "hw", "predict", "gemm", "8192", "8192", "8192", "--dtype", "bf16",
                "--device", "h200", "--format", "json", NULL);
   g_assert_cmpint (gemm.status, ==, 0);
   g_assert_cmpfloat (time_of (gemm.out), >, 1.4e-3);
   g_assert_cmpfloat (time_of (gemm.out), <, 1.9e-3);
-  run_dawnsim (&copy, "hw", "predict", "copy", "1GiB", "--kind", "h2d", "--format", "json", NULL);
+  ds_test_run_dawnsim (&copy, "hw", "predict", "copy", "1GiB", "--kind", "h2d", "--format", "json", NULL);
   g_assert_cmpint (copy.status, ==, 0);
   g_assert_cmpfloat (fabs (time_of (copy.out) / (1073741824.0 / (0.88 * 6.3e10)) - 1), <, 0.01);
   /* PipeDream's C: 4 Titan X over 40 Gb/s, ring all-reduce of 100 MB */
-  run_dawnsim (&ar, "hw", "predict", "allreduce", "100MB", "--cluster", "C", "--format", "json", NULL);
+  ds_test_run_dawnsim (&ar, "hw", "predict", "allreduce", "100MB", "--cluster", "C", "--format", "json", NULL);
   g_assert_cmpint (ar.status, ==, 0);
   g_assert_cmpfloat (fabs (time_of (ar.out) - (6 * 30e-6 + 1.5 * 1e8 / 5e9)), <, 1e-12);
-  run_dawnsim (&hier, "hw", "predict", "allreduce", "1GB", "--cluster", "h100:8x4,nvlink4,ib-ndr",
+  ds_test_run_dawnsim (&hier, "hw", "predict", "allreduce", "1GB", "--cluster", "h100:8x4,nvlink4,ib-ndr",
                "--algo", "hier", "--format", "json", NULL);
   g_assert_cmpint (hier.status, ==, 0);
   g_assert_cmpfloat (time_of (hier.out), >, 0);
@@ -93,10 +57,10 @@ test_detect_loads_back (void)
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(DsCluster) cluster = NULL;
-  g_auto(Run) r = { 0 };
+  g_auto(DsTestRun) r = { 0 };
   gsize len = 0;
 
-  run_dawnsim (&r, "hw", "detect", "-o", out, NULL);
+  ds_test_run_dawnsim (&r, "hw", "detect", "-o", out, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "cores"));
   text = ds_test_read (out, &len);
@@ -113,19 +77,19 @@ test_calibrate_writes_file (void)
   g_autofree char *dir = NULL, *out = NULL;
   g_autoptr(DsHwCalibration) cal = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(Run) r = { 0 }, p = { 0 };
+  g_auto(DsTestRun) r = { 0 }, p = { 0 };
 
   if (data == NULL)
     return;
   dir = ds_test_tmpdir ();
   out = g_build_filename (dir, "cal.json", NULL);
-  run_dawnsim (&r, "hw", "calibrate", data, "--device", "h200", "-o", out, NULL);
+  ds_test_run_dawnsim (&r, "hw", "calibrate", data, "--device", "h200", "-o", out, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "matmul/bf16"));
   cal = ds_hw_calibration_load (out, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cal->fits->len, ==, 9);
-  run_dawnsim (&p, "hw", "predict", "copy", "64MiB", "--calibration", out,
+  ds_test_run_dawnsim (&p, "hw", "predict", "copy", "64MiB", "--calibration", out,
                "--format", "json", NULL);
   g_assert_cmpint (p.status, ==, 0);
   /* mem.csv: d2d 64 MiB in 0.04230 ms */
@@ -153,8 +117,8 @@ test_usage_errors (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
-      run_dawnsim (&r, cases[i][0], cases[i][1], cases[i][2], cases[i][3], cases[i][4],
+      g_auto(DsTestRun) r = { 0 };
+      ds_test_run_dawnsim (&r, cases[i][0], cases[i][1], cases[i][2], cases[i][3], cases[i][4],
                    cases[i][5], cases[i][6], cases[i][7], NULL);
       g_test_message ("case %u: %s", i, r.err);
       g_assert_cmpint (r.status, ==, 2);
@@ -165,18 +129,18 @@ test_usage_errors (void)
 static void
 test_input_errors (void)
 {
-  g_auto(Run) a = { 0 }, b = { 0 }, c = { 0 };
+  g_auto(DsTestRun) a = { 0 }, b = { 0 }, c = { 0 };
 
-  run_dawnsim (&a, "hw", "show", "A", "--gpus", "6", NULL);
+  ds_test_run_dawnsim (&a, "hw", "show", "A", "--gpus", "6", NULL);
   g_assert_cmpint (a.status, ==, 1);
   g_assert_cmpstr (a.err, ==, "dawnsim: error: cluster 'pipedream-a': 6 GPUs is not a "
                    "multiple of 4 (the GPUs per outermost group)\n");
-  run_dawnsim (&b, "hw", "predict", "gemm", "8", "8", "8", "--dtype", "bf16",
+  ds_test_run_dawnsim (&b, "hw", "predict", "gemm", "8", "8", "8", "--dtype", "bf16",
                "--device", "v100-sxm2-16gb", NULL);
   g_assert_cmpint (b.status, ==, 1);
   g_assert_cmpstr (b.err, ==, "dawnsim: error: device 'v100-sxm2-16gb' has no matmul "
                    "peak for dtype 'bf16'\n");
-  run_dawnsim (&c, "hw", "show", "tpu:8,nvlink4", NULL);
+  ds_test_run_dawnsim (&c, "hw", "show", "tpu:8,nvlink4", NULL);
   g_assert_cmpint (c.status, ==, 1);
 }
 

@@ -4,6 +4,7 @@
 #include "tests/testutil.h"
 
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 
 char *
 ds_test_fixture (const char *rel)
@@ -113,4 +114,33 @@ ds_test_find_files (const char *dir, const char *pattern)
   find_into (dir, spec, out);
   g_ptr_array_sort (out, compare_paths);
   return out;
+}
+
+void
+ds_test_run_clear (DsTestRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+void
+ds_test_run_dawnsim (DsTestRun *run, const char *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  const char *builddir = g_getenv ("DS_BUILDDIR");
+  int wait_status = 0;
+  va_list ap;
+
+  g_ptr_array_add (argv, g_build_filename (builddir ? builddir : ".", "cli", "dawnsim", NULL));
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (a));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  run->status = WEXITSTATUS (wait_status);
 }

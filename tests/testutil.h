@@ -24,4 +24,17 @@ void     ds_test_rmtree  (const char *dir);
  * @pattern, sorted by path. */
 GPtrArray *ds_test_find_files (const char *dir, const char *pattern);
 
+/* What a run of the built dawnsim printed and how it exited. */
+typedef struct {
+  int status;              /* exit status */
+  char *out, *err;         /* standard output and error, owned */
+} DsTestRun;
+
+void     ds_test_run_clear   (DsTestRun *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DsTestRun, ds_test_run_clear)
+/* Runs $DS_BUILDDIR/cli/dawnsim with the NULL-terminated arguments; the
+ * program must exit (not die of a signal). */
+void     ds_test_run_dawnsim (DsTestRun *run, const char *first, ...)
+                              G_GNUC_NULL_TERMINATED;
+
 G_END_DECLS
