@@ -238,6 +238,8 @@ test_plan (void)
   export_dir = g_build_filename (dir, "pd", NULL);
   ds_test_run_dawnsim (&ok, "plan", "-f", profile, "-n", "4", "--activation_compression_ratio", "1",
                "-o", plan_json, "--export", "pipedream", export_dir, NULL);
+  if (ok.status != 0)
+    g_test_message ("dawnsim said: %s", ok.err);
   g_assert_cmpint (ok.status, ==, 0);
   g_assert_nonnull (strstr (ok.out, "objective: 205.5 ms per minibatch"));
   g_assert_true (g_file_test (plan_json, G_FILE_TEST_EXISTS));
