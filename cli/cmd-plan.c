@@ -70,11 +70,12 @@ looks_numeric (const char *s)
 
 /* argparse's nargs='+' for -n and -b ("-n 4 4" -> "-n 4 -n 4"), and the
  * two-word "--export pipedream DIR" -> "--export=pipedream --export-dir=DIR",
- * which GOption cannot express. Returns a new NULL-terminated argv. */
-static char **
+ * which GOption cannot express. Returns the strings, owned by the array;
+ * parse a shallow copy, since GOption drops the pointers it consumes. */
+static GPtrArray *
 expand_argv (int argc, char **argv)
 {
-  GPtrArray *out = g_ptr_array_new ();
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
 
   for (int i = 0; i < argc; i++)
     {
@@ -104,8 +105,7 @@ expand_argv (int argc, char **argv)
       else
         g_ptr_array_add (out, g_strdup (a));
     }
-  g_ptr_array_add (out, NULL);
-  return (char **) g_ptr_array_free (out, FALSE);
+  return out;
 }
 
 static gboolean
@@ -592,9 +592,9 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   g_autoptr(GOptionContext) context = ds_cli_context (
       "plan", "[MODEL]", "Partition a model over devices with PipeDream's dynamic program.",
       description, entries);
-  g_auto(GStrv) args = expand_argv (argc, argv);
-  int n_args = g_strv_length (args);
-  char **parse_argv = args;
+  g_autoptr(GPtrArray) args = expand_argv (argc, argv);
+  int n_args = args->len;
+  g_autofree char **parse_argv = g_new0 (char *, args->len + 1);
   g_auto(Planned) p = { 0 };
   g_autoptr(DsModel) model = NULL;
   g_autoptr(DsAntichainDag) dag = NULL;
@@ -605,6 +605,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   g_autoptr(GError) local = NULL;
   const char *spec;
 
+  memcpy (parse_argv, args->pdata, args->len * sizeof (char *));
   ds_cli_add_model_options (context, &margs);
   if (!ds_cli_parse (context, "plan", &n_args, &parse_argv, error)
       || !ds_cli_output_format (a.format, &format, error))
