@@ -279,7 +279,10 @@ render_human (const Planned *p)
     "stage", "layers", "n", "replicas", "devices", "compute", "activations",
     "params", "time"
   };
-  g_autoptr(DsTable) t = ds_table_new (G_N_ELEMENTS (headers), headers, "rlrrlrrrr");
+  /* the last column, the stage's own time, only where it is defined */
+  g_autoptr(DsTable) t = p->stage_times != NULL
+                         ? ds_table_new (9, headers, "rlrrlrrrr")
+                         : ds_table_new (8, headers, "rlrrlrrr");
   static const char *const bheaders[] = { "plan", "stages", "time/minibatch", "speed-up", "comm/minibatch" };
   g_autoptr(DsTable) b = ds_table_new (G_N_ELEMENTS (bheaders), bheaders, "lrrrr");
   GString *out = g_string_new (NULL);
@@ -306,7 +309,7 @@ render_human (const Planned *p)
         idx, range, n, r, devices, ds_fmt_seconds_human (x[0], st->compute_s),
         ds_fmt_bytes_human (x[1], range_sum (ds_antichain_dag_act_bytes, p->dag, st)),
         ds_fmt_bytes_human (x[2], range_sum (ds_antichain_dag_param_bytes, p->dag, st)),
-        ds_fmt_seconds_human (x[3], p->stage_times[s]) });
+        p->stage_times ? ds_fmt_seconds_human (x[3], p->stage_times[s]) : "" });
     }
   for (guint k = 0; k < DS_BASELINE_N; k++)
     {
@@ -327,6 +330,9 @@ render_human (const Planned *p)
                             p->options->levels[l].n_machines,
                             ds_fmt_bandwidth_human (x[4], p->options->levels[l].bandwidth_bytes_per_s));
   g_string_append_printf (out, ")\n\n%s\n", stages_text);
+  if (p->stage_times == NULL)
+    g_string_append (out, "On several levels the DP prices a stage of one level as a whole\n"
+                          "pipeline of the level below, so a final stage has no time of its own.\n\n");
   g_string_append_printf (out, "objective: %s per minibatch (slowest stage); %u of %u devices used\n\n",
                           ds_fmt_seconds_human (x[0], p->result->objective_s),
                           p->result->n_machines_used, p->result->n_machines);
@@ -365,7 +371,8 @@ write_json_stage (DsJsonWriter *w, const Planned *p, guint s)
   ds_json_member_double (w, "compute_s", st->compute_s);
   ds_json_member_double (w, "activation_bytes", range_sum (ds_antichain_dag_act_bytes, p->dag, st));
   ds_json_member_double (w, "param_bytes", range_sum (ds_antichain_dag_param_bytes, p->dag, st));
-  ds_json_member_double (w, "time_s", p->stage_times[s]);
+  if (p->stage_times != NULL)
+    ds_json_member_double (w, "time_s", p->stage_times[s]);
   ds_json_end_object (w);
 }
 
@@ -441,7 +448,7 @@ render_csv (const Planned *p)
         idx, first, last, n, r, rank, ds_fmt_double (x[0], st->compute_s),
         ds_fmt_double (x[1], range_sum (ds_antichain_dag_act_bytes, p->dag, st)),
         ds_fmt_double (x[2], range_sum (ds_antichain_dag_param_bytes, p->dag, st)),
-        ds_fmt_double (x[3], p->stage_times[s]) });
+        p->stage_times ? ds_fmt_double (x[3], p->stage_times[s]) : "" });
     }
   return ds_table_to_csv (t);
 }
@@ -458,8 +465,11 @@ solve (Planned *p, GError **error)
   if (p->plan == NULL)
     return FALSE;
   ds_plan_baselines (p->dag, p->options, p->result, p->baselines);
-  p->stage_times = g_new (double, p->result->levels[0]->len);
-  ds_plan_stage_times (p->dag, p->options, p->result->levels[0], p->stage_times);
+  if (p->options->n_levels == 1)   /* see ds_plan_stage_times */
+    {
+      p->stage_times = g_new (double, p->result->levels[0]->len);
+      ds_plan_stage_times (p->dag, p->options, p->result->levels[0], p->stage_times);
+    }
   p->topo_pos = g_new (guint, ds_model_n_layers (p->model));
   for (guint i = 0; i < order->len; i++)
     p->topo_pos[g_array_index (order, guint, i)] = i;

@@ -59,7 +59,11 @@ double ds_plan_comm_bytes (const DsAntichainDag *dag, const GArray *stages);
  * / rho at each boundary. B for the all-reduce is the bandwidth of the
  * innermost level whose groups hold r devices; B for a boundary is that
  * between the last device of one stage and the first of the next. On one
- * level this is exactly the DP's term and the objective is the maximum.
+ * level this is exactly the DP's term and the objective is the maximum;
+ * with one device per stage it is exact on any number of levels (the
+ * straight baseline). A replicated stage on several levels has no term of
+ * its own in the DP (a level prices whole pipelines of the level below),
+ * so there this is only an estimate and `dawnsim plan` does not print it.
  * @out receives stages->len values. */
 void ds_plan_stage_times (const DsAntichainDag *dag,
                           const DsPipedreamOptions *options,
