@@ -14,6 +14,7 @@ AC_DEFUN([DS_CHECK_REQUIRED], [
   DS_REQUIRE_PKG([GLIB], [glib-2.0], [>= 2.74], [libglib2.0-dev], [ds_glib_version])
   DS_REQUIRE_PKG([JSON_GLIB], [json-glib-1.0], [>= 1.6], [libjson-glib-dev], [ds_json_glib_version])
   DS_REQUIRE_PKG([IGRAPH], [igraph], [>= 0.10], [libigraph-dev], [ds_igraph_version])
+  DS_STATIC_IGRAPH
   DS_REQUIRE_PKG([HWLOC], [hwloc], [>= 2.9], [libhwloc-dev], [ds_hwloc_version])
   DS_REQUIRE_PKG([OPENBLAS], [openblas], [], [libopenblas-dev], [ds_openblas_version])
   # GSL through pkg-config links gslcblas; we link OpenBLAS as the CBLAS
@@ -24,6 +25,50 @@ AC_DEFUN([DS_CHECK_REQUIRED], [
   AC_SUBST([GSL_CFLAGS])
   AC_SUBST([GSL_LIBS])
   AC_SEARCH_LIBS([cos], [m])
+])
+
+# DS_STATIC_IGRAPH: link igraph statically when its archive can be.
+#
+# Why: libigraph.so pulls in some 30 shared libraries (ICU, libxml2, GLPK,
+# ARPACK, LAPACK, gfortran, ...) that dawnsim never calls, and loading
+# them is most of a short run's time: `dawnsim plan` on VGG-16 took
+# 8.5 ms as a process with the shared igraph and 2.2 ms with the archive
+# (perf stat -r 40, docs/performance.md), against 0.2 ms of planning.
+# From the archive the linker takes only the objects dawnsim uses, and
+# --as-needed drops the libraries nothing references. The dependencies
+# are tried as pkg-config lists them, then as the toolchain's own
+# (Debian ships no link names for some, e.g. ARPACK and plfit); if
+# neither links, the shared library is used.
+AC_DEFUN([DS_STATIC_IGRAPH], [
+  AC_ARG_ENABLE([static-igraph],
+    [AS_HELP_STRING([--disable-static-igraph], [link the shared libigraph (slower start-up)])],
+    [], [enable_static_igraph=auto])
+  ds_igraph_link="shared"
+  AS_IF([test "x$enable_static_igraph" != xno && test -f "`$PKG_CONFIG --variable=libdir igraph`/libigraph.a"], [
+    # The archive by path: libtool reorders -Wl,-Bstatic away from -l flags.
+    ds_igraph_archive=`$PKG_CONFIG --variable=libdir igraph`/libigraph.a
+    ds_igraph_static_deps=`$PKG_CONFIG --libs-only-l --static igraph | sed 's/-ligraph//'`
+    ds_save_LIBS=$LIBS; ds_save_CFLAGS=$CFLAGS
+    CFLAGS="$CFLAGS $IGRAPH_CFLAGS"
+    for ds_deps in "$ds_igraph_static_deps" "-lstdc++ -lgomp -lpthread -lm"; do
+      LIBS="-Wl,--as-needed $ds_igraph_archive $ds_deps $ds_save_LIBS"
+      AC_LINK_IFELSE([AC_LANG_PROGRAM([[#include <igraph.h>]], [[
+          igraph_t g; igraph_bool_t dag; igraph_vector_int_t v;
+          igraph_set_error_handler (igraph_error_handler_ignore);
+          igraph_empty (&g, 2, IGRAPH_DIRECTED);
+          igraph_is_dag (&g, &dag);
+          igraph_vector_int_init (&v, 0);
+          igraph_topological_sorting (&g, &v, IGRAPH_OUT);
+          igraph_destroy (&g);]])],
+        [IGRAPH_LIBS="-Wl,--as-needed $ds_igraph_archive $ds_deps"
+         ds_igraph_link="static"; break])
+    done
+    LIBS=$ds_save_LIBS; CFLAGS=$ds_save_CFLAGS
+    AS_IF([test "x$enable_static_igraph" = xyes && test $ds_igraph_link = shared],
+          [AC_MSG_ERROR([--enable-static-igraph: libigraph.a does not link here])])
+  ])
+  AC_MSG_CHECKING([how to link igraph])
+  AC_MSG_RESULT([$ds_igraph_link])
 ])
 
 # DS_CHECK_CUDA: optional; --with-cuda[=DIR], default /usr/local/cuda when
