@@ -1,2 +1,7 @@
 # sim/local.mk - the discrete-event engine and the pipeline schedules
 # (issue #5). libdawnsim-sim.la is declared here with its first module.
+
+noinst_LTLIBRARIES += %D%/libdawnsim-sim.la
+%C%_libdawnsim_sim_la_SOURCES = \
+	%D%/engine.c %D%/engine.h \
+	%D%/event-queue.c %D%/event-queue.h

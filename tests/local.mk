@@ -125,3 +125,9 @@ check_PROGRAMS += $(ds_hw_fuzz_targets)
 TESTS += $(ds_hw_fuzz_targets)
 tests_fuzz_fuzz_hw_spec_SOURCES = tests/fuzz/fuzz-hw-spec.c tests/fuzz/driver.c
 tests_fuzz_fuzz_hw_spec_LDADD = $(DS_TEST_LIBS)
+
+# sim/: the discrete-event engine (issue #5).
+ds_sim_tests = tests/test-engine
+check_PROGRAMS += $(ds_sim_tests)
+TESTS += $(ds_sim_tests)
+tests_test_engine_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
