@@ -5,3 +5,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-sim.la
 %C%_libdawnsim_sim_la_SOURCES = \
 	%D%/engine.c %D%/engine.h \
 	%D%/event-queue.c %D%/event-queue.h
+
+# Max-min fair link sharing on the engine.
+%C%_libdawnsim_sim_la_SOURCES += %D%/link.c %D%/link.h

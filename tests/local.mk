@@ -131,3 +131,5 @@ ds_sim_tests = tests/test-engine
 check_PROGRAMS += $(ds_sim_tests)
 TESTS += $(ds_sim_tests)
 tests_test_engine_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_sim_tests += tests/test-link
+tests_test_link_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
