@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <gsl/gsl_statistics_double.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -53,20 +54,6 @@ static double
 rerun_handler (DsEngine *engine, DsEventId id, gpointer data)
 {
   return exp_delay_s ();
-}
-
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *t, guint n)
-{
-  qsort (t, n, sizeof t[0], cmp_double);
-  return t[n / 2];
 }
 
 /* One hold run on the engine; returns handlers per second. */
@@ -136,7 +123,7 @@ measure (Mode mode, const DsEventQueueClass *klass, guint n)
   for (guint r = 0; r < RUNS; r++)
     rate[r] = mode == MODE_QUEUE ? hold_queue (klass, n)
       : hold_engine (klass, n, mode == MODE_RERUN ? rerun_handler : hold_handler);
-  return median (rate, RUNS);
+  return gsl_stats_median (rate, 1, RUNS);
 }
 
 int

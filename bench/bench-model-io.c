@@ -12,18 +12,12 @@
 #include "core/model-json.h"
 
 #include <json-glib/json-glib.h>
+#include <gsl/gsl_statistics_double.h>
 #include <stdio.h>
 
 #define RUNS 31
 
 typedef void (*BenchFn) (gpointer data);
-
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
 
 /* Median seconds of one call to @fn, over RUNS runs of @reps calls. */
 static double
@@ -38,8 +32,7 @@ median_s (BenchFn fn, gpointer data, guint reps)
         fn (data);
       t[r] = (g_get_monotonic_time () - t0) / 1e6 / reps;
     }
-  qsort (t, RUNS, sizeof t[0], cmp_double);
-  return t[RUNS / 2];
+  return gsl_stats_median (t, 1, RUNS);
 }
 
 typedef struct {

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <gsl/gsl_statistics_double.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -38,20 +39,6 @@ static const Case cases[] = {
   { "ResNet-50 -n 16", "image_classification/profiles/resnet50/graph.txt", 16, 1e9, 7.4 },
   { "VGG-16 -n 16", "image_classification/profiles/vgg16/graph.txt", 16, 1e9, 0.37 },
 };
-
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *t, guint n)
-{
-  qsort (t, n, sizeof t[0], cmp_double);
-  return t[n / 2];
-}
 
 /* One whole planning run; returns the objective. */
 static double
@@ -98,8 +85,8 @@ bench_case (const char *root, const Case *c)
       r[i] = (t1 - t0) / 1e6;
       t[i] = (g_get_monotonic_time () - t1) / 1e6;
     }
-  plan_s = median (t, RUNS);
-  read_s = median (r, RUNS);
+  plan_s = gsl_stats_median (t, 1, RUNS);
+  read_s = gsl_stats_median (r, 1, RUNS);
   printf ("%-26s plan %9.3f ms (x%.1f the graph.txt read)  original %6.2f s"
           "  ratio 1/%.0f  objective %.9g s\n", c->name, plan_s * 1e3,
           plan_s / read_s, c->published_s, c->published_s / plan_s, objective);
@@ -136,7 +123,7 @@ bench_compressed (const char *root, const char *name, const char *rel, guint wid
       t[i] = (g_get_monotonic_time () - t0) / 1e6;
     }
   printf ("%-26s compressed (width %u): %u states, %u stages, planned in %.3f ms\n",
-          name, width, n_states, n_stages, median (t, RUNS) * 1e3);
+          name, width, n_states, n_stages, gsl_stats_median (t, 1, RUNS) * 1e3);
 }
 
 /* 1,000 layers, seeded random costs; -n 8 8 16 -b 1.6e10 1e10 1.25e9. */
@@ -180,7 +167,7 @@ bench_chain (void)
       t[i] = (g_get_monotonic_time () - t0) / 1e6;
     }
   printf ("%-26s -n 8 8 16: %u stages, planned in %.2f s (median of %u)\n",
-          "chain of 1,000 layers", res->levels[0]->len, median (t, G_N_ELEMENTS (t)),
+          "chain of 1,000 layers", res->levels[0]->len, gsl_stats_median (t, 1, G_N_ELEMENTS (t)),
           (guint) G_N_ELEMENTS (t));
 }
 
