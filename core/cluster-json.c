@@ -139,24 +139,13 @@ read_header (const DsJsonDoc *doc, JsonObject *root, DsCluster *cluster,
   return TRUE;
 }
 
-static char *
-file_stem (const char *file)
-{
-  char *stem = g_path_get_basename (file != NULL ? file : "cluster");
-  char *dot = strchr (stem, '.');
-
-  if (dot != NULL)
-    *dot = '\0';
-  return stem;
-}
-
 DsCluster *
 ds_cluster_read_json (const char *text, gssize len, const char *file,
                       GError **error)
 {
   g_autoptr(DsJsonDoc) doc = NULL;
   g_autoptr(DsCluster) cluster = NULL;
-  g_autofree char *stem = file_stem (file);
+  g_autofree char *stem = ds_file_stem (file, "cluster");
   JsonArray *levels = NULL;
   JsonObject *root;
 

@@ -88,3 +88,17 @@ ds_write_file (const char *path, const char *text, gssize len,
   return ds_fail_at (error, DS_ERROR_IO, DS_POS (path, 0), "%s",
                      local->message);
 }
+
+char *
+ds_file_stem (const char *path, const char *fallback)
+{
+  char *base, *dot;
+
+  if (path == NULL)
+    return g_strdup (fallback);
+  base = g_path_get_basename (path);
+  dot = strrchr (base, '.');
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return base;
+}

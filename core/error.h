@@ -64,4 +64,10 @@ gboolean ds_read_file    (const char *path, char **text, gsize *len,
 gboolean ds_write_file   (const char *path, const char *text, gssize len,
                           GError **error);
 
+/* A name for what a file holds: its base name without the last extension
+ * ("runs/gpt3-1.3b.json" -> "gpt3-1.3b"; a leading dot is kept), or
+ * @fallback when @path is NULL. Readers name models and clusters with it
+ * when the file gives no name. Free with g_free. */
+char    *ds_file_stem    (const char *path, const char *fallback);
+
 G_END_DECLS

@@ -431,26 +431,21 @@ read_lines (Reader *r, char *p, char *end, GError **error)
   return TRUE;
 }
 
+/* A profile called graph.txt is named after its folder (PipeDream keeps
+ * profiles/<model>/graph.txt), any other file after its stem. */
 static char *
 model_name (const char *file)
 {
-  g_autofree char *base = NULL;
-  char *dot;
+  g_autofree char *base = file != NULL ? g_path_get_basename (file) : NULL;
 
-  if (file == NULL)
-    return g_strdup ("graph");
-  base = g_path_get_basename (file);
-  if (strcmp (base, "graph.txt") == 0)
+  if (base != NULL && strcmp (base, "graph.txt") == 0)
     {
       g_autofree char *dir = g_path_get_dirname (file);
       g_autofree char *folder = g_path_get_basename (dir);
       if (strcmp (folder, ".") != 0 && strcmp (folder, G_DIR_SEPARATOR_S) != 0)
         return g_steal_pointer (&folder);
     }
-  dot = strrchr (base, '.');
-  if (dot != NULL && dot != base)
-    *dot = '\0';
-  return g_steal_pointer (&base);
+  return ds_file_stem (file, "graph");
 }
 
 /* Skips leading whitespace, counting the lines it spans. */

@@ -165,9 +165,7 @@ ds_model_read_json (const char *text, gssize len, const char *file,
 
   if (doc == NULL || (root = ds_json_doc_root_object (doc, error)) == NULL)
     return NULL;
-  stem = g_path_get_basename (file != NULL ? file : "model");
-  if (strchr (stem, '.') != NULL)
-    *strchr (stem, '.') = '\0';
+  stem = ds_file_stem (file, "model");
   model = ds_model_new (stem);
   if (!read_header (doc, root, model, error)
       || !ds_json_get_array (doc, root, "layers", TRUE, &layers, error)

@@ -172,6 +172,21 @@ test_json_malformed (void)
     }
 }
 
+/* A model file without a "name" is named after the file, up to its last
+ * dot: "gpt3-1.3b.json" is gpt3-1.3b, not gpt3-1. */
+static void
+test_json_name_from_file (void)
+{
+  const char *text = "{\"layers\": [{\"name\": \"a\"}]}";
+  g_autoptr(DsModel) m = ds_model_read_json (text, -1, "runs/gpt3-1.3b.json", NULL);
+  g_autoptr(DsModel) anon = ds_model_read_json (text, -1, NULL, NULL);
+  g_autofree char *dotfile = ds_file_stem ("dir/.hidden", "x");
+
+  g_assert_cmpstr (ds_model_get_name (m), ==, "gpt3-1.3b");
+  g_assert_cmpstr (ds_model_get_name (anon), ==, "model");
+  g_assert_cmpstr (dotfile, ==, ".hidden");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -182,5 +197,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/model/copy-is-deep", test_copy_is_deep);
   g_test_add_func ("/core/model/json-round-trip", test_json_round_trip);
   g_test_add_func ("/core/model/json-malformed", test_json_malformed);
+  g_test_add_func ("/core/model/json-name-from-file", test_json_name_from_file);
   return g_test_run ();
 }
