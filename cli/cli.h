@@ -58,6 +58,12 @@ GOptionContext *ds_cli_context (const char *command, const char *params,
  * name the command. */
 gboolean ds_cli_parse      (GOptionContext *context, const char *command,
                             int *argc, char ***argv, GError **error);
+/* The --format entry of a command's GOptionEntry array, writing the
+ * chosen name into the char* at @var (parse it with ds_cli_output_format). */
+#define DS_CLI_FORMAT_OPTION(var) \
+  { "format", 'f', 0, G_OPTION_ARG_STRING, (var), \
+    "Output: human (default), json or csv", "FMT" }
+
 /* "human", "json" or "csv"; NULL means human. */
 gboolean ds_cli_output_format (const char *name, DsOutputFormat *out,
                                GError **error);

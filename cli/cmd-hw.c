@@ -81,14 +81,28 @@ parse_bytes (const char *text, double *out, GError **error)
 static void
 print_time (DsOutputFormat format, const char *what, double t_s)
 {
-  char b[DS_NUM_BUF], h[DS_NUM_BUF];
+  static const char *const headers[] = { "what", "time_s" };
+  char b[DS_NUM_BUF];
+  g_autofree char *text = NULL;
 
   if (format == DS_OUTPUT_JSON)
-    printf ("{ \"what\": \"%s\", \"time_s\": %s }\n", what, ds_fmt_double (b, t_s));
+    {
+      DsJsonWriter *w = ds_json_writer_new ();
+      ds_json_begin_object_inline (w);
+      ds_json_member_string (w, "what", what);
+      ds_json_member_double (w, "time_s", t_s);
+      ds_json_end_object (w);
+      text = ds_json_writer_finish (w, NULL);
+    }
   else if (format == DS_OUTPUT_CSV)
-    printf ("what,time_s\n%s,%s\n", what, ds_fmt_double (b, t_s));
+    {
+      g_autoptr(DsTable) t = ds_table_new (2, headers, "lr");
+      ds_table_add_row (t, (const char *const[]) { what, ds_fmt_double (b, t_s) });
+      text = ds_table_to_csv (t);
+    }
   else
-    printf ("%s: %s\n", what, ds_fmt_seconds_human (h, t_s));
+    text = g_strdup_printf ("%s: %s\n", what, ds_fmt_seconds_human (b, t_s));
+  fputs (text, stdout);
 }
 
 /* ---- list ---- */
@@ -196,8 +210,7 @@ hw_list (int argc, char **argv, GError **error)
 {
   g_autofree char *format_name = NULL;
   const GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: human (default), json or csv", "FMT" },
+    DS_CLI_FORMAT_OPTION (&format_name),
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -565,7 +578,7 @@ hw_predict (int argc, char **argv, GError **error)
     { "cluster", 'C', 0, G_OPTION_ARG_STRING, &a.cluster, "Cluster preset, file or spec", "CLUSTER" },
     { "gpus", 'g', 0, G_OPTION_ARG_INT, &a.gpus, "Resize the cluster to N devices", "N" },
     { "algo", 'a', 0, G_OPTION_ARG_STRING, &a.algo, "All-reduce algorithm: ring (default), tree or hier", "ALGO" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "Output: human (default), json or csv", "FMT" },
+    DS_CLI_FORMAT_OPTION (&a.format),
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (

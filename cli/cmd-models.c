@@ -58,8 +58,7 @@ ds_cmd_models (int argc, char **argv, GError **error)
 {
   g_autofree char *format_name = NULL;
   const GOptionEntry entries[] = {
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: human (default), json or csv", "FMT" },
+    DS_CLI_FORMAT_OPTION (&format_name),
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
