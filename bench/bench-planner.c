@@ -23,6 +23,7 @@
 #include "core/graphtxt.h"
 #include "planner/antichain.h"
 #include "planner/pipedream-dp.h"
+#include "tests/testutil.h"
 
 #define RUNS 9
 
@@ -130,25 +131,12 @@ bench_compressed (const char *root, const char *name, const char *rel, guint wid
 static void
 bench_chain (void)
 {
-  g_autoptr(DsModel) m = ds_model_new ("chain");
-  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(DsModel) m = ds_test_random_chain (1000, 42);
   g_autoptr(DsAntichainDag) dag = NULL;
   g_autoptr(DsPipedreamResult) res = NULL;
   DsPipedreamOptions o;
   double t[3];
 
-  for (guint i = 0; i < 1000; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("l%u", i);
-      DsLayer *l = ds_model_add_layer (m, name, "linear", NULL);
-      l->has_times = TRUE;
-      l->fwd_s = g_rand_double_range (rand, 1e-4, 1e-3);
-      l->bwd_s = 2 * l->fwd_s;
-      l->out_bytes = g_rand_int_range (rand, 1000000, 50000000);
-      l->param_bytes = g_rand_int_range (rand, 0, 20000000);
-      if (i > 0)
-        ds_model_add_edge (m, i - 1, i, NULL);
-    }
   ds_pipedream_options_init (&o, 8);
   o.n_levels = 3;
   o.levels[0] = (DsPipedreamLevel) { 8, 1.6e10 };

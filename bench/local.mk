@@ -17,7 +17,7 @@ bench: $(ds_benches)
 
 # PipeDream planning in-process (planner/), against the original's times.
 ds_benches += bench/bench-planner
-bench_bench_planner_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
+bench_bench_planner_LDADD = tests/libdstest.la $(DS_LIBS) $(DS_DEP_LIBS)
 
 # The discrete-event loop (sim/engine.c): hold model, heap against GSequence.
 ds_benches += bench/bench-engine

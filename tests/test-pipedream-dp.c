@@ -713,28 +713,6 @@ assert_same_result (const DsPipedreamResult *a, const DsPipedreamResult *b)
     }
 }
 
-/* A chain with seeded random costs, the shape the pruned scan serves. */
-static DsModel *
-random_chain (guint n, guint32 seed)
-{
-  g_autoptr(DsModel) m = ds_model_new ("random-chain");
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("l%u", i);
-      DsLayer *l = ds_model_add_layer (m, name, "linear", NULL);
-      l->has_times = TRUE;
-      l->fwd_s = g_rand_double_range (rand, 1e-4, 1e-3);
-      l->bwd_s = 2 * l->fwd_s;
-      l->out_bytes = g_rand_int_range (rand, 1000000, 50000000);
-      l->param_bytes = g_rand_int_range (rand, 0, 20000000);
-      if (i > 0)
-        g_assert_true (ds_model_add_edge (m, i - 1, i, NULL));
-    }
-  return g_steal_pointer (&m);
-}
-
 /* The bound-pruned scan keeps exactly what the exhaustive scan keeps,
  * ties included, over levels, flags and memory limits; and the thread
  * count of the lower levels changes nothing. */
@@ -743,7 +721,7 @@ test_pruning_is_exact (void)
 {
   for (guint32 seed = 1; seed <= 6; seed++)
     {
-      g_autoptr(DsModel) m = random_chain (40 + 7 * seed, seed);
+      g_autoptr(DsModel) m = ds_test_random_chain (40 + 7 * seed, seed);
       g_autoptr(DsAntichainDag) dag = ds_antichain_dag_new (m, 0, NULL);
       DsPipedreamOptions o;
       ds_pipedream_options_init (&o, 4);

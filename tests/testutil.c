@@ -144,3 +144,24 @@ ds_test_run_dawnsim (DsTestRun *run, const char *first, ...)
   g_assert_true (WIFEXITED (wait_status));
   run->status = WEXITSTATUS (wait_status);
 }
+
+DsModel *
+ds_test_random_chain (guint n_layers, guint32 seed)
+{
+  g_autoptr(DsModel) m = ds_model_new ("random-chain");
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (guint i = 0; i < n_layers; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("l%u", i);
+      DsLayer *l = ds_model_add_layer (m, name, "linear", NULL);
+      l->has_times = TRUE;
+      l->fwd_s = g_rand_double_range (rand, 1e-4, 1e-3);
+      l->bwd_s = 2 * l->fwd_s;
+      l->out_bytes = g_rand_int_range (rand, 1000000, 50000000);
+      l->param_bytes = g_rand_int_range (rand, 0, 20000000);
+      if (i > 0)
+        g_assert_true (ds_model_add_edge (m, i - 1, i, NULL));
+    }
+  return g_steal_pointer (&m);
+}

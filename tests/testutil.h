@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "core/model.h"
+
 G_BEGIN_DECLS
 
 /* tests/data/<rel>; the file must exist. Free with g_free. */
@@ -23,6 +25,11 @@ void     ds_test_rmtree  (const char *dir);
 /* Every file under @dir (recursively) whose name matches the glob
  * @pattern, sorted by path. */
 GPtrArray *ds_test_find_files (const char *dir, const char *pattern);
+
+/* A chain of @n_layers "linear" layers with seeded random measured costs
+ * (fwd 0.1-1 ms, bwd twice that, outputs 1-50 MB, weights 0-20 MB): the
+ * shape the planner's pruned scan serves. Tests and bench/ share it. */
+DsModel *ds_test_random_chain (guint n_layers, guint32 seed);
 
 /* What a run of the built dawnsim printed and how it exited. */
 typedef struct {
