@@ -230,13 +230,6 @@ planned_clear (Planned *p)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Planned, planned_clear)
 
-static double
-range_sum (double (*x) (const DsAntichainDag *, guint), const DsAntichainDag *dag,
-           const DsPipedreamStage *st)
-{
-  return x (dag, st->end - 1) - (st->start > 0 ? x (dag, st->start - 1) : 0.0);
-}
-
 /* First and last layer of a plan stage in topological order. */
 static void
 stage_ends (const Planned *p, guint s, const char **first, const char **last)
@@ -307,8 +300,8 @@ render_human (const Planned *p)
       r = g_strdup_printf ("%u", st->total_replicas);
       ds_table_add_row (t, (const char *const[]) {
         idx, range, n, r, devices, ds_fmt_seconds_human (x[0], st->compute_s),
-        ds_fmt_bytes_human (x[1], range_sum (ds_antichain_dag_act_bytes, p->dag, st)),
-        ds_fmt_bytes_human (x[2], range_sum (ds_antichain_dag_param_bytes, p->dag, st)),
+        ds_fmt_bytes_human (x[1], ds_plan_range_sum (ds_antichain_dag_act_bytes, p->dag, st->start, st->end)),
+        ds_fmt_bytes_human (x[2], ds_plan_range_sum (ds_antichain_dag_param_bytes, p->dag, st->start, st->end)),
         p->stage_times ? ds_fmt_seconds_human (x[3], p->stage_times[s]) : "" });
     }
   for (guint k = 0; k < DS_BASELINE_N; k++)
@@ -369,8 +362,8 @@ write_json_stage (DsJsonWriter *w, const Planned *p, guint s)
     ds_json_uint64 (w, rank + r);
   ds_json_end_array (w);
   ds_json_member_double (w, "compute_s", st->compute_s);
-  ds_json_member_double (w, "activation_bytes", range_sum (ds_antichain_dag_act_bytes, p->dag, st));
-  ds_json_member_double (w, "param_bytes", range_sum (ds_antichain_dag_param_bytes, p->dag, st));
+  ds_json_member_double (w, "activation_bytes", ds_plan_range_sum (ds_antichain_dag_act_bytes, p->dag, st->start, st->end));
+  ds_json_member_double (w, "param_bytes", ds_plan_range_sum (ds_antichain_dag_param_bytes, p->dag, st->start, st->end));
   if (p->stage_times != NULL)
     ds_json_member_double (w, "time_s", p->stage_times[s]);
   ds_json_end_object (w);
@@ -446,8 +439,8 @@ render_csv (const Planned *p)
       g_snprintf (rank, sizeof rank, "%u", first_rank (p, s));
       ds_table_add_row (t, (const char *const[]) {
         idx, first, last, n, r, rank, ds_fmt_double (x[0], st->compute_s),
-        ds_fmt_double (x[1], range_sum (ds_antichain_dag_act_bytes, p->dag, st)),
-        ds_fmt_double (x[2], range_sum (ds_antichain_dag_param_bytes, p->dag, st)),
+        ds_fmt_double (x[1], ds_plan_range_sum (ds_antichain_dag_act_bytes, p->dag, st->start, st->end)),
+        ds_fmt_double (x[2], ds_plan_range_sum (ds_antichain_dag_param_bytes, p->dag, st->start, st->end)),
         p->stage_times ? ds_fmt_double (x[3], p->stage_times[s]) : "" });
     }
   return ds_table_to_csv (t);

@@ -6,10 +6,9 @@
 
 #include <math.h>
 
-/* X(i, j) of reference 4.3 for the range of states [start, end). */
-static double
-range_sum (double (*x) (const DsAntichainDag *, guint),
-           const DsAntichainDag *dag, guint start, guint end)
+double
+ds_plan_range_sum (double (*x) (const DsAntichainDag *, guint),
+                   const DsAntichainDag *dag, guint start, guint end)
 {
   return x (dag, end - 1) - (start > 0 ? x (dag, start - 1) : 0.0);
 }
@@ -41,7 +40,7 @@ ds_plan_comm_bytes (const DsAntichainDag *dag, const GArray *stages)
       if (t + 1 < stages->len)
         bytes += 2.0 * ds_antichain_dag_out_bytes (dag, st->end - 1);
       bytes += 2.0 * (r - 1) / r
-               * range_sum (ds_antichain_dag_param_bytes, dag, st->start, st->end);
+               * ds_plan_range_sum (ds_antichain_dag_param_bytes, dag, st->start, st->end);
     }
   return bytes;
 }
@@ -73,8 +72,8 @@ ds_plan_stage_times (const DsAntichainDag *dag, const DsPipedreamOptions *option
     {
       const DsPipedreamStage *st = &g_array_index (stages, DsPipedreamStage, t);
       double r = st->total_replicas;
-      double par = range_sum (ds_antichain_dag_param_bytes, dag, st->start, st->end);
-      double compute = range_sum (ds_antichain_dag_compute_s, dag, st->start, st->end);
+      double par = ds_plan_range_sum (ds_antichain_dag_param_bytes, dag, st->start, st->end);
+      double compute = ds_plan_range_sum (ds_antichain_dag_compute_s, dag, st->start, st->end);
       double time_s = (compute + 4.0 * (r - 1) * par
                                  / (group_bandwidth (options, st->total_replicas) * r)) / r;
       guint last_rank = first_rank + st->total_replicas - 1;
@@ -101,8 +100,8 @@ ds_plan_stage_memory (const DsAntichainDag *dag, const GArray *stages,
   for (guint t = stages->len; t-- > 0;)
     {
       const DsPipedreamStage *st = &g_array_index (stages, DsPipedreamStage, t);
-      double once = range_sum (ds_antichain_dag_act_bytes, dag, st->start, st->end)
-                    + range_sum (ds_antichain_dag_param_bytes, dag, st->start, st->end);
+      double once = ds_plan_range_sum (ds_antichain_dag_act_bytes, dag, st->start, st->end)
+                    + ds_plan_range_sum (ds_antichain_dag_param_bytes, dag, st->start, st->end);
       guint in_flight = (downstream + st->total_replicas - 1) / st->total_replicas;
 
       out[t] = once * (1 + in_flight);
@@ -144,7 +143,7 @@ straight_equal (const DsAntichainDag *dag, const DsPipedreamOptions *options,
       st.replicas = st.total_replicas = 1;
       st.parent = -1;
       st.index = t;
-      st.compute_s = range_sum (ds_antichain_dag_compute_s, dag, st.start, st.end);
+      st.compute_s = ds_plan_range_sum (ds_antichain_dag_compute_s, dag, st.start, st.end);
       g_array_append_val (stages, st);
     }
   ds_plan_stage_times (dag, options, stages, times);

@@ -48,6 +48,12 @@ void ds_plan_baselines (const DsAntichainDag *dag,
                         const DsPipedreamResult *result,
                         DsPlanBaseline out[DS_BASELINE_N]);
 
+/* Reference 4.3's X(i, j) for the states [start, end): @per_state is
+ * ds_antichain_dag_compute_s, _act_bytes or _param_bytes, cumulative over
+ * down-sets, so this is what a stage over those states adds. */
+double ds_plan_range_sum (double (*per_state) (const DsAntichainDag *, guint),
+                          const DsAntichainDag *dag, guint start, guint end);
+
 /* Bytes sent per minibatch by a pipeline whose final stages are
  * @stages (GArray of DsPipedreamStage in pipeline order). */
 double ds_plan_comm_bytes (const DsAntichainDag *dag, const GArray *stages);
