@@ -469,31 +469,6 @@ solve (Planned *p, GError **error)
   return TRUE;
 }
 
-/* With --use_memory_constraint, a plan whose devices cannot hold their
- * stage is no plan (see ds_plan_stage_memory). */
-static gboolean
-check_memory (const Planned *p, GError **error)
-{
-  guint n = p->result->levels[0]->len;
-  g_autofree double *need = g_new (double, n);
-  char x[2][DS_NUM_BUF];
-
-  if (!p->options->use_memory_constraint)
-    return TRUE;
-  ds_plan_stage_memory (p->dag, p->result->levels[0], need);
-  for (guint s = 0; s < n; s++)
-    if (need[s] > p->options->memory_bytes)
-      return ds_fail (error, DS_ERROR_INVALID,
-                      "the plan does not fit in %s per device: stage %u needs "
-                      "%s (its parameters and activations, once per minibatch "
-                      "in flight); the DP's check, like the original's, does "
-                      "not count a device's current copy, so it cannot rule "
-                      "this out: raise -s or add devices",
-                      ds_fmt_bytes_human (x[0], p->options->memory_bytes), s,
-                      ds_fmt_bytes_human (x[1], need[s]));
-  return TRUE;
-}
-
 static gboolean
 write_outputs (const Planned *p, const PlanArgs *a, GError **error)
 {
@@ -638,7 +613,8 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   p.model = model;
   p.dag = dag;
   p.options = &options;
-  if (!solve (&p, error) || !check_memory (&p, error)
+  if (!solve (&p, error)
+      || !ds_plan_check_memory (p.dag, p.options, p.result->levels[0], error)
       || !write_outputs (&p, &a, error))
     return FALSE;
   text = format == DS_OUTPUT_JSON ? render_json (&p)

@@ -4,6 +4,9 @@
 
 #include "planner/baselines.h"
 
+#include "core/error.h"
+#include "core/units.h"
+
 #include <math.h>
 
 double
@@ -107,6 +110,29 @@ ds_plan_stage_memory (const DsAntichainDag *dag, const GArray *stages,
       out[t] = once * (1 + in_flight);
       downstream += st->total_replicas;
     }
+}
+
+gboolean
+ds_plan_check_memory (const DsAntichainDag *dag, const DsPipedreamOptions *options,
+                      const GArray *stages, GError **error)
+{
+  g_autofree double *need = g_new (double, stages->len);
+  char x[2][DS_NUM_BUF];
+
+  if (!options->use_memory_constraint)
+    return TRUE;
+  ds_plan_stage_memory (dag, stages, need);
+  for (guint s = 0; s < stages->len; s++)
+    if (need[s] > options->memory_bytes)
+      return ds_fail (error, DS_ERROR_INVALID,
+                      "the plan does not fit in %s per device: stage %u needs "
+                      "%s (its parameters and activations, once per minibatch "
+                      "in flight); the DP's check, like the original's, does "
+                      "not count a device's current copy, so it cannot rule "
+                      "this out: raise -s or add devices",
+                      ds_fmt_bytes_human (x[0], options->memory_bytes), s,
+                      ds_fmt_bytes_human (x[1], need[s]));
+  return TRUE;
 }
 
 /* 4.10: T = C[N-1]; per level T = (T + 4 (M_l - 1) P / (B_l M_l) / iota) / M_l. */

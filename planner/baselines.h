@@ -85,6 +85,14 @@ void ds_plan_stage_times (const DsAntichainDag *dag,
 void ds_plan_stage_memory (const DsAntichainDag *dag, const GArray *stages,
                            double *out);
 
+/* With options->use_memory_constraint, fails (DS_ERROR_INVALID, naming
+ * the stage and the bytes) when a device of a final stage cannot hold
+ * what ds_plan_stage_memory charges it; otherwise TRUE. This is how
+ * `dawnsim plan` turns an impossible -s into an error. */
+gboolean ds_plan_check_memory (const DsAntichainDag *dag,
+                               const DsPipedreamOptions *options,
+                               const GArray *stages, GError **error);
+
 /* Bandwidth between device ranks @a and @b: the innermost level whose
  * group holds both (levels innermost first, as in the options). */
 double ds_plan_link_bandwidth (const DsPipedreamOptions *options, guint a,

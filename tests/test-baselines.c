@@ -2,6 +2,7 @@
  * per-stage figures it prints (planner/baselines.h). */
 #include "config.h"
 
+#include "core/error.h"
 #include "core/graphtxt.h"
 #include "planner/baselines.h"
 #include "tests/testutil.h"
@@ -137,6 +138,20 @@ test_stage_memory (void)
   once1 = ds_antichain_dag_act_bytes (dag, 39) + ds_antichain_dag_param_bytes (dag, 39) - once0;
   g_assert_cmpfloat_with_epsilon (need[0], once0 * 2, 1);   /* ceil(1/3) = 1 in flight */
   g_assert_cmpfloat_with_epsilon (need[1], once1, 1);
+
+  {
+    DsPipedreamOptions o;
+    g_autoptr(GError) error = NULL;
+
+    ds_pipedream_options_init (&o, 4);
+    g_assert_true (ds_plan_check_memory (dag, &o, stages, NULL));  /* check off */
+    o.use_memory_constraint = TRUE;
+    o.memory_bytes = need[0];
+    g_assert_true (ds_plan_check_memory (dag, &o, stages, NULL));
+    o.memory_bytes = need[0] - 1;
+    g_assert_false (ds_plan_check_memory (dag, &o, stages, &error));
+    g_assert_error (error, DS_ERROR, DS_ERROR_INVALID);
+  }
 }
 
 int
