@@ -82,14 +82,23 @@ n_params (const Points *pts)
   return pts->bytes != NULL ? 5 : 4;
 }
 
+/* exp of a fit parameter, kept within e^+-100 so that a wild trial step
+ * of the trust region gives a huge but finite cost, which the solver
+ * rejects, rather than an infinite one, which it does not (seen on the
+ * H200 conv/bf16 rows: one step took ln per_byte to 1613). */
+static double
+param_exp (const gsl_vector *x, guint i)
+{
+  return exp (CLAMP (gsl_vector_get (x, i), -100.0, 100.0));
+}
+
 /* x = (ln floor, ln rate, ln (p - 1), ln offset [, ln per_byte]) */
 static DsHwRate
 rate_of (const gsl_vector *x)
 {
-  return (DsHwRate) { exp (gsl_vector_get (x, 1)), exp (gsl_vector_get (x, 0)),
-                      1 + MIN (exp (gsl_vector_get (x, 2)), 100.0),
-                      exp (gsl_vector_get (x, 3)),
-                      x->size > 4 ? exp (gsl_vector_get (x, 4)) : 0 };
+  return (DsHwRate) { param_exp (x, 1), param_exp (x, 0),
+                      1 + MIN (param_exp (x, 2), 100.0), param_exp (x, 3),
+                      x->size > 4 ? param_exp (x, 4) : 0 };
 }
 
 static double
