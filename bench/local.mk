@@ -9,9 +9,10 @@ CLEANFILES += $(ds_benches)
 
 bench_bench_model_io_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
 
-bench: $(ds_benches)
+bench: $(ds_benches) cli/dawnsim$(EXEEXT)
 	@for b in $(ds_benches); do \
-	  DS_SHARED_DATA='$(DS_SHARED_DATA_DIR)' ./$$b || exit 1; \
+	  DS_SHARED_DATA='$(DS_SHARED_DATA_DIR)' DS_DAWNSIM='$(abs_top_builddir)/cli/dawnsim$(EXEEXT)' \
+	  ./$$b || exit 1; \
 	done
 .PHONY: bench
 
