@@ -133,3 +133,5 @@ TESTS += $(ds_sim_tests)
 tests_test_engine_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_sim_tests += tests/test-link
 tests_test_link_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_sim_tests += tests/test-sim
+tests_test_sim_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -1,0 +1,823 @@
+/* sim/pipeline.c - play a schedule's programs on the engine.
+ *
+ * Three parts: pricing (the plan's stages turned into per-micro-batch
+ * times and bytes, the cost model of pipeline.h), the players (event
+ * handlers: a worker's compute stream, its communication stream, the
+ * transfers between stages), and the summary (iteration time, bubble,
+ * bytes per level, memory).
+ *
+ * Invariants the handlers keep: a worker's compute stream runs at most
+ * one op at a time, in program order (pc only grows); an op starts only
+ * when its input has arrived (ready[]); an optimizer step starts only
+ * when the worker has no all-reduce pending. A run that ends with a
+ * worker short of its program's end is a deadlock, reported as an error
+ * naming the op it waits in, never a silent result.
+ */
+#include "config.h"
+
+#include "sim/pipeline.h"
+#include "core/error.h"
+#include "hwmodels/cost.h"
+#include "sim/engine.h"
+#include "sim/link.h"
+#include "sim/schedule.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_BUCKET_BYTES (25.0 * 1024 * 1024)   /* PyTorch DDP's */
+
+typedef struct {
+  double fwd_s, bwd_s;        /* one micro-batch on one worker */
+  double act_bytes;           /* stashed per micro-batch, per device */
+  double in_bytes;            /* its input, per micro-batch (recompute) */
+  double out_bytes;           /* to the next stage, per transfer */
+  double out_copies;          /* transfers the one simulated stands for */
+  double param_bytes;         /* per device */
+  double allreduce_s;         /* the whole stage's gradients, once */
+  double allreduce_wire;      /* bytes all its devices send for it */
+  gint allreduce_level;
+  double tp_wire;             /* tensor-parallel bytes per micro-batch, fwd */
+  gint tp_level;
+  guint n_replicas;
+  guint first_worker;         /* 1f1b: its replicas' workers follow */
+  guint *arrivals;            /* 1f1b: all-reduce barrier, per sequence */
+} Stage;
+
+typedef struct _Sim Sim;
+
+typedef struct {
+  Sim *sim;
+  guint idx, rank;
+  GArray *program;
+  guint pc;
+  gboolean busy;              /* the compute stream runs an op */
+  gboolean blocked;           /* ... which is a blocking all-reduce */
+  double op_start_s;
+  guint pending_ar;           /* issued, not finished */
+  guint n_ar_total;           /* in its program (1f1b barrier) */
+  double comm_free_s;         /* the communication stream is busy until */
+  double optimizer_s;         /* one step */
+  guint *links;               /* per level: send link, receive link
+                               * (network indices, G_MAXUINT until used) */
+  double act_bytes, peak_act; /* stashed activations now, and their peak */
+  DsSimWorker *out;
+} Worker;
+
+typedef struct {
+  Sim *sim;
+  guint key;                  /* (stage x n_mb + mb) x 2 + is_gradient */
+  guint from, to;             /* workers */
+  double start_s;
+} Transfer;
+
+struct _Sim {
+  const DsSimOptions *options;
+  const DsCluster *cluster;
+  DsSimPrograms *progs;
+  DsEngine *engine;
+  DsNetwork *net;
+  Stage *stages;
+  Worker *workers;
+  Transfer *transfers;        /* indexed by key */
+  guint8 *ready;              /* indexed by key */
+  double *iter_done_s;
+  double *bytes_per_level;
+  guint n_levels;
+  DsTrace *trace;
+};
+
+enum { ACTIVATION = 0, GRADIENT = 1 };
+
+static guint
+key_of (const Sim *s, guint stage, guint mb, guint what)
+{
+  return (stage * s->progs->n_microbatches + mb) * 2 + what;
+}
+
+/* ---- pricing ---- */
+
+static gboolean
+is_synchronous (DsSchedule schedule)
+{
+  return schedule != DS_SCHEDULE_1F1B;
+}
+
+static const DsClusterLevel *
+level_of (const DsCluster *cluster, gint level)
+{
+  return ds_cluster_level (cluster, level < 0 ? 0 : (guint) level);
+}
+
+/* A ring all-reduce of @bytes per device over @n devices at @level. */
+static double
+ring_s (const Sim *s, guint n, double bytes, gint level)
+{
+  const DsClusterLevel *l;
+
+  if (n <= 1 || level < 0 || s->options->free_communication)
+    return 0;
+  l = level_of (s->cluster, level);
+  return ds_hw_collective_time_s (DS_HW_ALLREDUCE_RING, n, bytes, l->bw_bytes_per_s,
+                                  l->latency_s);
+}
+
+/* The device ranks of each stage's replicas: the plan's, else consecutive
+ * blocks of replicas x t devices in stage order (the first p stages under
+ * interleaved, whose later chunks reuse them). */
+static gboolean
+place_stages (Sim *s, const DsPlan *plan, guint t, guint *first_rank, GError **error)
+{
+  guint n_dev = ds_cluster_n_devices (s->cluster), n_stages = ds_plan_n_stages (plan);
+  guint p = s->progs->n_workers, next = 0;
+  gboolean interleaved = s->progs->schedule == DS_SCHEDULE_INTERLEAVED;
+
+  for (guint g = 0; g < n_stages; g++)
+    {
+      const DsPlanStage *st = ds_plan_stage_const (plan, g);
+      guint64 need = (guint64) st->n_replicas * t;
+
+      if (interleaved && g >= p)
+        {
+          first_rank[g] = first_rank[g % p];
+          continue;
+        }
+      if (st->ranks->len > 0)
+        {
+          for (guint q = 0; q < st->ranks->len; q++)
+            if ((guint64) g_array_index (st->ranks, guint, q) + t > n_dev)
+              return ds_fail (error, DS_ERROR_INVALID, "stage %u: rank %u (with %u "
+                              "tensor-parallel devices) is outside the cluster's %u devices",
+                              g, g_array_index (st->ranks, guint, q), t, n_dev);
+          first_rank[g] = g_array_index (st->ranks, guint, 0);
+          continue;
+        }
+      if (next + need > n_dev)
+        return ds_fail (error, DS_ERROR_INVALID, "the plan needs more devices than the "
+                        "cluster's %u: stage %u alone takes %" G_GUINT64_FORMAT
+                        " (%u replicas x %u tensor-parallel)", n_dev, g, need,
+                        st->n_replicas, t);
+      first_rank[g] = next;
+      next += (guint) need;
+    }
+  return TRUE;
+}
+
+static guint
+replica_rank (const DsPlan *plan, guint g, guint q, guint first, guint t)
+{
+  const DsPlanStage *st = ds_plan_stage_const (plan, g);
+
+  return st->ranks->len > 0 ? g_array_index (st->ranks, guint, q) : first + q * t;
+}
+
+static gboolean
+is_tensor_split (const char *kind)
+{
+  return strcmp (kind, "attention") == 0 || strcmp (kind, "mlp") == 0;
+}
+
+/* Per-stage sums over layers, and the bytes crossing each boundary: the
+ * output of a layer in stage a consumed in stage b > a crosses a..b-1. */
+static gboolean
+price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
+{
+  const DsSimOptions *o = s->options;
+  guint n_stages = ds_plan_n_stages (plan), n_layers = ds_model_n_layers (model);
+  guint m = s->progs->per_iteration, t = MAX (o->tensor_parallel, 1);
+  gboolean sync = is_synchronous (o->schedule);
+  g_autofree guint *stage_of = g_new (guint, n_layers);
+  g_autofree guint *last_use = g_new (guint, n_layers);
+  g_autofree guint *first_rank = g_new (guint, n_stages);
+  g_autofree double *boundary = g_new0 (double, n_stages);
+  g_autofree double *tp_bytes = g_new0 (double, n_stages);
+
+  if (!place_stages (s, plan, t, first_rank, error))
+    return FALSE;
+  for (guint g = 0; g < n_stages; g++)
+    {
+      const DsPlanStage *st = ds_plan_stage_const (plan, g);
+      Stage *sg = &s->stages[g];
+      double split = m * (sync ? st->n_replicas : 1) * (double) t;
+
+      sg->n_replicas = st->n_replicas;
+      for (guint i = 0; i < st->layers->len; i++)
+        {
+          guint l = g_array_index (st->layers, guint, i);
+          const DsLayer *layer = ds_model_layer_const (model, l);
+          if (!layer->has_times)
+            return ds_fail (error, DS_ERROR_INVALID, "layer '%s' has no times: price the "
+                            "model on a device first (--device)", layer->name);
+          stage_of[l] = g;
+          last_use[l] = g;
+          sg->fwd_s += layer->fwd_s / split;
+          sg->bwd_s += layer->bwd_s / split;
+          sg->act_bytes += layer->out_bytes / split;
+          sg->param_bytes += layer->param_bytes / (double) t;
+          if (t > 1 && is_tensor_split (layer->kind))
+            tp_bytes[g] += layer->out_bytes / (m * (sync ? st->n_replicas : 1.0));
+        }
+    }
+  for (guint e = 0; e < ds_model_n_edges (model); e++)
+    {
+      guint a, b;
+      ds_model_edge (model, e, &a, &b);
+      last_use[a] = MAX (last_use[a], stage_of[b]);
+    }
+  for (guint l = 0; l < n_layers; l++)
+    for (guint g = stage_of[l]; g < last_use[l]; g++)
+      boundary[g] += ds_model_layer_const (model, l)->out_bytes;
+  for (guint g = 0; g < n_stages; g++)
+    {
+      Stage *sg = &s->stages[g];
+      guint r = sg->n_replicas;
+      gint level = -1;
+
+      for (guint q = 1; q < r; q++)
+        level = MAX (level, ds_cluster_link_level (s->cluster, first_rank[g],
+                                                   replica_rank (plan, g, q, first_rank[g], t)));
+      sg->allreduce_level = level;
+      sg->allreduce_s = ring_s (s, r, sg->param_bytes, level);
+      if (o->pipedream_costs && level >= 0 && !o->free_communication)
+        sg->allreduce_s = 4.0 * (r - 1) * sg->param_bytes
+                          / (level_of (s->cluster, level)->bw_bytes_per_s * r);
+      sg->allreduce_wire = 2.0 * (r - 1) * sg->param_bytes * t;
+      sg->tp_level = t > 1 ? ds_cluster_link_level (s->cluster, first_rank[g],
+                                                    first_rank[g] + t - 1) : -1;
+      sg->tp_wire = 2.0 * (t - 1) * tp_bytes[g] * (sync ? r : 1);
+      if (t > 1)
+        {
+          double tp_s = ring_s (s, t, tp_bytes[g], sg->tp_level);
+          sg->fwd_s += tp_s;
+          sg->bwd_s += tp_s;
+        }
+      if (g + 1 < n_stages)
+        {
+          guint r2 = s->stages[g + 1].n_replicas;
+          double copies = sync ? MIN (r, r2) : 1;
+          sg->out_bytes = boundary[g] / (sync ? m : 1) / copies / t;
+          sg->out_copies = copies * t;
+        }
+      if (g > 0)
+        sg->in_bytes = boundary[g - 1] / (sync ? m * (double) r : 1) / t;
+    }
+  /* Workers: their ranks and what the 1f1b barrier needs. */
+  for (guint w = 0; w < s->progs->n_workers; w++)
+    {
+      guint g = s->progs->worker_stage[w];
+      s->workers[w].rank = replica_rank (plan, g, s->progs->worker_replica[w], first_rank[g], t);
+    }
+  if (!sync)
+    for (guint g = 0, first = 0; g < n_stages; first += s->stages[g].n_replicas, g++)
+      {
+        s->stages[g].first_worker = first;
+        s->stages[g].arrivals = g_new0 (guint, s->progs->n_microbatches + 1);
+      }
+  return TRUE;
+}
+
+/* Parameters, their versions, gradients and optimizer state per worker;
+ * the optimizer step at the device's memory bandwidth. */
+static void
+price_workers (Sim *s, const DsPlan *plan)
+{
+  const DsSimOptions *o = s->options;
+  const DsDevice *dev = ds_cluster_device_const (s->cluster);
+  guint t = MAX (o->tensor_parallel, 1);
+
+  for (guint w = 0; w < s->progs->n_workers; w++)
+    {
+      Worker *wk = &s->workers[w];
+      DsSimWorker *out = wk->out;
+      double params = 0, versions = 1;
+
+      for (guint g = s->progs->worker_stage[w]; g < s->progs->n_stages;
+           g += s->progs->n_workers)
+        {
+          params += s->stages[g].param_bytes;
+          if (!is_synchronous (o->schedule))
+            break;
+        }
+      if (o->schedule == DS_SCHEDULE_1F1B)
+        versions = s->progs->warmup[w] + 1;
+      else if (o->schedule == DS_SCHEDULE_2BW)
+        versions = 2;
+      out->rank = wk->rank;
+      out->first_stage = s->progs->worker_stage[w];
+      out->replica = s->progs->worker_replica[w];
+      out->n_devices = t * (is_synchronous (o->schedule)
+                            ? ds_plan_stage_const (plan, out->first_stage)->n_replicas : 1);
+      out->static_bytes = params * (versions + 1 + o->optimizer_state_factor);
+      out->peak_bytes = out->static_bytes;
+      for (guint i = 0; i < wk->program->len; i++)
+        wk->n_ar_total += g_array_index (wk->program, DsSimOp, i).kind == DS_SIM_OP_ALLREDUCE;
+    }
+  if (dev->mem_bw_bytes_per_s > 0)
+    for (guint w = 0; w < s->progs->n_workers; w++)   /* read and write once */
+      s->workers[w].optimizer_s = 2 * s->workers[w].out->static_bytes / dev->mem_bw_bytes_per_s;
+}
+
+/* ---- tracing ---- */
+
+static void
+trace_op (Sim *s, const char *prefix, guint rank, DsTraceKind kind, const DsSimOp *op,
+          double start_s, double dur_s)
+{
+  char name[32];
+  DsTraceEvent *e;
+
+  g_snprintf (name, sizeof name, "%s%u", prefix, rank);
+  e = ds_trace_append (s->trace, name, kind, start_s, dur_s);
+  e->stage_idx = (gint) op->stage;
+  e->microbatch = op->kind == DS_SIM_OP_OPTIMIZER ? -1 : (gint) op->microbatch;
+}
+
+/* ---- the players ---- */
+
+static void try_start (Sim *s, Worker *w);
+
+static void
+note_done (Sim *s, guint mb, double now_s)
+{
+  guint k = mb / s->progs->per_iteration;
+
+  s->iter_done_s[k] = MAX (s->iter_done_s[k], now_s);
+}
+
+static void
+grow_stash (Worker *w, double bytes)
+{
+  w->act_bytes += bytes;
+  w->peak_act = MAX (w->peak_act, w->act_bytes);
+}
+
+static void
+arrive (Sim *s, guint key, guint to)
+{
+  s->ready[key] = 1;
+  try_start (s, &s->workers[to]);
+}
+
+static void
+flow_done (DsNetwork *net, DsFlowId flow, gpointer data)
+{
+  Transfer *tr = data;
+  Sim *s = tr->sim;
+  double now = ds_engine_now_s (s->engine);
+
+  (void) net, (void) flow;
+  if (s->trace != NULL)
+    {
+      guint a = MIN (s->workers[tr->from].rank, s->workers[tr->to].rank);
+      guint b = MAX (s->workers[tr->from].rank, s->workers[tr->to].rank);
+      guint dest = tr->key / 2 / s->progs->n_microbatches;
+      guint boundary = tr->key % 2 == ACTIVATION ? dest - 1 : dest;
+      char name[48];
+      DsTraceEvent *e;
+
+      g_snprintf (name, sizeof name, "link%u-%u", a, b);
+      e = ds_trace_append (s->trace, name, DS_TRACE_SEND, tr->start_s, now - tr->start_s);
+      e->stage_idx = (gint) (tr->key % 2 == ACTIVATION ? dest - 1 : dest + 1);
+      e->microbatch = (gint) (tr->key / 2 % s->progs->n_microbatches);
+      e->bytes = (guint64) s->stages[boundary].out_bytes;
+      ds_trace_event_set_attr (e, "what", tr->key % 2 == ACTIVATION ? "activation" : "gradient");
+    }
+  arrive (s, tr->key, tr->to);
+}
+
+static guint
+device_link (Sim *s, Worker *w, gint level, guint direction)
+{
+  guint *link = &w->links[2 * level + direction];
+
+  if (*link == G_MAXUINT)
+    *link = ds_network_add_link (s->net, level_of (s->cluster, level)->bw_bytes_per_s);
+  return *link;
+}
+
+static void
+start_flow (Sim *s, Transfer *tr, double bytes, gint level)
+{
+  guint links[2] = { device_link (s, &s->workers[tr->from], level, 0),
+                     device_link (s, &s->workers[tr->to], level, 1) };
+
+  ds_network_start_flow (s->net, links, 2, bytes, flow_done, tr);
+}
+
+typedef struct {
+  Transfer *tr;
+  double bytes;
+  gint level;
+} Delayed;
+
+static double
+latency_over (DsEngine *engine, DsEventId id, gpointer data)
+{
+  Delayed *d = data;
+
+  (void) engine, (void) id;
+  start_flow (d->tr->sim, d->tr, d->bytes, d->level);
+  return DS_EVENT_DONE;
+}
+
+/* The activation (or gradient) of @stage on @mb leaves worker @from for
+ * the worker that runs the next (previous) stage on it. */
+static void
+send (Sim *s, Worker *from, guint stage, guint mb, guint what)
+{
+  guint next = what == ACTIVATION ? stage + 1 : stage - 1;
+  guint to = ds_sim_programs_route (s->progs, next, mb);
+  guint key = key_of (s, next, mb, what);
+  const Stage *b = &s->stages[what == ACTIVATION ? stage : stage - 1];
+  gint level;
+  Transfer *tr;
+
+  if (to == from->idx || s->workers[to].rank == from->rank || s->options->free_communication
+      || b->out_bytes <= 0)
+    {
+      arrive (s, key, to);
+      return;
+    }
+  level = ds_cluster_link_level (s->cluster, from->rank, s->workers[to].rank);
+  s->bytes_per_level[level] += b->out_bytes * b->out_copies;
+  tr = &s->transfers[key];
+  *tr = (Transfer) { s, key, from->idx, to, ds_engine_now_s (s->engine) };
+  if (level_of (s->cluster, level)->latency_s > 0 && !s->options->pipedream_costs)
+    {
+      Delayed *d = g_new (Delayed, 1);
+      *d = (Delayed) { tr, b->out_bytes, level };
+      ds_engine_schedule (s->engine, level_of (s->cluster, level)->latency_s,
+                          latency_over, d, g_free);
+    }
+  else
+    start_flow (s, tr, b->out_bytes, level);
+}
+
+static double
+compute_done (DsEngine *engine, DsEventId id, gpointer data)
+{
+  Worker *w = data;
+  Sim *s = w->sim;
+  const DsSimOp op = g_array_index (w->program, DsSimOp, w->pc);
+  const Stage *st = &s->stages[op.stage];
+  double now = ds_engine_now_s (engine);
+
+  (void) id;
+  w->out->busy_s += now - w->op_start_s;
+  if (s->trace != NULL)
+    trace_op (s, "gpu", w->rank, op.kind == DS_SIM_OP_FORWARD ? DS_TRACE_FORWARD
+              : op.kind == DS_SIM_OP_BACKWARD ? DS_TRACE_BACKWARD : DS_TRACE_OPTIMIZER,
+              &op, w->op_start_s, now - w->op_start_s);
+  w->pc++;
+  w->busy = FALSE;
+  note_done (s, op.microbatch, now);
+  if (st->tp_level >= 0 && op.kind != DS_SIM_OP_OPTIMIZER)
+    s->bytes_per_level[st->tp_level] += st->tp_wire / op.n_parts;
+  if (op.kind == DS_SIM_OP_FORWARD && op.stage + 1 < s->progs->n_stages)
+    send (s, w, op.stage, op.microbatch, ACTIVATION);
+  if (op.kind == DS_SIM_OP_BACKWARD && op.part + 1 == op.n_parts)
+    {
+      w->act_bytes -= st->act_bytes + (s->options->recompute ? st->in_bytes : 0);
+      if (op.stage > 0)
+        send (s, w, op.stage, op.microbatch, GRADIENT);
+    }
+  try_start (s, w);
+  return DS_EVENT_DONE;
+}
+
+static void
+run_compute (Sim *s, Worker *w, double dur_s)
+{
+  w->busy = TRUE;
+  w->op_start_s = ds_engine_now_s (s->engine);
+  ds_engine_schedule (s->engine, dur_s, compute_done, w, NULL);
+}
+
+static double
+allreduce_done (DsEngine *engine, DsEventId id, gpointer data)
+{
+  Worker *w = data;
+
+  (void) engine, (void) id;
+  w->pending_ar--;
+  if (w->blocked)
+    {
+      w->blocked = w->busy = FALSE;
+      w->pc++;
+    }
+  try_start (w->sim, w);
+  return DS_EVENT_DONE;
+}
+
+/* Occupies the communication streams of @members from when all are free
+ * (and no earlier than now) for @dur_s. */
+static void
+run_allreduce (Sim *s, Worker **members, guint n, const DsSimOp *op, double dur_s)
+{
+  double now = ds_engine_now_s (s->engine), start = now;
+
+  for (guint i = 0; i < n; i++)
+    start = MAX (start, members[i]->comm_free_s);
+  for (guint i = 0; i < n; i++)
+    {
+      Worker *w = members[i];
+      w->comm_free_s = start + dur_s;
+      w->out->comm_busy_s += dur_s;
+      if (s->trace != NULL)
+        trace_op (s, "comm", w->rank, DS_TRACE_ALLREDUCE, op, start, dur_s);
+      ds_engine_schedule (s->engine, start + dur_s - now, allreduce_done, w, NULL);
+    }
+}
+
+/* An all-reduce reaches the front of @w's program. Under the synchronous
+ * schedules the worker stands for all replicas, so it runs at once (on
+ * the comm stream); under 1f1b it is a barrier, as DDP's collectives are:
+ * the replicas that have a seq-th all-reduce run it together once the
+ * last of them arrives. PipeDream's planner has no barrier (each replica
+ * just pays the time), and neither have pipedream_costs. */
+static void
+issue_allreduce (Sim *s, Worker *w, const DsSimOp *op)
+{
+  Stage *st = &s->stages[op->stage];
+  double dur = st->allreduce_s / op->n_parts;
+
+  w->pending_ar++;
+  if (s->options->blocking_allreduce || s->options->pipedream_costs)
+    w->busy = w->blocked = TRUE;
+  if (st->allreduce_level >= 0)
+    s->bytes_per_level[st->allreduce_level] += st->allreduce_wire / op->n_parts
+                                               / (st->arrivals != NULL ? st->n_replicas : 1);
+  if (st->arrivals == NULL || s->options->pipedream_costs)
+    {
+      run_allreduce (s, &w, 1, op, dur);
+      return;
+    }
+  st->arrivals[op->group_seq]++;
+  {
+    g_autofree Worker **members = g_new (Worker *, st->n_replicas);
+    guint n = 0, expected = 0;
+    for (guint q = 0; q < st->n_replicas; q++)
+      {
+        Worker *m = &s->workers[st->first_worker + q];
+        if (m->n_ar_total > op->group_seq)
+          members[expected++] = m;
+      }
+    if (st->arrivals[op->group_seq] < expected)
+      return;
+    n = expected;
+    run_allreduce (s, members, n, op, dur);
+  }
+}
+
+/* Starts what the worker can: all-reduces are issued and passed, a
+ * compute op starts when its input is there, then the worker waits for
+ * its completion (or for the input, whose arrival calls this again). */
+static void
+try_start (Sim *s, Worker *w)
+{
+  while (!w->busy && w->pc < w->program->len)
+    {
+      const DsSimOp *op = &g_array_index (w->program, DsSimOp, w->pc);
+      const Stage *st = &s->stages[op->stage];
+
+      switch ((DsSimOpKind) op->kind)
+        {
+        case DS_SIM_OP_FORWARD:
+          if (op->stage > 0 && !s->ready[key_of (s, op->stage, op->microbatch, ACTIVATION)])
+            return;
+          grow_stash (w, s->options->recompute ? st->in_bytes : st->act_bytes);
+          run_compute (s, w, st->fwd_s);
+          return;
+        case DS_SIM_OP_BACKWARD:
+          if (op->part == 0 && op->stage + 1 < s->progs->n_stages
+              && !s->ready[key_of (s, op->stage, op->microbatch, GRADIENT)])
+            return;
+          if (s->options->recompute && op->part == 0)
+            grow_stash (w, st->act_bytes);
+          run_compute (s, w, (st->bwd_s + (s->options->recompute ? st->fwd_s : 0))
+                       / op->n_parts);
+          return;
+        case DS_SIM_OP_ALLREDUCE:
+          issue_allreduce (s, w, op);
+          if (!w->busy)
+            w->pc++;
+          break;
+        case DS_SIM_OP_OPTIMIZER:
+          if (w->pending_ar > 0)
+            return;
+          run_compute (s, w, w->optimizer_s);
+          return;
+        }
+    }
+}
+
+/* ---- summary ---- */
+
+/* Time per iteration: the makespan for one iteration; else the period
+ * over the middle half (the first quarter fills the pipeline, the last
+ * drains it, and both run faster or slower than the steady state). */
+static double
+iteration_time (const Sim *s, double makespan)
+{
+  guint n = s->progs->n_iterations, h, e;
+
+  if (n == 1)
+    return makespan;
+  h = n >= 4 ? n / 4 : 0;
+  e = n >= 4 ? (3 * n) / 4 : n - 1;
+  if (e <= h)
+    e = h + 1;
+  return (s->iter_done_s[e] - s->iter_done_s[h]) / (e - h);
+}
+
+static gboolean
+check_finished (const Sim *s, GError **error)
+{
+  for (guint w = 0; w < s->progs->n_workers; w++)
+    {
+      const Worker *wk = &s->workers[w];
+      if (wk->pc < wk->program->len)
+        {
+          const DsSimOp *op = &g_array_index (wk->program, DsSimOp, wk->pc);
+          return ds_fail (error, DS_ERROR_INVALID, "the schedule deadlocked: worker %u "
+                          "(gpu%u) waits in op %u of %u (stage %u, micro-batch %u)",
+                          w, wk->rank, wk->pc, wk->program->len, op->stage, op->microbatch);
+        }
+    }
+  return TRUE;
+}
+
+static void
+summarise (Sim *s, DsSimResult *r, const DsPlan *plan, const DsModel *model)
+{
+  double busy = 0, makespan = ds_engine_now_s (s->engine);
+  guint batch = ds_model_get_batch_size (model);
+  const DsDevice *dev = ds_cluster_device_const (s->cluster);
+
+  (void) plan;
+  r->makespan_s = makespan;
+  r->iteration_s = iteration_time (s, makespan);
+  r->samples_per_s = batch > 0 && r->iteration_s > 0 ? batch / r->iteration_s : 0;
+  r->capacity_bytes = (double) dev->memory_bytes;
+  r->oom_worker = -1;
+  for (guint w = 0; w < s->progs->n_workers; w++)
+    {
+      DsSimWorker *out = s->workers[w].out;
+      busy += out->busy_s;
+      out->peak_bytes = out->static_bytes + s->workers[w].peak_act;
+      if (r->oom_worker < 0 && r->capacity_bytes > 0 && out->peak_bytes > r->capacity_bytes)
+        r->oom_worker = (gint) w;
+    }
+  if (makespan > 0)
+    r->bubble_fraction = 1 - busy / (s->progs->n_workers * makespan);
+  r->bubble_overhead = busy > 0 ? (s->progs->n_workers * makespan - busy) / busy : 0;
+}
+
+/* ---- API ---- */
+
+void
+ds_sim_options_init (DsSimOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  o->schedule = DS_SCHEDULE_1F1B;
+  o->chunks = 1;
+  o->tensor_parallel = 1;
+  o->optimizer_state_factor = 1;
+}
+
+void
+ds_sim_result_free (DsSimResult *r)
+{
+  if (r == NULL)
+    return;
+  if (r->workers != NULL)
+    g_array_unref (r->workers);
+  g_free (r->bytes_per_level);
+  if (r->trace != NULL)
+    ds_trace_unref (r->trace);
+  g_free (r);
+}
+
+static guint
+default_iterations (const DsSimOptions *o, const DsPlan *plan)
+{
+  if (o->n_iterations > 0)
+    return o->n_iterations;
+  if (o->schedule == DS_SCHEDULE_2BW)
+    return 8;
+  if (o->schedule == DS_SCHEDULE_1F1B)
+    {
+      /* Enough minibatches that the middle half is steady: four times the
+       * deepest warm-up plus the replicas, a multiple of every count. */
+      guint n = 4 * (ds_plan_n_replicas (plan) + ds_plan_warmup_depth (plan, 0) + 1);
+      guint l = 1;
+      for (guint g = 0; g < ds_plan_n_stages (plan); g++)
+        {
+          guint r = ds_plan_stage_const (plan, g)->n_replicas, a = l, b = r;
+          while (b != 0) { guint t = a % b; a = b; b = t; }
+          l = l / a * r;
+          if (l > 1024)
+            break;
+        }
+      return l <= 1024 ? (n + l - 1) / l * l : n;
+    }
+  return 1;
+}
+
+static void
+sim_clear (Sim *s)
+{
+  for (guint g = 0; s->stages != NULL && g < s->progs->n_stages; g++)
+    g_free (s->stages[g].arrivals);
+  for (guint w = 0; s->workers != NULL && w < s->progs->n_workers; w++)
+    g_free (s->workers[w].links);
+  g_free (s->stages);
+  g_free (s->workers);
+  g_free (s->transfers);
+  g_free (s->ready);
+  g_free (s->iter_done_s);
+  g_clear_pointer (&s->net, ds_network_free);
+  g_clear_pointer (&s->engine, ds_engine_free);
+  g_clear_pointer (&s->progs, ds_sim_programs_free);
+}
+
+DsSimResult *
+ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
+            const DsSimOptions *options, GError **error)
+{
+  g_autoptr(DsSimResult) r = g_new0 (DsSimResult, 1);
+  DsSimScheduleSpec spec = { 0 };
+  Sim s = { 0 };
+  gsize n_keys;
+  gboolean ok = FALSE;
+
+  spec.schedule = options->schedule;
+  spec.n_microbatches = options->n_microbatches > 0 ? options->n_microbatches
+                        : ds_plan_get_n_microbatches (plan);
+  spec.n_iterations = default_iterations (options, plan);
+  spec.chunks = MAX (options->chunks, 1);
+  s.options = options;
+  s.cluster = cluster;
+  s.n_levels = ds_cluster_n_levels (cluster);
+  if (s.n_levels == 0)
+    return ds_fail_null (error, DS_ERROR_INVALID, "cluster '%s' has no levels",
+                         ds_cluster_get_name (cluster));
+  if (ds_plan_n_stages (plan) == 1)
+    {
+      guint64 params = 0;
+      const DsPlanStage *st = ds_plan_stage_const (plan, 0);
+      double bucket = options->bucket_bytes > 0 ? options->bucket_bytes : DEFAULT_BUCKET_BYTES;
+      for (guint i = 0; i < st->layers->len; i++)
+        params += ds_model_layer_const (model, g_array_index (st->layers, guint, i))->param_bytes;
+      spec.n_buckets = (guint) MIN (ceil (params / bucket), 255.0);
+    }
+  s.progs = ds_sim_programs_new (plan, &spec, error);
+  if (s.progs == NULL)
+    return NULL;
+  s.engine = ds_engine_new ();
+  s.net = ds_network_new (s.engine);
+  s.stages = g_new0 (Stage, s.progs->n_stages);
+  s.workers = g_new0 (Worker, s.progs->n_workers);
+  n_keys = (gsize) s.progs->n_stages * s.progs->n_microbatches * 2;
+  s.transfers = g_new (Transfer, n_keys);
+  s.ready = g_new0 (guint8, n_keys);
+  s.iter_done_s = g_new0 (double, s.progs->n_iterations);
+  r->bytes_per_level = s.bytes_per_level = g_new0 (double, s.n_levels);
+  r->n_levels = s.n_levels;
+  r->workers = g_array_sized_new (FALSE, TRUE, sizeof (DsSimWorker), s.progs->n_workers);
+  g_array_set_size (r->workers, s.progs->n_workers);
+  for (guint w = 0; w < s.progs->n_workers; w++)
+    {
+      Worker *wk = &s.workers[w];
+      wk->sim = &s;
+      wk->idx = w;
+      wk->program = s.progs->programs[w];
+      wk->out = &g_array_index (r->workers, DsSimWorker, w);
+      wk->links = g_new (guint, 2 * s.n_levels);
+      memset (wk->links, 0xff, 2 * s.n_levels * sizeof (guint));
+    }
+  if (options->record_trace)
+    r->trace = s.trace = ds_trace_new ();
+  if (price_stages (&s, plan, model, error))
+    {
+      price_workers (&s, plan);
+      for (guint w = 0; w < s.progs->n_workers; w++)
+        try_start (&s, &s.workers[w]);
+      r->n_events = ds_engine_run (s.engine, INFINITY);
+      if (check_finished (&s, error))
+        {
+          r->schedule = options->schedule;
+          r->n_stages = s.progs->n_stages;
+          r->n_workers = s.progs->n_workers;
+          r->n_microbatches = s.progs->per_iteration;
+          r->n_iterations = s.progs->n_iterations;
+          summarise (&s, r, plan, model);
+          if (s.trace != NULL)
+            ds_trace_sort (s.trace);
+          ok = TRUE;
+        }
+    }
+  sim_clear (&s);
+  return ok ? g_steal_pointer (&r) : NULL;
+}

@@ -1,0 +1,131 @@
+/* sim/pipeline.h - training iterations of a plan, played event by event.
+ *
+ * Input: a plan (stages of a model's layers, replicas, ranks), the model
+ * (per-layer times, activation and parameter bytes), the cluster (levels,
+ * bandwidths, latencies, device memory) and options. The schedule's
+ * programs (sim/schedule.h) run on the engine (sim/engine.h): each worker
+ * has a compute stream that runs its ops in order, each op waiting for
+ * its input (the activation from the stage before, the gradient from the
+ * stage after), and a communication stream for its gradient all-reduces,
+ * so compute and communication overlap. Activations and gradients between
+ * stages are flows on the links (sim/link.h, max-min fair): each device
+ * has, per cluster level, a send and a receive link (full duplex, the
+ * level's bandwidth each), and a transfer between devices joined at level
+ * l crosses the sender's level-l send link and the receiver's receive
+ * link, so transfers that leave (or reach) one device share its
+ * bandwidth. A stage in the middle of a pipeline sends its activations
+ * and its input's gradients on one link: with equal boundaries that is
+ * PipeDream's 2 x Out / B per minibatch.
+ *
+ * Cost model (every time in seconds):
+ *   forward / backward of stage s on a micro-batch: the sum of its layers'
+ *     fwd_s / bwd_s, divided by m (the layer figures are per minibatch),
+ *     by the stage's replicas under the synchronous schedules (each
+ *     replica takes 1/r of the micro-batch) and by the tensor-parallel
+ *     degree t, plus, with t > 1, a ring all-reduce over t devices of the
+ *     output of every attention and mlp layer, in the forward and again in
+ *     the backward (Megatron's f and g);
+ *   with recomputation the backward repeats the forward;
+ *   transfer of the boundary between stages s and s+1: the output bytes
+ *     of layers in stages <= s consumed after s, / m, / min(r_s, r_s+1)
+ *     under the synchronous schedules; latency + bytes at the fair rate;
+ *   gradient all-reduce of stage s: ring over its r_s replicas
+ *     (hwmodels ds_hw_collective_time_s) of its parameter bytes / t, at
+ *     the outermost level its replicas span;
+ *   optimizer step: reads and writes the parameters, gradients and
+ *     optimizer state once at the device's memory bandwidth (0 when the
+ *     device's bandwidth is unknown).
+ *
+ * Memory per worker: parameters x versions (1f1b: warm-up + 1, 2bw: 2,
+ * else 1), gradients, optimizer state (options->optimizer_state_factor x
+ * parameters), all / t, plus the activations of every micro-batch between
+ * its forward and its backward (with recomputation: only the stage's input
+ * is kept, the rest comes back during the backward). The peak is checked
+ * against the device's memory when the cluster gives it.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "core/cluster.h"
+#include "core/model.h"
+#include "core/plan.h"
+#include "core/trace.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  DsSchedule schedule;
+  guint n_microbatches;          /* per iteration; 0 = the plan's */
+  guint n_iterations;            /* 0 = 1 for the flushing schedules, 4 for
+                                  * 2bw, enough minibatches for a steady
+                                  * state under 1f1b */
+  guint chunks;                  /* interleaved: stages per device, >= 1 */
+  guint tensor_parallel;         /* t >= 1 devices per replica */
+  gboolean recompute;            /* activation recomputation */
+  gboolean blocking_allreduce;   /* the all-reduce holds the compute stream
+                                  * (PipeDream's planner prices it so) */
+  gboolean free_communication;   /* transfers and collectives take no time */
+  gboolean pipedream_costs;      /* price as PipeDream's planner does: no
+                                  * latency, and a stage's all-reduce takes
+                                  * 4 (r-1)/r x P / B on the compute stream
+                                  * (its factor; a ring needs 2), without
+                                  * the replicas waiting for each other */
+  double bucket_bytes;           /* dp: all-reduce bucket; 0 = 25 MiB */
+  double optimizer_state_factor; /* optimizer bytes per parameter byte */
+  gboolean record_trace;
+} DsSimOptions;
+
+/* Defaults: schedule 1f1b, everything else 0 or FALSE, t = 1, chunks 1,
+ * optimizer state 1 (SGD with momentum, as PipeDream trained). */
+void ds_sim_options_init (DsSimOptions *options);
+
+typedef struct {
+  guint rank;                    /* first device of the worker */
+  guint first_stage;             /* the stage it runs (the first, under
+                                  * interleaved) */
+  guint replica;                 /* which replica (1f1b), else 0 */
+  guint n_devices;               /* devices it stands for (replicas x t) */
+  double busy_s;                 /* compute stream busy over the run */
+  double comm_busy_s;            /* communication stream busy */
+  double static_bytes;           /* parameters, versions, gradients, state */
+  double peak_bytes;             /* static + the largest activation stash */
+} DsSimWorker;
+
+typedef struct {
+  DsSchedule schedule;
+  guint n_stages, n_workers;
+  guint n_microbatches;          /* per iteration */
+  guint n_iterations;
+  double makespan_s;             /* all iterations, fill and drain included */
+  double iteration_s;            /* time per iteration (minibatch): the
+                                  * steady-state period when more than one
+                                  * was simulated, else the makespan */
+  double samples_per_s;          /* 0 when the plan's sample count is unknown */
+  double bubble_fraction;        /* idle share of the workers' compute time
+                                  * over the makespan */
+  double bubble_overhead;        /* idle time over busy time (Megatron's
+                                  * bubble time fraction) */
+  GArray *workers;               /* DsSimWorker */
+  guint n_levels;
+  double *bytes_per_level;       /* moved between stages and by all-reduces,
+                                  * per cluster level, all devices counted */
+  guint64 n_events;              /* engine handlers run */
+  double capacity_bytes;         /* the device's memory; 0 = unknown */
+  gint oom_worker;               /* the first worker over capacity, or -1 */
+  DsTrace *trace;                /* with options->record_trace, else NULL */
+} DsSimResult;
+
+/* Simulates @plan of @model on @cluster. Fails (DS_ERROR_INVALID) when the
+ * plan does not fit the cluster (more devices than it has, ranks out of
+ * range), a layer has no times, or the schedule cannot run the plan (see
+ * ds_sim_programs_new). Running out of memory is not an error: the result
+ * says where (oom_worker). */
+DsSimResult *ds_sim_run         (const DsPlan *plan, const DsModel *model,
+                                 const DsCluster *cluster, const DsSimOptions *options,
+                                 GError **error);
+void         ds_sim_result_free (DsSimResult *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsSimResult, ds_sim_result_free)
+
+G_END_DECLS
