@@ -4,3 +4,5 @@
 noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 %C%_libdawnsim_traces_la_SOURCES = \
 	%D%/chrome.c %D%/chrome.h
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/natural.c %D%/natural.h
