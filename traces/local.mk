@@ -6,3 +6,5 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 	%D%/chrome.c %D%/chrome.h
 %C%_libdawnsim_traces_la_SOURCES += \
 	%D%/natural.c %D%/natural.h
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/svg.c %D%/svg.h
