@@ -135,3 +135,9 @@ ds_sim_tests += tests/test-link
 tests_test_link_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_sim_tests += tests/test-sim
 tests_test_sim_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# traces/svg.c: the SVG Gantt chart of a trace.
+ds_svg_tests = tests/test-svg
+check_PROGRAMS += $(ds_svg_tests)
+TESTS += $(ds_svg_tests)
+tests_test_svg_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -14,6 +14,7 @@
 
 #include "traces/chrome.h"
 #include "core/json-writer.h"
+#include "traces/natural.h"
 
 #include <string.h>
 
@@ -43,46 +44,13 @@ group_of (const char *resource)
   return n > 0 ? g_strndup (resource, n) : g_strdup (resource);
 }
 
-/* Natural order: digit runs compare as numbers ("gpu2" < "gpu10"); ties
- * (as "gpu01" and "gpu1") fall back to strcmp, so the order is total. */
-static int
-compare_natural (const char *a, const char *b)
-{
-  const char *p = a, *q = b;
-
-  while (*p != '\0' && *q != '\0')
-    {
-      if (g_ascii_isdigit (*p) && g_ascii_isdigit (*q))
-        {
-          const char *pe = p, *qe = q;
-          while (*p == '0' && g_ascii_isdigit (p[1])) p++;
-          while (*q == '0' && g_ascii_isdigit (q[1])) q++;
-          for (pe = p; g_ascii_isdigit (*pe); pe++) ;
-          for (qe = q; g_ascii_isdigit (*qe); qe++) ;
-          if (pe - p != qe - q)
-            return pe - p < qe - q ? -1 : 1;
-          int c = strncmp (p, q, pe - p);
-          if (c != 0)
-            return c;
-          p = pe, q = qe;
-          continue;
-        }
-      if (*p != *q)
-        return (unsigned char) *p < (unsigned char) *q ? -1 : 1;
-      p++, q++;
-    }
-  if (*p != *q)
-    return *p == '\0' ? -1 : 1;
-  return strcmp (a, b);
-}
-
 static gint
 compare_tracks (gconstpointer pa, gconstpointer pb)
 {
   const Track *a = pa, *b = pb;
   int c = strcmp (a->group, b->group);
 
-  return c != 0 ? c : compare_natural (a->resource, b->resource);
+  return c != 0 ? c : ds_compare_natural (a->resource, b->resource);
 }
 
 /* One Track per resource, numbered; the table maps the interned resource

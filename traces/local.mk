@@ -4,3 +4,7 @@
 noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 %C%_libdawnsim_traces_la_SOURCES = \
 	%D%/chrome.c %D%/chrome.h
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/natural.c %D%/natural.h
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/svg.c %D%/svg.h
