@@ -50,15 +50,17 @@ fmt_scaled_human (char buf[DS_NUM_BUF], double v, const Scale *units,
 {
   guint i = 0;
   double x;
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
 
   while (i + 1 < n_units && fabs (v) >= units[i + 1].factor)
     i++;
   x = v / units[i].factor;
-  /* four significant digits: "138.4 M", "12.3 ms", "527.8 MiB" */
-  if (fabs (x) >= 10000)          /* no exponents: "86400 s" */
-    g_snprintf (buf, DS_NUM_BUF, "%.0f %s", x, units[i].suffix);
-  else
-    g_snprintf (buf, DS_NUM_BUF, "%.4g %s", x, units[i].suffix);
+  /* four significant digits: "138.4 M", "12.3 ms", "527.8 MiB"; no
+   * exponents ("86400 s"); a decimal point whatever the locale, since
+   * these strings also go into files (SVG, CSV) that must not depend on
+   * who wrote them. */
+  g_ascii_formatd (num, sizeof num, fabs (x) >= 10000 ? "%.0f" : "%.4g", x);
+  g_snprintf (buf, DS_NUM_BUF, "%s %s", num, units[i].suffix);
   return buf;
 }
 
