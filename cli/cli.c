@@ -5,6 +5,8 @@
 #include "core/error.h"
 #include "core/model-io.h"
 #include "core/zoo.h"
+#include "hwmodels/cost.h"
+#include "hwmodels/presets.h"
 
 #include <string.h>
 
@@ -134,4 +136,26 @@ ds_cli_open_model (const char *arg, const DsCliModelArgs *args, GError **error)
   zoo.batch_size = args->batch;
   zoo.seq_len = args->seq_len;
   return ds_model_open (arg, &zoo, error);
+}
+
+gboolean
+ds_cli_price_model (DsModel *model, const char *device, const DsCluster *cluster,
+                    GError **error)
+{
+  const char *name = device;
+  g_autoptr(DsHwDevice) hw = NULL;
+  gboolean untimed = FALSE;
+
+  for (guint i = 0; i < ds_model_n_layers (model) && !untimed; i++)
+    untimed = !ds_model_layer (model, i)->has_times;
+  if (!untimed)
+    return TRUE;
+  if (name == NULL && cluster != NULL && ds_cluster_device_const (cluster)->name[0] != '\0')
+    name = ds_cluster_device_const (cluster)->name;
+  if (name == NULL)
+    return ds_cli_usage (error, "model '%s' has layers without measured times: "
+                         "give --device NAME (or a --cluster) to price them "
+                         "from their FLOPs", ds_model_get_name (model));
+  hw = ds_hw_device_open (name, error);
+  return hw != NULL && ds_hw_model_cost (model, hw, NULL, NULL, error);
 }

@@ -15,6 +15,7 @@
 #include <glib.h>
 #include <stdio.h>
 
+#include "core/cluster.h"
 #include "core/model.h"
 
 G_BEGIN_DECLS
@@ -85,6 +86,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DsCliModelArgs, ds_cli_model_args_clear)
 
 DsModel *ds_cli_open_model        (const char *arg, const DsCliModelArgs *args,
                                    GError **error);
+/* A zoo model has FLOPs, not times: gives each layer without measured
+ * times the time hwmodels prices on @device (a preset name), else on
+ * @cluster's device (may be NULL). A usage error when neither names one
+ * and some layer needs it; a fully timed model is left as it is. */
+gboolean ds_cli_price_model       (DsModel *model, const char *device,
+                                   const DsCluster *cluster, GError **error);
 
 gboolean ds_cmd_models     (int argc, char **argv, GError **error);
 gboolean ds_cmd_show       (int argc, char **argv, GError **error);

@@ -120,27 +120,6 @@ parse_positive (const char *what, const char *text, double *out, GError **error)
   return TRUE;
 }
 
-/* A cluster's levels as the DP's: devices per group and link bandwidth. */
-static gboolean
-levels_from_cluster (const DsCluster *cluster, DsPipedreamOptions *o,
-                     GError **error)
-{
-  guint n = ds_cluster_n_levels (cluster);
-
-  if (n == 0 || n > DS_PIPEDREAM_MAX_LEVELS)
-    return ds_fail (error, DS_ERROR_UNSUPPORTED,
-                    "cluster '%s': the planner takes 1 to %d levels, got %u",
-                    ds_cluster_get_name (cluster), DS_PIPEDREAM_MAX_LEVELS, n);
-  ds_pipedream_options_init (o, 1);
-  o->n_levels = n;
-  for (guint l = 0; l < n; l++)
-    {
-      o->levels[l].n_machines = ds_cluster_level (cluster, l)->count;
-      o->levels[l].bandwidth_bytes_per_s = ds_cluster_level (cluster, l)->bw_bytes_per_s;
-    }
-  return TRUE;
-}
-
 /* -n/-b into the DP's levels: as many bandwidths as machine counts, or
  * none (then 1e9 B/s each, the original's default). */
 static gboolean
@@ -153,7 +132,7 @@ fill_levels (const PlanArgs *a, const DsCluster *cluster,
   if (cluster != NULL && (n > 0 || nb > 0))
     return ds_cli_usage (error, "give the devices with --cluster or with -n/-b, not both");
   if (cluster != NULL)
-    return levels_from_cluster (cluster, o, error);
+    return ds_pipedream_options_from_cluster (o, cluster, error);
   if (a->gpus > 0)
     return ds_cli_usage (error, "--gpus resizes a --cluster; with -n give the "
                          "devices per level instead");
@@ -484,30 +463,6 @@ write_outputs (const Planned *p, const PlanArgs *a, GError **error)
   return TRUE;
 }
 
-/* A zoo model has FLOPs, not times: price each untimed layer on the
- * --device, else on the cluster's device. */
-static gboolean
-price_untimed_layers (DsModel *model, const PlanArgs *a,
-                      const DsCluster *cluster, GError **error)
-{
-  const char *name = a->device;
-  g_autoptr(DsHwDevice) device = NULL;
-  gboolean untimed = FALSE;
-
-  for (guint i = 0; i < ds_model_n_layers (model) && !untimed; i++)
-    untimed = !ds_model_layer (model, i)->has_times;
-  if (!untimed)
-    return TRUE;
-  if (name == NULL && cluster != NULL && ds_cluster_device_const (cluster)->name[0] != '\0')
-    name = ds_cluster_device_const (cluster)->name;
-  if (name == NULL)
-    return ds_cli_usage (error, "model '%s' has layers without measured times: "
-                         "give --device NAME (or a --cluster) to price them "
-                         "from their FLOPs", ds_model_get_name (model));
-  device = ds_hw_device_open (name, error);
-  return device != NULL && ds_hw_model_cost (model, device, NULL, NULL, error);
-}
-
 static const char description[] =
   "MODEL is a zoo name or a model file; -f FILE is the same (the original\n"
   "optimizer's spelling). A zoo model's layers are priced from their FLOPs\n"
@@ -601,7 +556,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
     return ds_cli_usage (error, "plan takes one MODEL, or -f FILE (see 'dawnsim help plan')");
   spec = a.file != NULL ? a.file : parse_argv[1];
   model = ds_cli_open_model (spec, &margs, error);
-  if (model == NULL || !price_untimed_layers (model, &a, cluster, error))
+  if (model == NULL || !ds_cli_price_model (model, a.device, cluster, error))
     return FALSE;
   dag = a.compress_width > 0 ? ds_antichain_dag_new_compressed (model, a.compress_width, &local)
                              : ds_antichain_dag_new (model, 0, &local);

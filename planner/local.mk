@@ -8,3 +8,7 @@ noinst_LTLIBRARIES += %D%/libdawnsim-planner.la
 	%D%/pipedream-dp.c %D%/pipedream-dp.h \
 	%D%/baselines.c %D%/baselines.h \
 	%D%/export.c %D%/export.h
+
+# Balanced straight pipelines for fixed 3D layouts (the simulator's
+# --stages, issue #6's starting point).
+%C%_libdawnsim_planner_la_SOURCES += %D%/split.c %D%/split.h

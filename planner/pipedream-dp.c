@@ -615,6 +615,26 @@ ds_pipedream_options_init (DsPipedreamOptions *options, guint n_machines)
   options->memory_bytes = 16e9;
 }
 
+gboolean
+ds_pipedream_options_from_cluster (DsPipedreamOptions *o, const DsCluster *cluster,
+                                   GError **error)
+{
+  guint n = ds_cluster_n_levels (cluster);
+
+  if (n == 0 || n > DS_PIPEDREAM_MAX_LEVELS)
+    return ds_fail (error, DS_ERROR_UNSUPPORTED,
+                    "cluster '%s': the planner takes 1 to %d levels, got %u",
+                    ds_cluster_get_name (cluster), DS_PIPEDREAM_MAX_LEVELS, n);
+  ds_pipedream_options_init (o, 1);
+  o->n_levels = n;
+  for (guint l = 0; l < n; l++)
+    {
+      o->levels[l].n_machines = ds_cluster_level (cluster, l)->count;
+      o->levels[l].bandwidth_bytes_per_s = ds_cluster_level (cluster, l)->bw_bytes_per_s;
+    }
+  return TRUE;
+}
+
 DsPipedreamResult *
 ds_pipedream_solve (const DsAntichainDag *dag, const DsPipedreamOptions *options,
                     GError **error)

@@ -23,6 +23,8 @@
 
 #include <glib.h>
 
+#include "core/cluster.h"
+
 #include "core/model.h"
 #include "core/plan.h"
 #include "planner/antichain.h"
@@ -54,6 +56,11 @@ typedef struct {
 /* The original's defaults: one level of @n_machines at 1e9 B/s, no flags,
  * 16e9 bytes of memory (unchecked), no compression ratio. */
 void ds_pipedream_options_init (DsPipedreamOptions *options, guint n_machines);
+/* The defaults with @cluster's levels as the DP's: devices per group and
+ * link bandwidth, innermost first. Fails (DS_ERROR_UNSUPPORTED) for a
+ * cluster of no levels or more than DS_PIPEDREAM_MAX_LEVELS. */
+gboolean ds_pipedream_options_from_cluster (DsPipedreamOptions *options,
+                                            const DsCluster *cluster, GError **error);
 
 /* One stage of one level's table (stage_tables.tsv's row). */
 typedef struct {

@@ -104,6 +104,8 @@ tests_test_pipedream_dp_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 
 ds_unit_tests += tests/test-baselines
 tests_test_baselines_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_unit_tests += tests/test-split
+tests_test_split_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 # hwmodels: presets, spec parser, costs, calibration (issue #3).
 ds_hw_tests = \
 	tests/test-hw-presets \
