@@ -14,6 +14,7 @@ static const DsCommand commands[] = {
   { "show",    ds_cmd_show,    "show a model's layers, costs and totals" },
   { "convert", ds_cmd_convert, "convert a model between file formats" },
   { "plan",    ds_cmd_plan,    "partition a model over devices (PipeDream's DP)" },
+  { "simulate", ds_cmd_simulate, "play a plan's training iterations event by event" },
   { "hw",      ds_cmd_hw,      "hardware presets, detection, predictions, calibration" },
   { "help",    ds_cmd_help,    "show help for dawnsim or one command" },
 };

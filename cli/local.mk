@@ -12,7 +12,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-show.c \
 	%D%/cmd-convert.c \
 	%D%/cmd-plan.c \
-	%D%/cmd-hw.c
+	%D%/cmd-hw.c \
+	%D%/cmd-simulate.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c

@@ -172,6 +172,20 @@ replica_rank (const DsPlan *plan, guint g, guint q, guint first, guint t)
   return st->ranks->len > 0 ? g_array_index (st->ranks, guint, q) : first + q * t;
 }
 
+/* Bytes a layer's forward leaves for its backward: its output, except
+ * for an in-place ReLU (torchvision's and Megatron's), whose output is
+ * its input's storage, already counted; attribute inplace=false says
+ * otherwise. */
+static double
+stash_bytes (const DsLayer *layer)
+{
+  const char *inplace = g_hash_table_lookup (layer->attrs, "inplace");
+
+  if (strcmp (layer->kind, "relu") == 0 && g_strcmp0 (inplace, "false") != 0)
+    return 0;
+  return (double) layer->out_bytes;
+}
+
 static gboolean
 is_tensor_split (const char *kind)
 {
@@ -213,7 +227,7 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
           last_use[l] = g;
           sg->fwd_s += layer->fwd_s / split;
           sg->bwd_s += layer->bwd_s / split;
-          sg->act_bytes += layer->out_bytes / split;
+          sg->act_bytes += stash_bytes (layer) / split;
           sg->param_bytes += layer->param_bytes / (double) t;
           if (t > 1 && is_tensor_split (layer->kind))
             tp_bytes[g] += layer->out_bytes / (m * (sync ? st->n_replicas : 1.0));

@@ -39,9 +39,11 @@
  * Memory per worker: parameters x versions (1f1b: warm-up + 1, 2bw: 2,
  * else 1), gradients, optimizer state (options->optimizer_state_factor x
  * parameters), all / t, plus the activations of every micro-batch between
- * its forward and its backward (with recomputation: only the stage's input
- * is kept, the rest comes back during the backward). The peak is checked
- * against the device's memory when the cluster gives it.
+ * its forward and its backward: the outputs of the stage's layers, but for
+ * in-place ReLUs, which reuse their input's storage (with recomputation:
+ * only the stage's input is kept, the rest comes back during the
+ * backward). The peak is checked against the device's memory when the
+ * cluster gives it.
  */
 #pragma once
 

@@ -79,7 +79,7 @@ static const KindStyle kind_styles[DS_TRACE_KIND_N] = {
 typedef struct {
   const char *resource;    /* borrowed from the trace */
   char *label_xml;         /* owned, escaped */
-  gboolean is_link;
+  guint rank;              /* row_rank(): devices, streams, links */
 } Row;
 
 typedef struct {
@@ -208,14 +208,16 @@ row_clear (gpointer p)
   g_free (((Row *) p)->label_xml);
 }
 
-/* A link is a resource whose own name (after any "group/") starts with
- * "link"; links go under the devices they connect. */
-static gboolean
-is_link (const char *resource)
+/* Devices first, then their communication streams (own name, after any
+ * "group/", starting with "comm"), then links ("link..."), which go under
+ * the devices they connect. */
+static guint
+row_rank (const char *resource)
 {
   const char *slash = strrchr (resource, '/');
+  const char *own = slash != NULL ? slash + 1 : resource;
 
-  return g_str_has_prefix (slash != NULL ? slash + 1 : resource, "link");
+  return g_str_has_prefix (own, "link") ? 2 : g_str_has_prefix (own, "comm") ? 1 : 0;
 }
 
 static gint
@@ -223,8 +225,8 @@ compare_rows (gconstpointer pa, gconstpointer pb)
 {
   const Row *a = pa, *b = pb;
 
-  if (a->is_link != b->is_link)
-    return a->is_link ? 1 : -1;
+  if (a->rank != b->rank)
+    return a->rank < b->rank ? -1 : 1;
   return ds_compare_natural (a->resource, b->resource);
 }
 
@@ -237,10 +239,10 @@ make_rows (Chart *c, const DsTrace *trace)
 
   for (guint i = 0; i < resources->len; i++)
     {
-      Row r = { g_ptr_array_index (resources, i), NULL, FALSE };
+      Row r = { g_ptr_array_index (resources, i), NULL, 0 };
       glong n = 0;
 
-      r.is_link = is_link (r.resource);
+      r.rank = row_rank (r.resource);
       r.label_xml = escape_text (r.resource, &n);
       widest = MAX (widest, n);
       g_array_append_val (c->rows, r);

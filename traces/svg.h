@@ -8,9 +8,9 @@
  * to hold it, a tooltip (<title>) on every box, a legend of the kinds
  * present and a time axis with 1-2-5 ticks in human units.
  *
- * Rows: non-link resources first, then those whose name (after any
- * "group/") starts with "link", each part in natural order (gpu2 before
- * gpu10). Boxes are <rect class="box KIND"> with a fill attribute, in the
+ * Rows: devices first, then communication streams (name, after any
+ * "group/", starting with "comm"), then links ("link..."), each part in
+ * natural order (gpu2 before gpu10). Boxes are <rect class="box KIND"> with a fill attribute, in the
  * trace's event order. The output depends on nothing but the trace and
  * the options (numbers in the C locale), so the same trace gives the same
  * bytes. All text is XML-escaped; the document parses as XML. Cost is

@@ -1,0 +1,543 @@
+/* cli/cmd-simulate.c - `dawnsim simulate`: a plan's iterations, event by
+ * event (sim/pipeline.h).
+ *
+ * Where the plan comes from: --plan FILE (from `dawnsim plan -o`); else
+ * --stages P, a balanced straight pipeline with the devices shared out
+ * as replicas (planner/split.h); else, under dp, one stage on every
+ * device; else PipeDream's DP on the cluster with activations charged
+ * (--activation_compression_ratio 1), since the simulator charges them.
+ * Prints the time per iteration, throughput, bubble, per-worker busy time
+ * and peak memory, bytes per link level, and, when the plan carries the
+ * planner's estimate, how far the simulation is from it and why: the run
+ * is repeated under the planner's own costs (sim option pipedream_costs),
+ * which splits the gap into what the planner's cost model leaves out and
+ * what its steady-state formula leaves out.
+ */
+#include "config.h"
+
+#include "cli/cli.h"
+#include "cli/table.h"
+#include "core/error.h"
+#include "core/json-writer.h"
+#include "core/plan-json.h"
+#include "core/units.h"
+#include "hwmodels/presets.h"
+#include "planner/antichain.h"
+#include "planner/pipedream-dp.h"
+#include "planner/split.h"
+#include "sim/pipeline.h"
+#include "traces/chrome.h"
+#include "traces/svg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  char *file, *plan_file, *cluster, *device, *schedule, *format;
+  char *trace_file, *svg_file;
+  int gpus, stages, tensor, chunks, microbatches, iterations;
+  gboolean recompute, blocking, free_comm;
+  char *compat;
+  double optimizer_state;
+} SimArgs;
+
+static void
+sim_args_clear (SimArgs *a)
+{
+  g_free (a->file);
+  g_free (a->plan_file);
+  g_free (a->cluster);
+  g_free (a->device);
+  g_free (a->schedule);
+  g_free (a->format);
+  g_free (a->trace_file);
+  g_free (a->svg_file);
+  g_free (a->compat);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SimArgs, sim_args_clear)
+
+/* PipeDream's DP on the cluster's levels, activations charged, and its
+ * memory check on when the cluster gives the device's memory. */
+static DsPlan *
+plan_pipedream (const DsModel *model, const DsCluster *cluster, GError **error)
+{
+  g_autoptr(DsAntichainDag) dag = NULL;
+  g_autoptr(DsPipedreamResult) res = NULL;
+  DsPipedreamOptions o;
+  DsPlan *plan;
+
+  if (!ds_pipedream_options_from_cluster (&o, cluster, error))
+    return NULL;
+  o.has_compression = TRUE;
+  o.compression_ratio = 1;
+  if (ds_cluster_device_const (cluster)->memory_bytes > 0)
+    {
+      o.use_memory_constraint = TRUE;
+      o.memory_bytes = (double) ds_cluster_device_const (cluster)->memory_bytes;
+    }
+  dag = ds_antichain_dag_new (model, 0, error);
+  if (dag == NULL)
+    return NULL;
+  res = ds_pipedream_solve (dag, &o, error);
+  if (res == NULL)
+    return NULL;
+  plan = ds_pipedream_result_to_plan (res, dag, model, error);
+  return plan;
+}
+
+/* The plan to simulate, by the rules in the file's comment. */
+static DsPlan *
+choose_plan (const SimArgs *a, const DsModel *model, const DsCluster *cluster,
+             DsSchedule schedule, const char **origin, GError **error)
+{
+  guint t = MAX (a->tensor, 1), n_dev = ds_cluster_n_devices (cluster);
+
+  if (a->plan_file != NULL)
+    {
+      gsize len = 0;
+      g_autofree char *text = NULL;
+      *origin = a->plan_file;
+      if (!ds_read_file (a->plan_file, &text, &len, error))
+        return NULL;
+      return ds_plan_read_json (text, len, a->plan_file, model, error);
+    }
+  if (a->stages > 0 || schedule == DS_SCHEDULE_DP)
+    {
+      guint p = schedule == DS_SCHEDULE_DP ? 1 : (guint) a->stages;
+      guint v = schedule == DS_SCHEDULE_INTERLEAVED ? MAX (a->chunks, 1) : 1;
+      guint replicas = n_dev / (p * t);
+      if (replicas == 0)
+        {
+          ds_cli_usage (error, "%u stages x %u tensor-parallel devices need more than "
+                        "the cluster's %u devices", p, t, n_dev);
+          return NULL;
+        }
+      *origin = schedule == DS_SCHEDULE_DP ? "data parallel on every device"
+                : "balanced straight pipeline";
+      return ds_plan_split_balanced (model, p * v, replicas, error);
+    }
+  if (t > 1)
+    {
+      ds_cli_usage (error, "--tensor needs --stages (PipeDream's DP plans no tensor "
+                    "parallelism)");
+      return NULL;
+    }
+  *origin = "PipeDream's DP, activations charged, memory checked";
+  return plan_pipedream (model, cluster, error);
+}
+
+/* ---- output ---- */
+
+typedef struct {
+  const DsModel *model;
+  const DsCluster *cluster;
+  const DsPlan *plan;
+  const char *origin;
+  DsSimResult *r;
+  gboolean has_objective;
+  double objective_s;
+  double planner_costs_s;      /* the run under pipedream_costs, or NAN */
+  double wall_s;
+} Report;
+
+static char *
+replica_counts (const DsPlan *plan)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint g = 0; g < ds_plan_n_stages (plan); g++)
+    g_string_append_printf (s, "%s%u", g > 0 ? "-" : "", ds_plan_stage_const (plan, g)->n_replicas);
+  return g_string_free (s, FALSE);
+}
+
+static const char *
+level_name (const DsCluster *c, guint l)
+{
+  const char *n = ds_cluster_level (c, l)->name;
+  return n != NULL ? n : "level";
+}
+
+/* Why the simulation and the planner part, in words, or NULL when they
+ * agree within 1%. */
+static char *
+explain_gap (const Report *p)
+{
+  GString *s;
+  double sim = p->r->iteration_s, same = p->planner_costs_s;
+  char a[DS_NUM_BUF], b[DS_NUM_BUF];
+
+  if (!p->has_objective || fabs (sim / p->objective_s - 1) <= 0.01)
+    return NULL;
+  s = g_string_new (NULL);
+  if (isfinite (same) && fabs (same / p->objective_s - 1) > 0.01)
+    g_string_append_printf (s, "  under the planner's own costs the simulation gives %s "
+                            "(%+.1f%%): the planner's max-of-stages formula leaves out the\n"
+                            "  pipeline's dynamics: a warm-up depth too shallow to hide the "
+                            "transfers, transfers sharing a device's link, fill and drain.\n",
+                            ds_fmt_seconds_human (a, same), 100 * (same / p->objective_s - 1));
+  else if (isfinite (same))
+    g_string_append_printf (s, "  under the planner's own costs the simulation gives %s, "
+                            "within 1%%: the planner's steady state holds.\n",
+                            ds_fmt_seconds_human (a, same));
+  if (isfinite (same) && fabs (sim / same - 1) > 0.01)
+    g_string_append_printf (s, "  the cost model accounts for %s (%+.1f%%): ring all-reduce "
+                            "(2 (r-1)/r, not PipeDream's 4 (r-1)/r), link latency,\n"
+                            "  DDP's lockstep between a stage's replicas, the optimizer step.\n",
+                            ds_fmt_seconds_human (b, sim - same), 100 * (sim / same - 1));
+  return g_string_free (s, FALSE);
+}
+
+static char *
+render_human (const Report *p)
+{
+  static const char *const headers[] = {
+    "worker", "device", "stage", "replica", "devices", "busy", "comm", "peak memory", "of device"
+  };
+  const DsSimResult *r = p->r;
+  GString *out = g_string_new (NULL);
+  g_autoptr(DsTable) t = ds_table_new (G_N_ELEMENTS (headers), headers, "llrrrrrrr");
+  g_autofree char *counts = replica_counts (p->plan);
+  g_autofree char *gap = explain_gap (p);
+  char x[4][DS_NUM_BUF];
+
+  g_string_append_printf (out, "simulate %s on %s (%u devices), schedule %s\n",
+                          ds_model_get_name (p->model), ds_cluster_get_name (p->cluster),
+                          ds_cluster_n_devices (p->cluster), ds_schedule_name (r->schedule));
+  g_string_append_printf (out, "plan: %u stages, replicas %s (%s); %u micro-batch%s per "
+                          "iteration, %u iteration%s simulated\n\n", r->n_stages, counts,
+                          p->origin, r->n_microbatches, r->n_microbatches == 1 ? "" : "es",
+                          r->n_iterations, r->n_iterations == 1 ? "" : "s");
+  g_string_append_printf (out, "time per iteration  %s%s (makespan %s)\n",
+                          ds_fmt_seconds_human (x[0], r->iteration_s),
+                          r->n_iterations > 1 ? ", steady state" : "",
+                          ds_fmt_seconds_human (x[1], r->makespan_s));
+  if (r->samples_per_s > 0)
+    g_string_append_printf (out, "throughput          %s samples/s\n",
+                            ds_fmt_count_human (x[0], r->samples_per_s));
+  g_string_append_printf (out, "bubble              %.1f%% of device time (%.3f of busy time)\n",
+                          100 * r->bubble_fraction, r->bubble_overhead);
+  if (p->has_objective)
+    g_string_append_printf (out, "planner's estimate  %s, simulated %+.1f%%\n",
+                            ds_fmt_seconds_human (x[0], p->objective_s),
+                            100 * (r->iteration_s / p->objective_s - 1));
+  if (gap != NULL)
+    g_string_append (out, gap);
+  g_string_append_printf (out, "events              %" G_GUINT64_FORMAT " in %s (%s events/s)\n\n",
+                          r->n_events, ds_fmt_seconds_human (x[0], p->wall_s),
+                          ds_fmt_count_human (x[1], p->wall_s > 0 ? r->n_events / p->wall_s : 0));
+  for (guint w = 0; w < r->n_workers; w++)
+    {
+      const DsSimWorker *wk = &g_array_index (r->workers, DsSimWorker, w);
+      char idx[16], dev[24], st[16], rep[16], nd[16], share[16], busy[16], comm[16];
+      g_snprintf (idx, sizeof idx, "%u", w);
+      g_snprintf (dev, sizeof dev, "gpu%u", wk->rank);
+      g_snprintf (st, sizeof st, "%u", wk->first_stage);
+      g_snprintf (rep, sizeof rep, "%u", wk->replica);
+      g_snprintf (nd, sizeof nd, "%u", wk->n_devices);
+      if (r->capacity_bytes > 0)
+        g_snprintf (share, sizeof share, "%.0f%%%s", 100 * wk->peak_bytes / r->capacity_bytes,
+                    wk->peak_bytes > r->capacity_bytes ? " OOM" : "");
+      else
+        g_strlcpy (share, "-", sizeof share);
+      g_snprintf (busy, sizeof busy, "%.1f%%",
+                  r->makespan_s > 0 ? 100 * wk->busy_s / r->makespan_s : 0);
+      g_snprintf (comm, sizeof comm, "%.1f%%",
+                  r->makespan_s > 0 ? 100 * wk->comm_busy_s / r->makespan_s : 0);
+      ds_table_add_row (t, (const char *const[]) {
+        idx, dev, st, rep, nd, busy, comm, ds_fmt_bytes_human (x[0], wk->peak_bytes), share });
+    }
+  {
+    g_autofree char *table = ds_table_to_human (t);
+    g_string_append (out, table);
+  }
+  g_string_append (out, "\nbytes moved per iteration, all devices:");
+  for (guint l = 0; l < r->n_levels; l++)
+    g_string_append_printf (out, "  %s %s", level_name (p->cluster, l),
+                            ds_fmt_bytes_human (x[0], r->bytes_per_level[l] / r->n_iterations));
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
+}
+
+static char *
+render_json (const Report *p)
+{
+  g_autoptr(DsJsonWriter) w = ds_json_writer_new ();
+  const DsSimResult *r = p->r;
+
+  ds_json_begin_object (w);
+  ds_json_member_string (w, "model", ds_model_get_name (p->model));
+  ds_json_member_string (w, "cluster", ds_cluster_get_name (p->cluster));
+  ds_json_member_string (w, "schedule", ds_schedule_name (r->schedule));
+  ds_json_member_string (w, "plan_origin", p->origin);
+  ds_json_member_uint64 (w, "n_stages", r->n_stages);
+  ds_json_member_uint64 (w, "n_workers", r->n_workers);
+  ds_json_member_uint64 (w, "n_microbatches", r->n_microbatches);
+  ds_json_member_uint64 (w, "n_iterations", r->n_iterations);
+  ds_json_member_double (w, "iteration_s", r->iteration_s);
+  ds_json_member_double (w, "makespan_s", r->makespan_s);
+  ds_json_member_double (w, "samples_per_s", r->samples_per_s);
+  ds_json_member_double (w, "bubble_fraction", r->bubble_fraction);
+  ds_json_member_double (w, "bubble_overhead", r->bubble_overhead);
+  if (p->has_objective)
+    ds_json_member_double (w, "planner_objective_s", p->objective_s);
+  if (isfinite (p->planner_costs_s))
+    ds_json_member_double (w, "under_planner_costs_s", p->planner_costs_s);
+  ds_json_member_uint64 (w, "n_events", r->n_events);
+  ds_json_member_double (w, "capacity_bytes", r->capacity_bytes);
+  ds_json_member_bool (w, "out_of_memory", r->oom_worker >= 0);
+  ds_json_member (w, "workers");
+  ds_json_begin_array (w);
+  for (guint i = 0; i < r->n_workers; i++)
+    {
+      const DsSimWorker *wk = &g_array_index (r->workers, DsSimWorker, i);
+      ds_json_begin_object_inline (w);
+      ds_json_member_uint64 (w, "rank", wk->rank);
+      ds_json_member_uint64 (w, "stage", wk->first_stage);
+      ds_json_member_uint64 (w, "replica", wk->replica);
+      ds_json_member_uint64 (w, "devices", wk->n_devices);
+      ds_json_member_double (w, "busy_s", wk->busy_s);
+      ds_json_member_double (w, "comm_busy_s", wk->comm_busy_s);
+      ds_json_member_double (w, "static_bytes", wk->static_bytes);
+      ds_json_member_double (w, "peak_bytes", wk->peak_bytes);
+      ds_json_end_object (w);
+    }
+  ds_json_end_array (w);
+  ds_json_member (w, "bytes_per_iteration");
+  ds_json_begin_array (w);
+  for (guint l = 0; l < r->n_levels; l++)
+    {
+      ds_json_begin_object_inline (w);
+      ds_json_member_string (w, "level", level_name (p->cluster, l));
+      ds_json_member_double (w, "bytes", r->bytes_per_level[l] / r->n_iterations);
+      ds_json_end_object (w);
+    }
+  ds_json_end_array (w);
+  ds_json_end_object (w);
+  return ds_json_writer_finish (g_steal_pointer (&w), NULL);
+}
+
+static char *
+render_csv (const Report *p)
+{
+  static const char *const headers[] = {
+    "worker", "rank", "stage", "replica", "devices", "busy_s", "comm_busy_s",
+    "static_bytes", "peak_bytes", "iteration_s"
+  };
+  g_autoptr(DsTable) t = ds_table_new (G_N_ELEMENTS (headers), headers, "rrrrrrrrrr");
+
+  for (guint i = 0; i < p->r->n_workers; i++)
+    {
+      const DsSimWorker *wk = &g_array_index (p->r->workers, DsSimWorker, i);
+      char x[5][DS_NUM_BUF], n[5][16];
+      g_snprintf (n[0], 16, "%u", i);
+      g_snprintf (n[1], 16, "%u", wk->rank);
+      g_snprintf (n[2], 16, "%u", wk->first_stage);
+      g_snprintf (n[3], 16, "%u", wk->replica);
+      g_snprintf (n[4], 16, "%u", wk->n_devices);
+      ds_table_add_row (t, (const char *const[]) {
+        n[0], n[1], n[2], n[3], n[4], ds_fmt_double (x[0], wk->busy_s),
+        ds_fmt_double (x[1], wk->comm_busy_s), ds_fmt_double (x[2], wk->static_bytes),
+        ds_fmt_double (x[3], wk->peak_bytes), ds_fmt_double (x[4], p->r->iteration_s) });
+    }
+  return ds_table_to_csv (t);
+}
+
+static gboolean
+write_timeline (const SimArgs *a, const Report *p, GError **error)
+{
+  if (a->trace_file != NULL)
+    {
+      gsize len = 0;
+      g_autofree char *text = ds_trace_write_chrome (p->r->trace, &len);
+      if (!ds_write_file (a->trace_file, text, len, error))
+        return FALSE;
+    }
+  if (a->svg_file != NULL)
+    {
+      g_autofree char *title = g_strdup_printf ("%s on %s, %s", ds_model_get_name (p->model),
+                                                ds_cluster_get_name (p->cluster),
+                                                ds_schedule_name (p->r->schedule));
+      DsSvgOptions so = { 0, title };
+      gsize len = 0;
+      g_autofree char *text = ds_trace_write_svg (p->r->trace, &so, &len);
+      if (!ds_write_file (a->svg_file, text, len, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- the command ---- */
+
+static gboolean
+fill_options (const SimArgs *a, const DsPlan *plan, DsSimOptions *o, GError **error)
+{
+  ds_sim_options_init (o);
+  o->schedule = ds_plan_get_schedule (plan);
+  if (a->schedule != NULL && !ds_schedule_from_name (a->schedule, &o->schedule))
+    return ds_cli_usage (error, "unknown schedule '%s': dp, gpipe, 1f1b, 1f1b-flush, "
+                         "2bw or interleaved", a->schedule);
+  if (a->microbatches < 0 || a->iterations < 0 || a->tensor < 0 || a->chunks < 0
+      || a->stages < 0 || a->gpus < 0)
+    return ds_cli_usage (error, "counts (--gpus, --stages, --tensor, --chunks, -m, "
+                         "--iterations) must be >= 1");
+  if (a->chunks > 1 && o->schedule != DS_SCHEDULE_INTERLEAVED)
+    return ds_cli_usage (error, "--chunks is for --schedule interleaved");
+  if (a->compat != NULL && strcmp (a->compat, "pipedream") != 0)
+    return ds_cli_usage (error, "--compat takes 'pipedream', got '%s'", a->compat);
+  if (!(a->optimizer_state >= 0) || !isfinite (a->optimizer_state))
+    return ds_cli_usage (error, "--optimizer-state must be a number >= 0");
+  o->n_microbatches = a->microbatches;
+  o->n_iterations = a->iterations;
+  o->chunks = MAX (a->chunks, 1);
+  o->tensor_parallel = MAX (a->tensor, 1);
+  o->recompute = a->recompute;
+  o->blocking_allreduce = a->blocking;
+  o->free_communication = a->free_comm;
+  o->pipedream_costs = a->compat != NULL;
+  o->optimizer_state_factor = a->optimizer_state;
+  o->record_trace = a->trace_file != NULL || a->svg_file != NULL;
+  return TRUE;
+}
+
+static const char description[] =
+  "Plays training iterations of a plan event by event: every forward and\n"
+  "backward of every micro-batch on every device, every transfer on every\n"
+  "link, every all-reduce and optimizer step. MODEL is a zoo name or a model\n"
+  "file (-f FILE is the same); layers without times are priced on --device,\n"
+  "else on the cluster's device.\n\n"
+  "The plan: --plan FILE (from 'dawnsim plan -o'); else --stages P, a balanced\n"
+  "straight pipeline whose stages share the devices as replicas; else, under\n"
+  "--schedule dp, one stage on every device; else PipeDream's DP on the\n"
+  "cluster with activations charged.\n\n"
+  "Schedules: dp, gpipe, 1f1b (PipeDream: round-robin replicas, weight\n"
+  "stashing, no flush; the default), 1f1b-flush, 2bw, interleaved (--chunks V\n"
+  "stages per device). When the plan carries the planner's estimate, the\n"
+  "output compares and says where the two differ and why.\n\n"
+  "Examples:\n"
+  "  dawnsim simulate vgg16 --cluster A --gpus 16 --schedule 1f1b --svg out.svg --trace out.json\n"
+  "  dawnsim simulate gpt3-175b --cluster h100:8x128,nvlink4,ib-ndr --dtype bf16 \\\n"
+  "      --tensor 8 --stages 16 --schedule interleaved --chunks 2 -m 64 --recompute\n"
+  "  dawnsim simulate resnet50 --cluster A --schedule dp -m 4 --format json\n"
+  "  dawnsim plan vgg16 --cluster A -o plan.json && dawnsim simulate vgg16 --cluster A --plan plan.json";
+
+gboolean
+ds_cmd_simulate (int argc, char **argv, GError **error)
+{
+  g_auto(SimArgs) a = { .optimizer_state = 1 };
+  g_auto(DsCliModelArgs) margs = { 0 };
+  const GOptionEntry entries[] = {
+    { "file", 'f', 0, G_OPTION_ARG_FILENAME, &a.file, "Model file", "FILE" },
+    { "cluster", 0, 0, G_OPTION_ARG_STRING, &a.cluster,
+      "Cluster preset (A, B, C, dgx-h100, ...), spec (h100:8x4,nvlink4,ib-ndr) or file "
+      "(required)", "CLUSTER" },
+    { "gpus", 0, 0, G_OPTION_ARG_INT, &a.gpus, "Resize the cluster to N devices", "N" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &a.device,
+      "Device that prices layers without times (default: the cluster's)", "NAME" },
+    { "plan", 0, 0, G_OPTION_ARG_FILENAME, &a.plan_file, "Simulate this plan (dawnsim JSON)", "FILE" },
+    { "schedule", 's', 0, G_OPTION_ARG_STRING, &a.schedule,
+      "dp, gpipe, 1f1b, 1f1b-flush, 2bw or interleaved (default: the plan's)", "NAME" },
+    { "stages", 0, 0, G_OPTION_ARG_INT, &a.stages,
+      "A balanced straight pipeline of P stages (devices per position with --chunks)", "P" },
+    { "tensor", 't', 0, G_OPTION_ARG_INT, &a.tensor, "Tensor-parallel degree (with --stages)", "T" },
+    { "chunks", 0, 0, G_OPTION_ARG_INT, &a.chunks, "Interleaved: stages per device", "V" },
+    { "microbatches", 'm', 0, G_OPTION_ARG_INT, &a.microbatches,
+      "Micro-batches per iteration (default: the plan's)", "M" },
+    { "iterations", 'n', 0, G_OPTION_ARG_INT, &a.iterations,
+      "Iterations (minibatches) to simulate (default: 1; enough for a steady state "
+      "under 1f1b and 2bw)", "N" },
+    { "recompute", 0, 0, G_OPTION_ARG_NONE, &a.recompute, "Recompute activations in the backward", NULL },
+    { "blocking-allreduce", 0, 0, G_OPTION_ARG_NONE, &a.blocking,
+      "All-reduces hold the compute stream (no overlap)", NULL },
+    { "free-communication", 0, 0, G_OPTION_ARG_NONE, &a.free_comm,
+      "Transfers and all-reduces take no time", NULL },
+    { "compat", 0, 0, G_OPTION_ARG_STRING, &a.compat,
+      "'pipedream': price as PipeDream's planner (4(r-1)/r all-reduce, no latency)", "pipedream" },
+    { "optimizer-state", 0, 0, G_OPTION_ARG_DOUBLE, &a.optimizer_state,
+      "Optimizer bytes per parameter byte (1: SGD momentum, 2: Adam)", "X" },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &a.trace_file,
+      "Write the timeline as Chrome trace JSON (opens in Perfetto)", "FILE" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &a.svg_file, "Write the timeline as an SVG Gantt chart", "FILE" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
+      "Output: human (default), json or csv", "FMT" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = ds_cli_context (
+      "simulate", "[MODEL]", "Simulate training iterations of a plan, event by event.",
+      description, entries);
+  g_autoptr(DsModel) model = NULL;
+  g_autoptr(DsCluster) cluster = NULL;
+  g_autoptr(DsPlan) plan = NULL;
+  g_autoptr(DsSimResult) result = NULL;
+  g_autoptr(DsSimResult) same = NULL;
+  g_autofree char *text = NULL;
+  DsSchedule wanted = DS_SCHEDULE_1F1B;
+  DsSimOptions o;
+  DsOutputFormat format;
+  Report rep = { 0 };
+  const char *origin = NULL;
+  gint64 t0;
+
+  ds_cli_add_model_options (context, &margs);
+  if (!ds_cli_parse (context, "simulate", &argc, &argv, error)
+      || !ds_cli_output_format (a.format, &format, error))
+    return FALSE;
+  if ((a.file != NULL) == (argc == 2) || argc > 2)
+    return ds_cli_usage (error, "simulate takes one MODEL, or -f FILE (see 'dawnsim help simulate')");
+  if (a.cluster == NULL)
+    return ds_cli_usage (error, "simulate needs the devices: --cluster NAME [--gpus N] "
+                         "('dawnsim hw list' shows the presets)");
+  if (a.schedule != NULL && !ds_schedule_from_name (a.schedule, &wanted))
+    return ds_cli_usage (error, "unknown schedule '%s': dp, gpipe, 1f1b, 1f1b-flush, "
+                         "2bw or interleaved", a.schedule);
+  cluster = ds_hw_cluster_open (a.cluster, a.gpus, error);
+  if (cluster == NULL)
+    return FALSE;
+  model = ds_cli_open_model (a.file != NULL ? a.file : argv[1], &margs, error);
+  if (model == NULL || !ds_cli_price_model (model, a.device, cluster, error))
+    return FALSE;
+  plan = choose_plan (&a, model, cluster, wanted, &origin, error);
+  if (plan == NULL)
+    return FALSE;
+  if (a.schedule == NULL && a.plan_file == NULL)
+    ds_plan_set_schedule (plan, wanted);
+  if (!ds_plan_check (plan, model, NULL, error) || !fill_options (&a, plan, &o, error))
+    return FALSE;
+  t0 = g_get_monotonic_time ();
+  result = ds_sim_run (plan, model, cluster, &o, error);
+  if (result == NULL)
+    return FALSE;
+  rep.wall_s = (g_get_monotonic_time () - t0) / 1e6;
+  rep.model = model;
+  rep.cluster = cluster;
+  rep.plan = plan;
+  rep.origin = origin;
+  rep.r = result;
+  rep.planner_costs_s = NAN;
+  rep.has_objective = ds_plan_get_objective_s (plan, &rep.objective_s);
+  if (rep.has_objective && !o.pipedream_costs)
+    {
+      o.pipedream_costs = TRUE;
+      o.record_trace = FALSE;
+      same = ds_sim_run (plan, model, cluster, &o, NULL);
+      if (same != NULL)
+        rep.planner_costs_s = same->iteration_s;
+    }
+  if (!write_timeline (&a, &rep, error))
+    return FALSE;
+  text = format == DS_OUTPUT_JSON ? render_json (&rep)
+         : format == DS_OUTPUT_CSV ? render_csv (&rep) : render_human (&rep);
+  fputs (text, stdout);
+  if (result->oom_worker >= 0)
+    {
+      const DsSimWorker *wk = &g_array_index (result->workers, DsSimWorker, result->oom_worker);
+      char x[2][DS_NUM_BUF];
+      return ds_fail (error, DS_ERROR_INVALID, "out of memory: gpu%u (stage %u) peaks at %s, "
+                      "the device has %s; try more stages, --recompute, more micro-batches "
+                      "or a larger device", wk->rank, wk->first_stage,
+                      ds_fmt_bytes_human (x[0], wk->peak_bytes),
+                      ds_fmt_bytes_human (x[1], result->capacity_bytes));
+    }
+  return TRUE;
+}
