@@ -23,3 +23,7 @@ bench_bench_planner_LDADD = tests/libdstest.la $(DS_LIBS) $(DS_DEP_LIBS)
 # The discrete-event loop (sim/engine.c): hold model, heap against GSequence.
 ds_benches += bench/bench-engine
 bench_bench_engine_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
+
+# The pipeline simulator: events per second, GPT-3 on 1,024 GPUs.
+ds_benches += bench/bench-sim
+bench_bench_sim_LDADD = tests/libdstest.la $(DS_LIBS) $(DS_DEP_LIBS)

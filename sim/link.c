@@ -36,6 +36,7 @@ typedef struct {
   double bw_bytes_per_s;
   double left_bytes_per_s;     /* progressive filling scratch */
   guint n_unfixed;             /* progressive filling scratch */
+  guint64 stamp;               /* the recompute that last listed it */
 } Link;
 
 typedef struct {
@@ -58,6 +59,8 @@ struct _DsNetwork {
   gboolean in_settle;
   DsFlowId next_flow_id;
   guint64 n_recomputes;
+  GArray *active;              /* guint: links some flow crosses, listed
+                                * by each recompute (scratch) */
 };
 
 static void
@@ -101,14 +104,17 @@ flow_is_done (const Flow *f, double now_s)
   return left_s < RESIDUE_S || now_s + left_s == now_s;
 }
 
-/* The unfixed link with the smallest equal share, or G_MAXUINT. */
+/* The unfixed link with the smallest equal share, or G_MAXUINT. Only the
+ * links some flow crosses can be one: a network of many idle links (a
+ * device's links to every level) costs nothing here. */
 static guint
 bottleneck (DsNetwork *net, double *share)
 {
   guint best = G_MAXUINT;
 
-  for (guint l = 0; l < net->links->len; l++)
+  for (guint a = 0; a < net->active->len; a++)
     {
+      guint l = g_array_index (net->active, guint, a);
       Link *link = &g_array_index (net->links, Link, l);
       double s;
       if (link->n_unfixed == 0)
@@ -141,18 +147,23 @@ recompute (DsNetwork *net)
   double share = 0;
 
   net->n_recomputes++;
-  for (guint l = 0; l < net->links->len; l++)
-    {
-      Link *link = &g_array_index (net->links, Link, l);
-      link->left_bytes_per_s = link->bw_bytes_per_s;
-      link->n_unfixed = 0;
-    }
+  g_array_set_size (net->active, 0);
   for (guint i = 0; i < net->flows->len; i++)
     {
       Flow *f = net->flows->pdata[i];
       f->is_fixed = FALSE;
       for (guint k = 0; k < f->n_links; k++)
-        g_array_index (net->links, Link, f->links[k]).n_unfixed++;
+        {
+          Link *link = &g_array_index (net->links, Link, f->links[k]);
+          if (link->stamp != net->n_recomputes)
+            {
+              link->stamp = net->n_recomputes;
+              link->left_bytes_per_s = link->bw_bytes_per_s;
+              link->n_unfixed = 0;
+              g_array_append_val (net->active, f->links[k]);
+            }
+          link->n_unfixed++;
+        }
     }
   while ((b = bottleneck (net, &share)) != G_MAXUINT)
     for (guint i = 0; i < net->flows->len; i++)
@@ -243,6 +254,7 @@ ds_network_new (DsEngine *engine)
   net->engine = engine;
   net->links = g_array_new (FALSE, FALSE, sizeof (Link));
   net->flows = g_ptr_array_new_with_free_func (flow_free);
+  net->active = g_array_new (FALSE, FALSE, sizeof (guint));
   net->last_update_s = ds_engine_now_s (engine);
   net->next_flow_id = 1;
   return net;
@@ -258,6 +270,7 @@ ds_network_free (DsNetwork *net)
     ds_engine_cancel (net->engine, net->settle_id);
   g_ptr_array_unref (net->flows);
   g_array_unref (net->links);
+  g_array_unref (net->active);
   g_free (net);
 }
 
