@@ -10,8 +10,9 @@
  * and peak memory, bytes per link level, and, when the plan carries the
  * planner's estimate, how far the simulation is from it and why: the run
  * is repeated under the planner's own costs (sim option pipedream_costs),
- * which splits the gap into what the planner's cost model leaves out and
- * what its steady-state formula leaves out.
+ * which separates what the planner's steady-state formula leaves out
+ * (the pipeline's dynamics) from its cost model, and once more for each
+ * of the simulator's costs put back alone, which says what each weighs.
  */
 #include "config.h"
 
@@ -139,6 +140,7 @@ typedef struct {
   gboolean has_objective;
   double objective_s;
   double planner_costs_s;      /* the run under pipedream_costs, or NAN */
+  double part_s[4];            /* each of ours alone on the planner's costs */
   double wall_s;
 } Report;
 
@@ -159,6 +161,45 @@ level_name (const DsCluster *c, guint l)
   return n != NULL ? n : "level";
 }
 
+/* The planner's simplifications, in the order of Report.part_s. */
+static const char *const part_names[4] = {
+  "DDP's lockstep between a stage's replicas",
+  "ring all-reduce on the comm stream (PipeDream prices 4 (r-1)/r, blocking)",
+  "link and collective latency",
+  "the optimizer step",
+};
+
+static void
+planner_costs_except (DsSimOptions *o, gint ours)
+{
+  o->pipedream_costs = FALSE;
+  o->no_lockstep = ours != 0;
+  o->pipedream_allreduce = ours != 1;
+  o->no_latency = ours != 2;
+  o->no_optimizer = ours != 3;
+}
+
+/* Runs the plan under the planner's costs, and with each of the
+ * simulator's own costs put back alone, into rep. */
+static void
+measure_gap (Report *rep, const DsSimOptions *own)
+{
+  DsSimOptions o = *own;
+
+  o.record_trace = FALSE;
+  o.pipedream_costs = TRUE;
+  {
+    g_autoptr(DsSimResult) r = ds_sim_run (rep->plan, rep->model, rep->cluster, &o, NULL);
+    rep->planner_costs_s = r != NULL ? r->iteration_s : NAN;
+  }
+  for (guint k = 0; k < G_N_ELEMENTS (part_names); k++)
+    {
+      planner_costs_except (&o, (gint) k);
+      g_autoptr(DsSimResult) r = ds_sim_run (rep->plan, rep->model, rep->cluster, &o, NULL);
+      rep->part_s[k] = r != NULL ? r->iteration_s - rep->planner_costs_s : NAN;
+    }
+}
+
 /* Why the simulation and the planner part, in words, or NULL when they
  * agree within 1%. */
 static char *
@@ -166,26 +207,20 @@ explain_gap (const Report *p)
 {
   GString *s;
   double sim = p->r->iteration_s, same = p->planner_costs_s;
-  char a[DS_NUM_BUF], b[DS_NUM_BUF];
+  char a[DS_NUM_BUF];
 
-  if (!p->has_objective || fabs (sim / p->objective_s - 1) <= 0.01)
+  if (!p->has_objective || !isfinite (same) || fabs (sim / p->objective_s - 1) <= 0.01)
     return NULL;
   s = g_string_new (NULL);
-  if (isfinite (same) && fabs (same / p->objective_s - 1) > 0.01)
-    g_string_append_printf (s, "  under the planner's own costs the simulation gives %s "
-                            "(%+.1f%%): the planner's max-of-stages formula leaves out the\n"
-                            "  pipeline's dynamics: a warm-up depth too shallow to hide the "
-                            "transfers, transfers sharing a device's link, fill and drain.\n",
-                            ds_fmt_seconds_human (a, same), 100 * (same / p->objective_s - 1));
-  else if (isfinite (same))
-    g_string_append_printf (s, "  under the planner's own costs the simulation gives %s, "
-                            "within 1%%: the planner's steady state holds.\n",
-                            ds_fmt_seconds_human (a, same));
-  if (isfinite (same) && fabs (sim / same - 1) > 0.01)
-    g_string_append_printf (s, "  the cost model accounts for %s (%+.1f%%): ring all-reduce "
-                            "(2 (r-1)/r, not PipeDream's 4 (r-1)/r), link latency,\n"
-                            "  DDP's lockstep between a stage's replicas, the optimizer step.\n",
-                            ds_fmt_seconds_human (b, sim - same), 100 * (sim / same - 1));
+  g_string_append_printf (s, "  under the planner's costs  %s (%+.1f%%)%s\n",
+                          ds_fmt_seconds_human (a, same), 100 * (same / p->objective_s - 1),
+                          fabs (same / p->objective_s - 1) > 0.01
+                          ? ": the pipeline's dynamics (warm-up too shallow to hide transfers, "
+                            "links shared, fill and drain)"
+                          : ": the planner's steady state holds");
+  for (guint k = 0; k < G_N_ELEMENTS (part_names); k++)
+    if (isfinite (p->part_s[k]) && fabs (p->part_s[k]) > 0.005 * same)
+      g_string_append_printf (s, "  %+10.1f%%  %s\n", 100 * p->part_s[k] / same, part_names[k]);
   return g_string_free (s, FALSE);
 }
 
@@ -283,7 +318,17 @@ render_json (const Report *p)
   if (p->has_objective)
     ds_json_member_double (w, "planner_objective_s", p->objective_s);
   if (isfinite (p->planner_costs_s))
-    ds_json_member_double (w, "under_planner_costs_s", p->planner_costs_s);
+    {
+      static const char *const keys[4] = { "lockstep_s", "ring_allreduce_s", "latency_s",
+                                           "optimizer_s" };
+      ds_json_member_double (w, "under_planner_costs_s", p->planner_costs_s);
+      ds_json_member (w, "each_cost_alone");
+      ds_json_begin_object_inline (w);
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        if (isfinite (p->part_s[k]))
+          ds_json_member_double (w, keys[k], p->part_s[k]);
+      ds_json_end_object (w);
+    }
   ds_json_member_uint64 (w, "n_events", r->n_events);
   ds_json_member_double (w, "capacity_bytes", r->capacity_bytes);
   ds_json_member_bool (w, "out_of_memory", r->oom_worker >= 0);
@@ -470,7 +515,6 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   g_autoptr(DsCluster) cluster = NULL;
   g_autoptr(DsPlan) plan = NULL;
   g_autoptr(DsSimResult) result = NULL;
-  g_autoptr(DsSimResult) same = NULL;
   g_autofree char *text = NULL;
   DsSchedule wanted = DS_SCHEDULE_1F1B;
   DsSimOptions o;
@@ -517,13 +561,7 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   rep.planner_costs_s = NAN;
   rep.has_objective = ds_plan_get_objective_s (plan, &rep.objective_s);
   if (rep.has_objective && !o.pipedream_costs)
-    {
-      o.pipedream_costs = TRUE;
-      o.record_trace = FALSE;
-      same = ds_sim_run (plan, model, cluster, &o, NULL);
-      if (same != NULL)
-        rep.planner_costs_s = same->iteration_s;
-    }
+    measure_gap (&rep, &o);
   if (!write_timeline (&a, &rep, error))
     return FALSE;
   text = format == DS_OUTPUT_JSON ? render_json (&rep)

@@ -74,6 +74,7 @@ typedef struct {
 
 struct _Sim {
   const DsSimOptions *options;
+  gboolean pd_allreduce, lockstep, latency, optimizer;   /* see the options */
   const DsCluster *cluster;
   DsSimPrograms *progs;
   DsEngine *engine;
@@ -120,7 +121,7 @@ ring_s (const Sim *s, guint n, double bytes, gint level)
     return 0;
   l = level_of (s->cluster, level);
   return ds_hw_collective_time_s (DS_HW_ALLREDUCE_RING, n, bytes, l->bw_bytes_per_s,
-                                  l->latency_s);
+                                  s->latency ? l->latency_s : 0);
 }
 
 /* The device ranks of each stage's replicas: the plan's, else consecutive
@@ -253,7 +254,7 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
                                                    replica_rank (plan, g, q, first_rank[g], t)));
       sg->allreduce_level = level;
       sg->allreduce_s = ring_s (s, r, sg->param_bytes, level);
-      if (o->pipedream_costs && level >= 0 && !o->free_communication)
+      if (s->pd_allreduce && level >= 0 && !o->free_communication)
         sg->allreduce_s = 4.0 * (r - 1) * sg->param_bytes
                           / (level_of (s->cluster, level)->bw_bytes_per_s * r);
       sg->allreduce_wire = 2.0 * (r - 1) * sg->param_bytes * t;
@@ -327,7 +328,7 @@ price_workers (Sim *s, const DsPlan *plan)
       for (guint i = 0; i < wk->program->len; i++)
         wk->n_ar_total += g_array_index (wk->program, DsSimOp, i).kind == DS_SIM_OP_ALLREDUCE;
     }
-  if (dev->mem_bw_bytes_per_s > 0)
+  if (dev->mem_bw_bytes_per_s > 0 && s->optimizer)
     for (guint w = 0; w < s->progs->n_workers; w++)   /* read and write once */
       s->workers[w].optimizer_s = 2 * s->workers[w].out->static_bytes / dev->mem_bw_bytes_per_s;
 }
@@ -457,7 +458,7 @@ send (Sim *s, Worker *from, guint stage, guint mb, guint what)
   s->bytes_per_level[level] += b->out_bytes * b->out_copies;
   tr = &s->transfers[key];
   *tr = (Transfer) { s, key, from->idx, to, ds_engine_now_s (s->engine) };
-  if (level_of (s->cluster, level)->latency_s > 0 && !s->options->pipedream_costs)
+  if (level_of (s->cluster, level)->latency_s > 0 && s->latency)
     {
       Delayed *d = g_new (Delayed, 1);
       *d = (Delayed) { tr, b->out_bytes, level };
@@ -549,7 +550,7 @@ run_allreduce (Sim *s, Worker **members, guint n, const DsSimOp *op, double dur_
  * the comm stream); under 1f1b it is a barrier, as DDP's collectives are:
  * the replicas that have a seq-th all-reduce run it together once the
  * last of them arrives. PipeDream's planner has no barrier (each replica
- * just pays the time), and neither have pipedream_costs. */
+ * just pays the time), nor has the option no_lockstep. */
 static void
 issue_allreduce (Sim *s, Worker *w, const DsSimOp *op)
 {
@@ -557,12 +558,12 @@ issue_allreduce (Sim *s, Worker *w, const DsSimOp *op)
   double dur = st->allreduce_s / op->n_parts;
 
   w->pending_ar++;
-  if (s->options->blocking_allreduce || s->options->pipedream_costs)
+  if (s->options->blocking_allreduce || s->pd_allreduce)
     w->busy = w->blocked = TRUE;
   if (st->allreduce_level >= 0)
     s->bytes_per_level[st->allreduce_level] += st->allreduce_wire / op->n_parts
                                                / (st->arrivals != NULL ? st->n_replicas : 1);
-  if (st->arrivals == NULL || s->options->pipedream_costs)
+  if (st->arrivals == NULL || !s->lockstep)
     {
       run_allreduce (s, &w, 1, op, dur);
       return;
@@ -772,6 +773,10 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
   spec.n_iterations = default_iterations (options, plan);
   spec.chunks = MAX (options->chunks, 1);
   s.options = options;
+  s.pd_allreduce = options->pipedream_costs || options->pipedream_allreduce;
+  s.lockstep = !(options->pipedream_costs || options->no_lockstep);
+  s.latency = !(options->pipedream_costs || options->no_latency);
+  s.optimizer = !(options->pipedream_costs || options->no_optimizer);
   s.cluster = cluster;
   s.n_levels = ds_cluster_n_levels (cluster);
   if (s.n_levels == 0)

@@ -68,11 +68,16 @@ typedef struct {
   gboolean blocking_allreduce;   /* the all-reduce holds the compute stream
                                   * (PipeDream's planner prices it so) */
   gboolean free_communication;   /* transfers and collectives take no time */
-  gboolean pipedream_costs;      /* price as PipeDream's planner does: no
-                                  * latency, and a stage's all-reduce takes
-                                  * 4 (r-1)/r x P / B on the compute stream
-                                  * (its factor; a ring needs 2), without
-                                  * the replicas waiting for each other */
+  /* Each of PipeDream's planner's simplifications, to switch on alone
+   * (and so measure what each costs): */
+  gboolean pipedream_allreduce;  /* a stage's all-reduce takes 4 (r-1)/r x
+                                  * P / B (its factor; a ring needs 2), on
+                                  * the compute stream */
+  gboolean no_lockstep;          /* 1f1b replicas all-reduce without waiting
+                                  * for each other (DDP makes them wait) */
+  gboolean no_latency;           /* links and collectives have none */
+  gboolean no_optimizer;         /* the optimizer step takes no time */
+  gboolean pipedream_costs;      /* all four: the planner's cost model */
   double bucket_bytes;           /* dp: all-reduce bucket; 0 = 25 MiB */
   double optimizer_state_factor; /* optimizer bytes per parameter byte */
   gboolean record_trace;

@@ -86,6 +86,9 @@ test_vgg16_1f1b (void)
   g_assert_nonnull (strstr (r.out, "schedule 1f1b"));
   g_assert_nonnull (strstr (r.out, "time per iteration"));
   g_assert_nonnull (strstr (r.out, "planner's estimate"));
+  /* the 12 replicas of stage 0 wait for each other: the report says so */
+  g_assert_nonnull (strstr (r.out, "under the planner's costs"));
+  g_assert_nonnull (strstr (r.out, "DDP's lockstep"));
   g_assert_cmpuint (check_chrome_trace (trace), >, 100);
   check_svg (svg);
   ds_test_rmtree (dir);
