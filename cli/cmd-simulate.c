@@ -38,7 +38,7 @@ typedef struct {
   char *file, *plan_file, *cluster, *device, *schedule, *format;
   char *trace_file, *svg_file;
   int gpus, stages, tensor, chunks, microbatches, iterations;
-  gboolean recompute, blocking, free_comm;
+  gboolean recompute, blocking, free_comm, ps;
   char *compat;
   double optimizer_state;
 } SimArgs;
@@ -440,6 +440,7 @@ fill_options (const SimArgs *a, const DsPlan *plan, DsSimOptions *o, GError **er
   o->recompute = a->recompute;
   o->blocking_allreduce = a->blocking;
   o->free_communication = a->free_comm;
+  o->parameter_server = a->ps;
   o->pipedream_costs = a->compat != NULL;
   o->optimizer_state_factor = a->optimizer_state;
   o->record_trace = a->trace_file != NULL || a->svg_file != NULL;
@@ -495,6 +496,8 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
     { "recompute", 0, 0, G_OPTION_ARG_NONE, &a.recompute, "Recompute activations in the backward", NULL },
     { "blocking-allreduce", 0, 0, G_OPTION_ARG_NONE, &a.blocking,
       "All-reduces hold the compute stream (no overlap)", NULL },
+    { "parameter-server", 0, 0, G_OPTION_ARG_NONE, &a.ps,
+      "dp: exchange weights with sharded parameter servers (PipeDream's baseline)", NULL },
     { "free-communication", 0, 0, G_OPTION_ARG_NONE, &a.free_comm,
       "Transfers and all-reduces take no time", NULL },
     { "compat", 0, 0, G_OPTION_ARG_STRING, &a.compat,

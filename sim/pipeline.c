@@ -27,6 +27,8 @@
 #include <string.h>
 
 #define DEFAULT_BUCKET_BYTES (25.0 * 1024 * 1024)   /* PyTorch DDP's */
+#define MAX_DEFAULT_MINIBATCHES 4096                /* 1f1b's default run */
+#define MAX_STAGE_MICROBATCHES (1u << 24)           /* stages x micro-batches */
 
 typedef struct {
   double fwd_s, bwd_s;        /* one micro-batch on one worker */
@@ -81,7 +83,8 @@ struct _Sim {
   DsNetwork *net;
   Stage *stages;
   Worker *workers;
-  Transfer *transfers;        /* indexed by key */
+  GPtrArray *transfers;       /* every Transfer allocated (owned) */
+  GPtrArray *spare;           /* those not in flight */
   guint8 *ready;              /* indexed by key */
   double *iter_done_s;
   double *bytes_per_level;
@@ -254,7 +257,9 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
                                                    replica_rank (plan, g, q, first_rank[g], t)));
       sg->allreduce_level = level;
       sg->allreduce_s = ring_s (s, r, sg->param_bytes, level);
-      if (s->pd_allreduce && level >= 0 && !o->free_communication)
+      if (o->parameter_server && o->schedule == DS_SCHEDULE_DP && !o->free_communication)
+        sg->allreduce_s = ds_hw_ps_exchange_time_s (s->cluster, sg->param_bytes);
+      else if (s->pd_allreduce && level >= 0 && !o->free_communication)
         sg->allreduce_s = 4.0 * (r - 1) * sg->param_bytes
                           / (level_of (s->cluster, level)->bw_bytes_per_s * r);
       sg->allreduce_wire = 2.0 * (r - 1) * sg->param_bytes * t;
@@ -398,6 +403,7 @@ flow_done (DsNetwork *net, DsFlowId flow, gpointer data)
       e->bytes = (guint64) s->stages[boundary].out_bytes;
       ds_trace_event_set_attr (e, "what", tr->key % 2 == ACTIVATION ? "activation" : "gradient");
     }
+  g_ptr_array_add (s->spare, tr);
   arrive (s, tr->key, tr->to);
 }
 
@@ -456,7 +462,10 @@ send (Sim *s, Worker *from, guint stage, guint mb, guint what)
     }
   level = ds_cluster_link_level (s->cluster, from->rank, s->workers[to].rank);
   s->bytes_per_level[level] += b->out_bytes * b->out_copies;
-  tr = &s->transfers[key];
+  if (s->spare->len > 0)
+    tr = g_ptr_array_steal_index_fast (s->spare, s->spare->len - 1);
+  else
+    g_ptr_array_add (s->transfers, tr = g_new (Transfer, 1));
   *tr = (Transfer) { s, key, from->idx, to, ds_engine_now_s (s->engine) };
   if (level_of (s->cluster, level)->latency_s > 0 && s->latency)
     {
@@ -725,8 +734,8 @@ default_iterations (const DsSimOptions *o, const DsPlan *plan)
     {
       /* Enough minibatches that the middle half is steady: four times the
        * deepest warm-up plus the replicas, a multiple of every count. */
-      guint n = 4 * (ds_plan_n_replicas (plan) + ds_plan_warmup_depth (plan, 0) + 1);
-      guint l = 1;
+      guint64 want = 4 * ((guint64) ds_plan_n_replicas (plan) + ds_plan_warmup_depth (plan, 0) + 1);
+      guint n = (guint) MIN (want, MAX_DEFAULT_MINIBATCHES), l = 1;
       for (guint g = 0; g < ds_plan_n_stages (plan); g++)
         {
           guint r = ds_plan_stage_const (plan, g)->n_replicas, a = l, b = r;
@@ -740,6 +749,36 @@ default_iterations (const DsSimOptions *o, const DsPlan *plan)
   return 1;
 }
 
+/* What must hold before anything is allocated by the plan's numbers: the
+ * replicas fit the cluster (ranks are checked when placing), and the run
+ * has at most MAX_STAGE_MICROBATCHES (stage, micro-batch) pairs. */
+static gboolean
+check_size (const DsPlan *plan, const DsCluster *cluster, const DsSimScheduleSpec *spec,
+            const DsSimOptions *o, GError **error)
+{
+  guint n_stages = ds_plan_n_stages (plan), n_dev = ds_cluster_n_devices (cluster);
+  guint positions = n_stages;
+  guint64 devices = 0, pairs;
+
+  if (spec->schedule == DS_SCHEDULE_INTERLEAVED && spec->chunks > 0
+      && n_stages % spec->chunks == 0)
+    positions = n_stages / spec->chunks;
+  for (guint g = 0; g < positions; g++)
+    devices += (guint64) ds_plan_stage_const (plan, g)->n_replicas * MAX (o->tensor_parallel, 1);
+  if (devices > n_dev)
+    return ds_fail (error, DS_ERROR_INVALID, "the plan needs more devices than the cluster's "
+                    "%u: %" G_GUINT64_FORMAT " (replicas x %u tensor-parallel)", n_dev,
+                    devices, MAX (o->tensor_parallel, 1));
+  pairs = (guint64) n_stages * spec->n_iterations
+          * (spec->schedule == DS_SCHEDULE_1F1B ? 1 : spec->n_microbatches);
+  if (pairs > MAX_STAGE_MICROBATCHES)
+    return ds_fail (error, DS_ERROR_INVALID, "the run is too large: %u stages x %"
+                    G_GUINT64_FORMAT " micro-batches (at most %u pairs); simulate fewer "
+                    "iterations or micro-batches", n_stages, pairs / n_stages,
+                    MAX_STAGE_MICROBATCHES);
+  return TRUE;
+}
+
 static void
 sim_clear (Sim *s)
 {
@@ -749,7 +788,8 @@ sim_clear (Sim *s)
     g_free (s->workers[w].links);
   g_free (s->stages);
   g_free (s->workers);
-  g_free (s->transfers);
+  g_clear_pointer (&s->transfers, g_ptr_array_unref);
+  g_clear_pointer (&s->spare, g_ptr_array_unref);
   g_free (s->ready);
   g_free (s->iter_done_s);
   g_clear_pointer (&s->net, ds_network_free);
@@ -791,6 +831,11 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
         params += ds_model_layer_const (model, g_array_index (st->layers, guint, i))->param_bytes;
       spec.n_buckets = (guint) MIN (ceil (params / bucket), 255.0);
     }
+  if (!check_size (plan, cluster, &spec, options, error))
+    return NULL;
+  if (options->parameter_server && options->schedule != DS_SCHEDULE_DP)
+    return ds_fail_null (error, DS_ERROR_INVALID, "a parameter server serves the 'dp' "
+                         "schedule only, not '%s'", ds_schedule_name (options->schedule));
   s.progs = ds_sim_programs_new (plan, &spec, error);
   if (s.progs == NULL)
     return NULL;
@@ -799,7 +844,8 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
   s.stages = g_new0 (Stage, s.progs->n_stages);
   s.workers = g_new0 (Worker, s.progs->n_workers);
   n_keys = (gsize) s.progs->n_stages * s.progs->n_microbatches * 2;
-  s.transfers = g_new (Transfer, n_keys);
+  s.transfers = g_ptr_array_new_with_free_func (g_free);
+  s.spare = g_ptr_array_new ();
   s.ready = g_new0 (guint8, n_keys);
   s.iter_done_s = g_new0 (double, s.progs->n_iterations);
   r->bytes_per_level = s.bytes_per_level = g_new0 (double, s.n_levels);

@@ -79,6 +79,10 @@ typedef struct {
   gboolean no_optimizer;         /* the optimizer step takes no time */
   gboolean pipedream_costs;      /* all four: the planner's cost model */
   double bucket_bytes;           /* dp: all-reduce bucket; 0 = 25 MiB */
+  gboolean parameter_server;     /* dp: PipeDream's baseline, weights
+                                  * exchanged with parameter servers sharded
+                                  * over every device (hwmodels'
+                                  * ds_hw_ps_exchange_time_s), not a ring */
   double optimizer_state_factor; /* optimizer bytes per parameter byte */
   gboolean record_trace;
 } DsSimOptions;

@@ -258,6 +258,9 @@ test_2bw_steady_state (void)
   g_assert_cmpfloat (r->makespan_s, >, r->n_iterations * m * 3.0);
 }
 
+static void expect_error (const DsPlan *plan, const DsModel *model, const DsCluster *c,
+                          const DsSimOptions *o, const char *fragment);
+
 /* Data parallelism on 4 devices: with one bucket the all-reduce starts
  * after the backward, so the iteration is compute + all-reduce; with many
  * buckets only the last bucket's share is left after the backward. */
@@ -285,6 +288,13 @@ test_dp_time (void)
    * 0.2 s; each bucket's all-reduce takes 0.15 s, so they keep up and
    * only the last is exposed. */
   assert_near (ten->iteration_s, compute + ar / 10);
+  /* PipeDream's parameter-server baseline: 4 (n-1)/n x P / B, one bucket. */
+  o.bucket_bytes = 1e12;
+  o.parameter_server = TRUE;
+  g_autoptr(DsSimResult) ps = run (plan, model, c, &o);
+  assert_near (ps->iteration_s, compute + 4.0 * 3 / 4 * 1e9 / 1e9);
+  o.schedule = DS_SCHEDULE_GPIPE;
+  expect_error (plan, model, c, &o, "a parameter server serves the 'dp' schedule only");
 }
 
 /* One stage on one device: the sum of its layers, whatever the schedule. */
