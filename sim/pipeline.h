@@ -68,6 +68,10 @@ typedef struct {
   gboolean blocking_allreduce;   /* the all-reduce holds the compute stream
                                   * (PipeDream's planner prices it so) */
   gboolean free_communication;   /* transfers and collectives take no time */
+  gboolean free_transfers;       /* activations and gradients between
+                                  * stages take no time, collectives still
+                                  * do (PipeDream's planner without
+                                  * --activation_compression_ratio) */
   /* Each of PipeDream's planner's simplifications, to switch on alone
    * (and so measure what each costs): */
   gboolean pipedream_allreduce;  /* a stage's all-reduce takes 4 (r-1)/r x

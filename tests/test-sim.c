@@ -386,6 +386,29 @@ test_shared_send_link (void)
   g_assert_cmpfloat (r->iteration_s, >=, 4.0 / 3 - 1e-9);
 }
 
+/* One stage of 4 replicas (F + B = 3 s): 0.75 s per minibatch. The
+ * steady-state window must hold whole routing periods: one of 2.5 periods
+ * measured 0.6 s. */
+static void
+test_1f1b_window (void)
+{
+  double fwd[1] = { 1 }, bwd[1] = { 2 };
+  guint sizes[1] = { 1 }, replicas[1] = { 4 };
+  g_autoptr(DsModel) model = chain (1, fwd, bwd, NULL, NULL);
+  g_autoptr(DsPlan) plan = plan_of (1, sizes, replicas, 1);
+  g_autoptr(DsCluster) c = flat (4, 1e9);
+  DsSimOptions o;
+
+  ds_sim_options_init (&o);
+  o.free_communication = TRUE;
+  for (guint n = 10; n <= 40; n += 10)
+    {
+      o.n_iterations = n;
+      g_autoptr(DsSimResult) r = run (plan, model, c, &o);
+      assert_near (r->iteration_s, 0.75);
+    }
+}
+
 /* 1F1B keeps warm-up + 1 weight versions; a small device runs out. */
 static void
 test_memory_and_oom (void)
@@ -480,6 +503,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/pipeline/interleaved-bubble", test_interleaved_bubble);
   g_test_add_func ("/sim/pipeline/1f1b-steady-state", test_1f1b_steady_state);
   g_test_add_func ("/sim/pipeline/1f1b-replicas", test_1f1b_replicas);
+  g_test_add_func ("/sim/pipeline/1f1b-window", test_1f1b_window);
   g_test_add_func ("/sim/pipeline/2bw-steady-state", test_2bw_steady_state);
   g_test_add_func ("/sim/pipeline/dp-time", test_dp_time);
   g_test_add_func ("/sim/pipeline/one-stage-sum", test_one_stage_sum);
