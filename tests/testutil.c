@@ -3,6 +3,8 @@
 
 #include "tests/testutil.h"
 
+#include "core/graphtxt.h"
+
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,48 @@ ds_test_pipedream_args (const char *args, DsPipedreamOptions *o)
         g_error ("cases.tsv: unknown argument '%s'", tok[i]);
     }
   g_assert_cmpuint (o->n_levels, >=, 1);
+}
+
+static GHashTable *pipedream_profiles;   /* rel -> DsTestProfile */
+
+static void
+profile_free (gpointer p)
+{
+  DsTestProfile *pr = p;
+
+  ds_antichain_dag_free (pr->dag);
+  ds_model_unref (pr->model);
+  g_free (pr);
+}
+
+const DsTestProfile *
+ds_test_pipedream_profile (const char *rel)
+{
+  DsTestProfile *pr;
+  g_autofree char *path = NULL, *text = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+
+  if (pipedream_profiles == NULL)
+    pipedream_profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, profile_free);
+  pr = g_hash_table_lookup (pipedream_profiles, rel);
+  if (pr != NULL)
+    return pr;
+  path = g_build_filename (g_getenv ("DS_SHARED_DATA"), "pipedream", rel, NULL);
+  text = ds_test_read (path, &len);
+  pr = g_new0 (DsTestProfile, 1);
+  pr->model = ds_graphtxt_read (text, len, path, &error);
+  g_assert_no_error (error);
+  pr->dag = ds_antichain_dag_new (pr->model, 0, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (pipedream_profiles, g_strdup (rel), pr);
+  return pr;
+}
+
+void
+ds_test_pipedream_profiles_clear (void)
+{
+  g_clear_pointer (&pipedream_profiles, g_hash_table_unref);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "core/model.h"
+#include "planner/antichain.h"
 #include "planner/pipedream-dp.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,17 @@ GPtrArray *ds_test_read_tsv (const char *path);
  * optimizer's flags, as the original's command line) as planner options;
  * aborts on an argument it does not know. Bandwidths default to 1e9. */
 void     ds_test_pipedream_args (const char *args, DsPipedreamOptions *options);
+
+/* $DS_SHARED_DATA/pipedream/<rel>, a graph.txt profile, read and its
+ * antichain state DAG built once per process (the data must be there);
+ * owned by a cache that ds_test_pipedream_profiles_clear() frees. */
+typedef struct {
+  DsModel *model;
+  DsAntichainDag *dag;
+} DsTestProfile;
+
+const DsTestProfile *ds_test_pipedream_profile (const char *rel);
+void     ds_test_pipedream_profiles_clear (void);
 
 /* A chain of @n_layers "linear" layers with seeded random measured costs
  * (fwd 0.1-1 ms, bwd twice that, outputs 1-50 MB, weights 0-20 MB): the
