@@ -145,3 +145,10 @@ ds_svg_tests = tests/test-svg
 check_PROGRAMS += $(ds_svg_tests)
 TESTS += $(ds_svg_tests)
 tests_test_svg_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# The simulator against the planner's own estimate on the PipeDream
+# reference cases (issue #5: agreement within 1%, and why not).
+ds_sim_planner_tests = tests/test-sim-planner
+check_PROGRAMS += $(ds_sim_planner_tests)
+TESTS += $(ds_sim_planner_tests)
+tests_test_sim_planner_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

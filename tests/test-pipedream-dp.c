@@ -35,14 +35,8 @@ typedef struct {
   gboolean unique;
 } Case;
 
-typedef struct {
-  DsModel *model;
-  DsAntichainDag *dag;
-} Profile;
-
 static GPtrArray *cases;           /* Case, owned here: GTest does not free
                                     * the data of cases that -p skipped */
-static GHashTable *profiles;       /* rel path -> Profile */
 static GHashTable *metrics;        /* case -> char ** (fields) */
 static GHashTable *tables;         /* case -> GString of "level parent index start end r total" rows */
 static GHashTable *table_compute;  /* case -> GArray of double */
@@ -65,80 +59,10 @@ case_free (gpointer p)
   g_free (c);
 }
 
-static void
-profile_free (gpointer p)
-{
-  Profile *pr = p;
-  ds_antichain_dag_free (pr->dag);
-  ds_model_unref (pr->model);
-  g_free (pr);
-}
-
 static gboolean
 rel_close (double a, double b, double tol)
 {
   return fabs (a - b) <= tol * MAX (fabs (a), fabs (b));
-}
-
-/* The model and state DAG of a profile, built once per run. */
-static Profile *
-get_profile (const char *rel)
-{
-  Profile *pr = g_hash_table_lookup (profiles, rel);
-  g_autofree char *path = NULL, *text = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize len = 0;
-
-  if (pr != NULL)
-    return pr;
-  path = g_build_filename (g_getenv ("DS_SHARED_DATA"), PD, rel, NULL);
-  text = ds_test_read (path, &len);
-  pr = g_new0 (Profile, 1);
-  pr->model = ds_graphtxt_read (text, len, path, &error);
-  g_assert_no_error (error);
-  pr->dag = ds_antichain_dag_new (pr->model, 0, &error);
-  g_assert_no_error (error);
-  g_hash_table_insert (profiles, g_strdup (rel), pr);
-  return pr;
-}
-
-/* cases.tsv's args column: -n, -b, -s, and the flags. */
-static void
-parse_args (const char *args, DsPipedreamOptions *o)
-{
-  g_auto(GStrv) tok = g_strsplit (args, " ", -1);
-  guint nb = 0;
-
-  ds_pipedream_options_init (o, 1);
-  o->n_levels = 0;
-  for (guint i = 0; tok[i] != NULL; i++)
-    {
-      if (strcmp (tok[i], "-n") == 0)
-        while (tok[i + 1] != NULL && g_ascii_isdigit (tok[i + 1][0]))
-          {
-            o->levels[o->n_levels].n_machines = atoi (tok[++i]);
-            o->levels[o->n_levels++].bandwidth_bytes_per_s = 1e9;
-          }
-      else if (strcmp (tok[i], "-b") == 0)
-        while (tok[i + 1] != NULL && g_ascii_isdigit (tok[i + 1][0]))
-          o->levels[nb++].bandwidth_bytes_per_s = g_ascii_strtod (tok[++i], NULL);
-      else if (strcmp (tok[i], "-s") == 0)
-        o->memory_bytes = g_ascii_strtod (tok[++i], NULL);
-      else if (strcmp (tok[i], "--activation_compression_ratio") == 0)
-        {
-          o->has_compression = TRUE;
-          o->compression_ratio = g_ascii_strtod (tok[++i], NULL);
-        }
-      else if (strcmp (tok[i], "--straight_pipeline") == 0)
-        o->straight = TRUE;
-      else if (strcmp (tok[i], "--use_fewer_machines") == 0)
-        o->fewer_machines = TRUE;
-      else if (strcmp (tok[i], "--use_memory_constraint") == 0)
-        o->use_memory_constraint = TRUE;
-      else
-        g_error ("cases.tsv: unknown argument '%s'", tok[i]);
-    }
-  g_assert_cmpuint (o->n_levels, >=, 1);
 }
 
 static char *
@@ -208,7 +132,7 @@ my_tables (const DsPipedreamResult *res, GArray *compute)
 }
 
 static void
-check_metrics (const Case *c, const Profile *pr, const DsPipedreamResult *res)
+check_metrics (const Case *c, const DsTestProfile *pr, const DsPipedreamResult *res)
 {
   char **m = g_hash_table_lookup (metrics, c->name);
   double single, dp_speedup;
@@ -228,7 +152,7 @@ check_metrics (const Case *c, const Profile *pr, const DsPipedreamResult *res)
 /* Single level: our plan's cost is our objective; the reference's stage
  * table costed with our states is the reference objective. */
 static void
-check_plan_cost (const Case *c, const Profile *pr, const DsPipedreamOptions *o,
+check_plan_cost (const Case *c, const DsTestProfile *pr, const DsPipedreamOptions *o,
                  const DsPipedreamResult *res)
 {
   GArray *fin = res->levels[0];
@@ -263,7 +187,7 @@ check_plan_cost (const Case *c, const Profile *pr, const DsPipedreamOptions *o,
 
 /* gpus=N.txt: every node's stage_id equals our plan's stage. */
 static void
-check_stage_ids (const Case *c, const Profile *pr, const DsPlan *plan, guint n_machines)
+check_stage_ids (const Case *c, const DsTestProfile *pr, const DsPlan *plan, guint n_machines)
 {
   g_autofree char *file = g_strdup_printf ("gpus=%u.txt", n_machines);
   g_autofree char *path = g_build_filename (g_getenv ("DS_SHARED_DATA"), EXP,
@@ -307,10 +231,10 @@ test_case (gconstpointer data)
   g_autoptr(DsPipedreamResult) res = NULL;
   g_autoptr(DsPlan) plan = NULL;
   g_autofree char *cfg = NULL, *cfg_sorted = NULL, *ref_sorted = NULL;
-  Profile *pr = get_profile (c->profile);
+  const DsTestProfile *pr = ds_test_pipedream_profile (c->profile);
 
   tally.cases++;
-  parse_args (c->args, &o);
+  ds_test_pipedream_args (c->args, &o);
   res = ds_pipedream_solve (pr->dag, &o, &error);
   g_assert_no_error (error);
   if (!rel_close (res->objective_s, c->objective_s, 1e-9))
@@ -370,14 +294,8 @@ static GPtrArray *
 read_tsv (const char *rel)
 {
   g_autofree char *path = g_build_filename (g_getenv ("DS_SHARED_DATA"), EXP, rel, NULL);
-  g_autofree char *text = ds_test_read (path, NULL);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
 
-  for (guint i = 1; lines[i] != NULL; i++)      /* skip the header */
-    if (lines[i][0] != '\0')
-      g_ptr_array_add (rows, g_strsplit (lines[i], "\t", -1));
-  return rows;
+  return ds_test_read_tsv (path);
 }
 
 static void
@@ -434,7 +352,6 @@ add_conformance_cases (void)
       g_test_add_func ("/planner/pipedream/conformance", test_shared_skipped);
       return;
     }
-  profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, profile_free);
   metrics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                    (GDestroyNotify) g_strfreev);
   tables = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, string_free);
@@ -483,13 +400,13 @@ static const struct {
 static void
 test_state_counts (void)
 {
-  if (profiles == NULL)
+  if (cases == NULL)
     {
       test_shared_skipped ();
       return;
     }
   for (guint i = 0; i < G_N_ELEMENTS (state_counts); i++)
-    g_assert_cmpuint (ds_antichain_dag_n_states (get_profile (state_counts[i].rel)->dag),
+    g_assert_cmpuint (ds_antichain_dag_n_states (ds_test_pipedream_profile (state_counts[i].rel)->dag),
                       ==, state_counts[i].n_states);
 }
 
@@ -497,12 +414,13 @@ test_state_counts (void)
 static void
 test_states_topological (void)
 {
-  if (profiles == NULL)
+  if (cases == NULL)
     {
       test_shared_skipped ();
       return;
     }
-  Profile *pr = get_profile ("profiles/profiler/translation/profiles/gnmt/graph.txt");
+  const DsTestProfile *pr = ds_test_pipedream_profile ("profiles/profiler/translation/"
+                                                       "profiles/gnmt/graph.txt");
   for (guint s = 0; s < ds_antichain_dag_n_states (pr->dag); s++)
     {
       guint np;
@@ -827,7 +745,7 @@ main (int argc, char **argv)
             tally.multiset_all, tally.unique, tally.multiset, tally.stages,
             tally.tables, tally.stage_ids);
   g_clear_pointer (&cases, g_ptr_array_unref);
-  g_clear_pointer (&profiles, g_hash_table_unref);
+  ds_test_pipedream_profiles_clear ();
   g_clear_pointer (&metrics, g_hash_table_unref);
   g_clear_pointer (&tables, g_hash_table_unref);
   g_clear_pointer (&table_compute, g_hash_table_unref);

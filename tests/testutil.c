@@ -3,7 +3,11 @@
 
 #include "tests/testutil.h"
 
+#include "core/graphtxt.h"
+
 #include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 
 char *
@@ -114,6 +118,99 @@ ds_test_find_files (const char *dir, const char *pattern)
   find_into (dir, spec, out);
   g_ptr_array_sort (out, compare_paths);
   return out;
+}
+
+GPtrArray *
+ds_test_read_tsv (const char *path)
+{
+  g_autofree char *text = ds_test_read (path, NULL);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+  for (guint i = 1; lines[i] != NULL; i++)      /* skip the header */
+    if (lines[i][0] != '\0')
+      g_ptr_array_add (rows, g_strsplit (lines[i], "\t", -1));
+  return rows;
+}
+
+void
+ds_test_pipedream_args (const char *args, DsPipedreamOptions *o)
+{
+  g_auto(GStrv) tok = g_strsplit (args, " ", -1);
+  guint nb = 0;
+
+  ds_pipedream_options_init (o, 1);
+  o->n_levels = 0;
+  for (guint i = 0; tok[i] != NULL; i++)
+    {
+      if (strcmp (tok[i], "-n") == 0)
+        while (tok[i + 1] != NULL && g_ascii_isdigit (tok[i + 1][0]))
+          {
+            o->levels[o->n_levels].n_machines = atoi (tok[++i]);
+            o->levels[o->n_levels++].bandwidth_bytes_per_s = 1e9;
+          }
+      else if (strcmp (tok[i], "-b") == 0)
+        while (tok[i + 1] != NULL && g_ascii_isdigit (tok[i + 1][0]))
+          o->levels[nb++].bandwidth_bytes_per_s = g_ascii_strtod (tok[++i], NULL);
+      else if (strcmp (tok[i], "-s") == 0)
+        o->memory_bytes = g_ascii_strtod (tok[++i], NULL);
+      else if (strcmp (tok[i], "--activation_compression_ratio") == 0)
+        {
+          o->has_compression = TRUE;
+          o->compression_ratio = g_ascii_strtod (tok[++i], NULL);
+        }
+      else if (strcmp (tok[i], "--straight_pipeline") == 0)
+        o->straight = TRUE;
+      else if (strcmp (tok[i], "--use_fewer_machines") == 0)
+        o->fewer_machines = TRUE;
+      else if (strcmp (tok[i], "--use_memory_constraint") == 0)
+        o->use_memory_constraint = TRUE;
+      else
+        g_error ("cases.tsv: unknown argument '%s'", tok[i]);
+    }
+  g_assert_cmpuint (o->n_levels, >=, 1);
+}
+
+static GHashTable *pipedream_profiles;   /* rel -> DsTestProfile */
+
+static void
+profile_free (gpointer p)
+{
+  DsTestProfile *pr = p;
+
+  ds_antichain_dag_free (pr->dag);
+  ds_model_unref (pr->model);
+  g_free (pr);
+}
+
+const DsTestProfile *
+ds_test_pipedream_profile (const char *rel)
+{
+  DsTestProfile *pr;
+  g_autofree char *path = NULL, *text = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+
+  if (pipedream_profiles == NULL)
+    pipedream_profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, profile_free);
+  pr = g_hash_table_lookup (pipedream_profiles, rel);
+  if (pr != NULL)
+    return pr;
+  path = g_build_filename (g_getenv ("DS_SHARED_DATA"), "pipedream", rel, NULL);
+  text = ds_test_read (path, &len);
+  pr = g_new0 (DsTestProfile, 1);
+  pr->model = ds_graphtxt_read (text, len, path, &error);
+  g_assert_no_error (error);
+  pr->dag = ds_antichain_dag_new (pr->model, 0, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (pipedream_profiles, g_strdup (rel), pr);
+  return pr;
+}
+
+void
+ds_test_pipedream_profiles_clear (void)
+{
+  g_clear_pointer (&pipedream_profiles, g_hash_table_unref);
 }
 
 void

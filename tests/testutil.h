@@ -10,6 +10,8 @@
 #include <glib.h>
 
 #include "core/model.h"
+#include "planner/antichain.h"
+#include "planner/pipedream-dp.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +27,26 @@ void     ds_test_rmtree  (const char *dir);
 /* Every file under @dir (recursively) whose name matches the glob
  * @pattern, sorted by path. */
 GPtrArray *ds_test_find_files (const char *dir, const char *pattern);
+
+/* A tab-separated file with a header line: one GStrv per later non-empty
+ * line (the fields), the header left out. The file must exist. */
+GPtrArray *ds_test_read_tsv (const char *path);
+
+/* The args column of pipedream/expected/cases.tsv (-n, -b, -s and the
+ * optimizer's flags, as the original's command line) as planner options;
+ * aborts on an argument it does not know. Bandwidths default to 1e9. */
+void     ds_test_pipedream_args (const char *args, DsPipedreamOptions *options);
+
+/* $DS_SHARED_DATA/pipedream/<rel>, a graph.txt profile, read and its
+ * antichain state DAG built once per process (the data must be there);
+ * owned by a cache that ds_test_pipedream_profiles_clear() frees. */
+typedef struct {
+  DsModel *model;
+  DsAntichainDag *dag;
+} DsTestProfile;
+
+const DsTestProfile *ds_test_pipedream_profile (const char *rel);
+void     ds_test_pipedream_profiles_clear (void);
 
 /* A chain of @n_layers "linear" layers with seeded random measured costs
  * (fwd 0.1-1 ms, bwd twice that, outputs 1-50 MB, weights 0-20 MB): the
