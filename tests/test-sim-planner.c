@@ -10,8 +10,8 @@
  * nothing (reference pipedream.md 4.1; AlexNet's Input alone is 636 ms),
  * and activations are divided by the compression ratio rho, or zeroed
  * without one: the planner then charges no transfer but still the
- * all-reduces, and the simulator has no option for "transfers free,
- * collectives priced" (free_communication frees both).
+ * all-reduces (the simulator's free_transfers does the same; zeroing also
+ * makes the boundary figures below the planner's).
  *
  * Per case:
  *   - agreement: the simulated period (iteration_s) is the objective
