@@ -144,6 +144,11 @@ place_stages (Sim *s, const DsPlan *plan, guint t, guint *first_rank, GError **e
 
       if (interleaved && g >= p)
         {
+          if (st->n_replicas != ds_plan_stage_const (plan, g % p)->n_replicas)
+            return ds_fail (error, DS_ERROR_INVALID, "interleaved: stage %u has %u replicas "
+                            "but runs on the devices of stage %u, which has %u", g,
+                            st->n_replicas, g % p,
+                            ds_plan_stage_const (plan, g % p)->n_replicas);
           first_rank[g] = first_rank[g % p];
           continue;
         }
@@ -254,7 +259,8 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
 
       for (guint q = 1; q < r; q++)
         level = MAX (level, ds_cluster_link_level (s->cluster, first_rank[g],
-                                                   replica_rank (plan, g, q, first_rank[g], t)));
+                                                   replica_rank (plan, g % s->progs->n_workers,
+                                                                 q, first_rank[g], t)));
       sg->allreduce_level = level;
       sg->allreduce_s = ring_s (s, r, sg->param_bytes, level);
       if (o->parameter_server && o->schedule == DS_SCHEDULE_DP && !o->free_communication)

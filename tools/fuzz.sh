@@ -32,4 +32,6 @@ clang -std=gnu11 $san -fsanitize=fuzzer -I"$build" -I"$top" \
 mkdir -p "$build/corpus-$target"
 cp -n "$top/tests/fuzz/corpus/$target/"* "$build/corpus-$target/" 2>/dev/null || true
 cd "$build"
+# A g_return_if_fail that fires is a bug the input found: make it a crash.
+export G_DEBUG=fatal-criticals
 exec ./fuzz-"$target" -max_total_time="$seconds" -print_final_stats=1 "corpus-$target"
