@@ -489,8 +489,11 @@ test_errors (void)
   o.schedule = DS_SCHEDULE_INTERLEAVED;
   o.chunks = 2;
   expect_error (plan, model, big, &o, "not a multiple of 2 chunks");
-  ds_model_layer (model, 3)->has_times = FALSE;
   o.schedule = DS_SCHEDULE_GPIPE;
+  o.n_microbatches = 1u << 23;
+  expect_error (plan, model, big, &o, "the run is too large: 3 stages x 8388608 micro-batches");
+  o.n_microbatches = 0;
+  ds_model_layer (model, 3)->has_times = FALSE;
   expect_error (plan, model, big, &o, "layer 'l3' has no times");
 }
 
