@@ -76,6 +76,7 @@ typedef struct {
 
 struct _Sim {
   const DsSimOptions *options;
+  const DsPlan *plan;
   gboolean pd_allreduce, lockstep, latency, optimizer;   /* see the options */
   const DsCluster *cluster;
   DsSimPrograms *progs;
@@ -201,17 +202,40 @@ is_tensor_split (const char *kind)
   return strcmp (kind, "attention") == 0 || strcmp (kind, "mlp") == 0;
 }
 
-/* Per-stage sums over layers, and the bytes crossing each boundary: the
- * output of a layer in stage a consumed in stage b > a crosses a..b-1. */
+void
+ds_sim_boundary_bytes (const DsPlan *plan, const DsModel *model, double *out)
+{
+  guint n_stages = ds_plan_n_stages (plan), n_layers = ds_model_n_layers (model);
+  g_autofree guint *stage_of = g_new0 (guint, n_layers);
+  g_autofree guint *last_use = g_new0 (guint, n_layers);
+
+  memset (out, 0, n_stages * sizeof (double));
+  for (guint g = 0; g < n_stages; g++)
+    {
+      const DsPlanStage *st = ds_plan_stage_const (plan, g);
+      for (guint i = 0; i < st->layers->len; i++)
+        stage_of[g_array_index (st->layers, guint, i)] =
+          last_use[g_array_index (st->layers, guint, i)] = g;
+    }
+  for (guint e = 0; e < ds_model_n_edges (model); e++)
+    {
+      guint a, b;
+      ds_model_edge (model, e, &a, &b);
+      last_use[a] = MAX (last_use[a], stage_of[b]);
+    }
+  for (guint l = 0; l < n_layers; l++)
+    for (guint g = stage_of[l]; g < last_use[l]; g++)
+      out[g] += ds_model_layer_const (model, l)->out_bytes;
+}
+
+/* Per-stage sums over layers, and the bytes crossing each boundary. */
 static gboolean
 price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
 {
   const DsSimOptions *o = s->options;
-  guint n_stages = ds_plan_n_stages (plan), n_layers = ds_model_n_layers (model);
+  guint n_stages = ds_plan_n_stages (plan);
   guint m = s->progs->per_iteration, t = MAX (o->tensor_parallel, 1);
   gboolean sync = is_synchronous (o->schedule);
-  g_autofree guint *stage_of = g_new (guint, n_layers);
-  g_autofree guint *last_use = g_new (guint, n_layers);
   g_autofree guint *first_rank = g_new (guint, n_stages);
   g_autofree double *boundary = g_new0 (double, n_stages);
   g_autofree double *tp_bytes = g_new0 (double, n_stages);
@@ -232,8 +256,6 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
           if (!layer->has_times)
             return ds_fail (error, DS_ERROR_INVALID, "layer '%s' has no times: price the "
                             "model on a device first (--device)", layer->name);
-          stage_of[l] = g;
-          last_use[l] = g;
           sg->fwd_s += layer->fwd_s / split;
           sg->bwd_s += layer->bwd_s / split;
           sg->act_bytes += stash_bytes (layer) / split;
@@ -242,15 +264,7 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
             tp_bytes[g] += layer->out_bytes / (m * (sync ? st->n_replicas : 1.0));
         }
     }
-  for (guint e = 0; e < ds_model_n_edges (model); e++)
-    {
-      guint a, b;
-      ds_model_edge (model, e, &a, &b);
-      last_use[a] = MAX (last_use[a], stage_of[b]);
-    }
-  for (guint l = 0; l < n_layers; l++)
-    for (guint g = stage_of[l]; g < last_use[l]; g++)
-      boundary[g] += ds_model_layer_const (model, l)->out_bytes;
+  ds_sim_boundary_bytes (plan, model, boundary);
   for (guint g = 0; g < n_stages; g++)
     {
       Stage *sg = &s->stages[g];
@@ -644,18 +658,15 @@ try_start (Sim *s, Worker *w)
 
 /* ---- summary ---- */
 
-/* 1f1b's round-robin routing repeats every lcm of the replica counts
- * minibatches (1 under the other schedules, or when it exceeds @cap). */
+/* The lcm of the stages' replica counts, or 0 when it exceeds @cap. */
 static guint
-routing_period (const Sim *s, guint cap)
+replica_lcm (const DsPlan *plan, guint cap)
 {
   guint l = 1;
 
-  if (s->options->schedule != DS_SCHEDULE_1F1B)
-    return 1;
-  for (guint g = 0; g < s->progs->n_stages; g++)
+  for (guint g = 0; g < ds_plan_n_stages (plan); g++)
     {
-      guint r = s->stages[g].n_replicas, a = l, b = r;
+      guint r = ds_plan_stage_const (plan, g)->n_replicas, a = l, b = r;
       while (b != 0)
         {
           guint t = a % b;
@@ -664,9 +675,19 @@ routing_period (const Sim *s, guint cap)
         }
       l = l / a * r;
       if (l > cap)
-        return 1;
+        return 0;
     }
   return l;
+}
+
+/* 1f1b's round-robin routing repeats every lcm of the replica counts
+ * minibatches (1 under the other schedules, or when it exceeds @cap). */
+static guint
+routing_period (const Sim *s, guint cap)
+{
+  guint l = s->options->schedule == DS_SCHEDULE_1F1B ? replica_lcm (s->plan, cap) : 1;
+
+  return l > 0 ? l : 1;
 }
 
 /* Time per iteration: the makespan for one iteration; else the period
@@ -771,16 +792,8 @@ default_iterations (const DsSimOptions *o, const DsPlan *plan)
        * the deepest warm-up plus the replicas (four was short for
        * squeezenet's 4-10-2 plan), a multiple of every count. */
       guint64 want = 8 * ((guint64) ds_plan_n_replicas (plan) + ds_plan_warmup_depth (plan, 0) + 1);
-      guint n = (guint) MIN (want, MAX_DEFAULT_MINIBATCHES), l = 1;
-      for (guint g = 0; g < ds_plan_n_stages (plan); g++)
-        {
-          guint r = ds_plan_stage_const (plan, g)->n_replicas, a = l, b = r;
-          while (b != 0) { guint t = a % b; a = b; b = t; }
-          l = l / a * r;
-          if (l > 1024)
-            break;
-        }
-      return l <= 1024 ? (n + l - 1) / l * l : n;
+      guint n = (guint) MIN (want, MAX_DEFAULT_MINIBATCHES), l = replica_lcm (plan, 1024);
+      return l > 0 ? (n + l - 1) / l * l : n;
     }
   return 1;
 }
@@ -849,6 +862,7 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
   spec.n_iterations = default_iterations (options, plan);
   spec.chunks = MAX (options->chunks, 1);
   s.options = options;
+  s.plan = plan;
   s.pd_allreduce = options->pipedream_costs || options->pipedream_allreduce;
   s.lockstep = !(options->pipedream_costs || options->no_lockstep);
   s.latency = !(options->pipedream_costs || options->no_latency);

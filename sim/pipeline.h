@@ -141,6 +141,13 @@ DsSimResult *ds_sim_run         (const DsPlan *plan, const DsModel *model,
                                  GError **error);
 void         ds_sim_result_free (DsSimResult *result);
 
+/* The bytes crossing each stage boundary per minibatch, into @out
+ * (n_stages values, the last 0): the output of a layer in stage a that a
+ * layer of stage b > a consumes crosses boundaries a .. b-1 once (a skip
+ * connection is forwarded through the stages between). */
+void         ds_sim_boundary_bytes (const DsPlan *plan, const DsModel *model,
+                                    double *out);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsSimResult, ds_sim_result_free)
 
 G_END_DECLS

@@ -59,12 +59,6 @@ case_free (gpointer p)
   g_free (c);
 }
 
-static gboolean
-rel_close (double a, double b, double tol)
-{
-  return fabs (a - b) <= tol * MAX (fabs (a), fabs (b));
-}
-
 static char *
 format_stages (GArray *fin)
 {
@@ -142,10 +136,10 @@ check_metrics (const Case *c, const DsTestProfile *pr, const DsPipedreamResult *
   g_assert_cmpuint (ds_antichain_dag_n_states (pr->dag), ==, atoi (m[1]));
   tally.states++;
   single = g_ascii_strtod (m[2], NULL);
-  g_assert_true (rel_close (res->single_stage_s, single, 1e-9));
+  g_assert_true (ds_test_rel_close (res->single_stage_s, single, 1e-9));
   tally.single++;
   dp_speedup = g_ascii_strtod (m[4], NULL);
-  g_assert_true (rel_close (res->single_stage_s / res->data_parallel_s, dp_speedup, 1e-9));
+  g_assert_true (ds_test_rel_close (res->single_stage_s / res->data_parallel_s, dp_speedup, 1e-9));
   tally.dp++;
 }
 
@@ -168,7 +162,7 @@ check_plan_cost (const Case *c, const DsTestProfile *pr, const DsPipedreamOption
       starts[t] = g_array_index (fin, DsPipedreamStage, t).start;
       repl[t] = g_array_index (fin, DsPipedreamStage, t).replicas;
     }
-  g_assert_true (rel_close (ds_pipedream_plan_cost (pr->dag, o, starts, repl, fin->len),
+  g_assert_true (ds_test_rel_close (ds_pipedream_plan_cost (pr->dag, o, starts, repl, fin->len),
                             res->objective_s, 1e-12));
   tally.own_cost++;
   if (strstr (c->profile, "gnmt") != NULL)   /* numbering is hash-seeded */
@@ -180,7 +174,7 @@ check_plan_cost (const Case *c, const DsTestProfile *pr, const DsPipedreamOption
   g_autofree guint *rr = g_new (guint, n);
   for (guint t = 0; t < n; t++)
     g_assert_cmpint (sscanf (ref[t], "[%u,%*u)x%u", &rs[t], &rr[t]), ==, 2);
-  g_assert_true (rel_close (ds_pipedream_plan_cost (pr->dag, o, rs, rr, n),
+  g_assert_true (ds_test_rel_close (ds_pipedream_plan_cost (pr->dag, o, rs, rr, n),
                             c->objective_s, 1e-9));
   tally.ref_cost++;
 }
@@ -237,7 +231,7 @@ test_case (gconstpointer data)
   ds_test_pipedream_args (c->args, &o);
   res = ds_pipedream_solve (pr->dag, &o, &error);
   g_assert_no_error (error);
-  if (!rel_close (res->objective_s, c->objective_s, 1e-9))
+  if (!ds_test_rel_close (res->objective_s, c->objective_s, 1e-9))
     g_error ("%s: objective %.17g, expected %.17g", c->name, res->objective_s,
              c->objective_s);
   tally.objective++;
@@ -277,7 +271,7 @@ test_case (gconstpointer data)
   g_assert_cmpstr (tab, ==, ((GString *) g_hash_table_lookup (tables, c->name))->str);
   g_assert_cmpuint (compute->len, ==, ref_compute->len);
   for (guint x = 0; x < compute->len; x++)
-    if (!rel_close (g_array_index (compute, double, x),
+    if (!ds_test_rel_close (g_array_index (compute, double, x),
                     g_array_index (ref_compute, double, x), 1e-9)
         && fabs (g_array_index (compute, double, x)
                  - g_array_index (ref_compute, double, x)) > 1e-12)
@@ -612,7 +606,7 @@ test_compressed (void)
       res = ds_pipedream_solve (dag, &o, &error);
       g_assert_no_error (error);
       if (cases_c[i].objective_s > 0)
-        g_assert_true (rel_close (res->objective_s, cases_c[i].objective_s, 1e-9));
+        g_assert_true (ds_test_rel_close (res->objective_s, cases_c[i].objective_s, 1e-9));
       plan = ds_pipedream_result_to_plan (res, dag, m, &error);
       g_assert_no_error (error);
       g_assert_true (ds_plan_check (plan, m, NULL, &error));

@@ -112,9 +112,7 @@ static void
 figures_init (Figures *f, const DsPlan *plan, const DsModel *m, const DsPipedreamResult *res,
               const DsAntichainDag *dag, const DsPipedreamOptions *o)
 {
-  guint nl = ds_model_n_layers (m), later = 0;
-  g_autofree guint *stage_of = g_new (guint, nl);
-  g_autofree guint *last = g_new (guint, nl);
+  guint later = 0;
 
   f->n = ds_plan_n_stages (plan);
   f->bw = o->levels[0].bandwidth_bytes_per_s;
@@ -138,7 +136,6 @@ figures_init (Figures *f, const DsPlan *plan, const DsModel *m, const DsPipedrea
           f->f_s[t] += layer->fwd_s;
           f->b_s[t] += layer->bwd_s;
           p += layer->param_bytes;
-          stage_of[l] = last[l] = t;
         }
       f->c_s[t] = f->f_s[t] + f->b_s[t];
       f->ar_s[t] = 4.0 * (f->r[t] - 1) * p / (f->bw * f->r[t]);
@@ -152,15 +149,7 @@ figures_init (Figures *f, const DsPlan *plan, const DsModel *m, const DsPipedrea
       f->warmup[t] = (later + f->r[t] - 1) / f->r[t];
       g_assert_cmpuint (f->warmup[t], ==, ds_plan_warmup_depth (plan, t));
     }
-  for (guint e = 0; e < ds_model_n_edges (m); e++)
-    {
-      guint a, b;
-      ds_model_edge (m, e, &a, &b);
-      last[a] = MAX (last[a], stage_of[b]);
-    }
-  for (guint l = 0; l < nl; l++)
-    for (guint t = stage_of[l]; t < last[l]; t++)
-      f->out_sim[t] += ds_model_layer_const (m, l)->out_bytes;
+  ds_sim_boundary_bytes (plan, m, f->out_sim);
 }
 
 /* max_s (C_s + AR_s) / r_s: PipeDream 4.6 without its transfer terms. */
@@ -389,15 +378,6 @@ n_minibatches (const Figures *f)
   return 4 * l * ((want + l - 1) / l);
 }
 
-static DsCluster *
-flat (guint n, double bw)
-{
-  DsCluster *c = ds_cluster_new ("flat");
-
-  ds_cluster_add_level (c, "link", n, bw, 0);
-  return c;
-}
-
 static DsSimResult *
 simulate (const DsPlan *plan, const DsModel *m, const DsCluster *c, guint n,
           gboolean free_comm, gboolean record_trace)
@@ -458,12 +438,6 @@ row_free (gpointer p)
   g_free (r);
 }
 
-static gboolean
-rel_close (double a, double b, double tol)
-{
-  return fabs (a - b) <= tol * MAX (fabs (a), fabs (b));
-}
-
 /* Reference 8.6: with free communication the period is max_s C_s / r_s.
  * The simulator must play the reference runtime exactly (the oracle);
  * where 1F1B-RR's routing keeps the runtime from that bound, the bound
@@ -473,10 +447,10 @@ check_sanity (const Case *c, const Figures *f, double free_s, guint n)
 {
   double want = compute_bound (f, FALSE), played = oracle_period (f, n, FALSE, FALSE);
 
-  if (!rel_close (free_s, played, EXACT))
+  if (!ds_test_rel_close (free_s, played, EXACT))
     g_error ("%s: free communication: simulated %.9g s, the runtime's recurrence %.9g s",
              c->name, free_s, played);
-  if (rel_close (free_s, want, SANITY))
+  if (ds_test_rel_close (free_s, want, SANITY))
     {
       tally.sanity++;
       return;
@@ -521,12 +495,12 @@ classify (const Case *c, const Figures *f, double obj, double sim, guint n)
   g_assert_cmpfloat (sim, >=, delayed * (1 - SHARED));
   g_assert_cmpfloat (sim, >=, little * (1 - SHARED));
   g_assert_cmpfloat (sim, >=, link * (1 - SHARED));
-  if (rel_close (sim, obj, AGREE))
+  if (ds_test_rel_close (sim, obj, AGREE))
     return g_string_free (why, FALSE);
   if (sim < obj)
     {
       g_assert_cmpfloat (obj, >, comp * (1 + AGREE));
-      g_assert_true (rel_close (obj, transfer_term (f), 1e-12));
+      g_assert_true (ds_test_rel_close (obj, transfer_term (f), 1e-12));
       g_string_append_printf (why, "transfers-overcharged (planner %.4f, link bound %.4f, "
                               "compute %.4f)", obj, link, comp);
       return g_string_free (why, FALSE);
@@ -588,7 +562,7 @@ test_case (gconstpointer data)
   for (guint t = 0; t + 1 < f.n; t++)
     g_assert_cmpfloat (fabs (f.out_sim[t] - f.out_plan[t]), <=, 0.5);
   n = n_minibatches (&f);
-  cl = flat (res->n_machines, f.bw);
+  cl = ds_test_flat_cluster (res->n_machines, f.bw);
   sim = simulate (plan, m, cl, n, FALSE, trace);
   free_sim = simulate (plan, m, cl, n, TRUE, FALSE);
   if (trace)
@@ -597,7 +571,7 @@ test_case (gconstpointer data)
   /* Without rho, zeroed activations make the transfers free and keep the
    * all-reduces; with no stage replicated, that is free_communication. */
   if (!o.has_compression && ds_plan_n_replicas (plan) == f.n)
-    g_assert_true (rel_close (sim->iteration_s, free_sim->iteration_s, EXACT));
+    g_assert_true (ds_test_rel_close (sim->iteration_s, free_sim->iteration_s, EXACT));
 
   row->name = g_strdup (c->name);
   row->plan = format_plan (&f);

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "sim/pipeline.h"
 #include "sim/schedule.h"
+#include "tests/testutil.h"
 
 #define EPS 1e-9
 
@@ -64,16 +65,6 @@ plan_of (guint n_stages, const guint *sizes, const guint *replicas, guint m)
   return plan;
 }
 
-/* @n devices on one level of @bw bytes/s, no latency, memory unknown. */
-static DsCluster *
-flat (guint n, double bw)
-{
-  DsCluster *c = ds_cluster_new ("flat");
-
-  ds_cluster_add_level (c, "link", n, bw, 0);
-  return c;
-}
-
 static DsSimResult *
 run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
      const DsSimOptions *o)
@@ -112,7 +103,7 @@ test_gpipe_bubble (void)
       {
         g_autoptr(DsModel) model = NULL;
         g_autoptr(DsPlan) plan = NULL;
-        g_autoptr(DsCluster) c = flat (p, 1e9);
+        g_autoptr(DsCluster) c = ds_test_flat_cluster (p, 1e9);
         g_autoptr(DsSimResult) r = NULL;
         DsSimOptions o;
 
@@ -134,7 +125,7 @@ test_1f1b_flush_bubble_and_stash (void)
   guint p = 4, m = 8;
   double fwd[4], bwd[4], out[4] = { 100, 100, 100, 100 };
   guint sizes[4] = { 1, 1, 1, 1 };
-  g_autoptr(DsCluster) c = flat (p, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (p, 1e9);
   DsSimOptions o;
 
   for (guint i = 0; i < p; i++)
@@ -165,8 +156,8 @@ test_interleaved_bubble (void)
   guint p = 4, v = 2, m = 8;
   g_autoptr(DsModel) model = NULL;
   g_autoptr(DsPlan) plan = NULL;
-  g_autoptr(DsCluster) c = flat (p, 1e9);
-  g_autoptr(DsCluster) c8 = flat (p * v, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (p, 1e9);
+  g_autoptr(DsCluster) c8 = ds_test_flat_cluster (p * v, 1e9);
   g_autoptr(DsSimResult) r = NULL;
   g_autoptr(DsSimResult) flush = NULL;
   DsSimOptions o;
@@ -197,7 +188,7 @@ test_1f1b_steady_state (void)
   guint sizes[3] = { 1, 1, 1 };
   g_autoptr(DsModel) model = chain (3, fwd, bwd, NULL, NULL);
   g_autoptr(DsPlan) plan = plan_of (3, sizes, NULL, 1);
-  g_autoptr(DsCluster) c = flat (3, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (3, 1e9);
   g_autoptr(DsSimResult) r = NULL;
   DsSimOptions o;
 
@@ -226,7 +217,7 @@ test_1f1b_replicas (void)
   guint sizes[3] = { 1, 1, 1 }, replicas[3] = { 2, 1, 1 };
   g_autoptr(DsModel) model = chain (3, fwd, bwd, NULL, NULL);
   g_autoptr(DsPlan) plan = plan_of (3, sizes, replicas, 1);
-  g_autoptr(DsCluster) c = flat (4, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (4, 1e9);
   DsSimOptions o;
 
   ds_sim_options_init (&o);
@@ -246,7 +237,7 @@ test_2bw_steady_state (void)
   guint p = 4, m = 4;
   g_autoptr(DsModel) model = NULL;
   g_autoptr(DsPlan) plan = NULL;
-  g_autoptr(DsCluster) c = flat (p, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (p, 1e9);
   g_autoptr(DsSimResult) r = NULL;
   DsSimOptions o;
 
@@ -271,7 +262,7 @@ test_dp_time (void)
   guint sizes[1] = { 2 }, replicas[1] = { 4 };
   g_autoptr(DsModel) model = chain (2, fwd, bwd, NULL, params);
   g_autoptr(DsPlan) plan = plan_of (1, sizes, replicas, 2);
-  g_autoptr(DsCluster) c = flat (4, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (4, 1e9);
   double compute = (4 + 4 + 8 + 8) / 4.0;          /* each replica: 1/4 */
   double ar = 2.0 * 3 / 4 * 1e9 / 1e9;             /* ring, 1 GB over 4 */
   DsSimOptions o;
@@ -305,7 +296,7 @@ test_one_stage_sum (void)
   guint sizes[1] = { 3 };
   g_autoptr(DsModel) model = chain (3, fwd, bwd, NULL, NULL);
   g_autoptr(DsPlan) plan = plan_of (1, sizes, NULL, 1);
-  g_autoptr(DsCluster) c = flat (1, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (1, 1e9);
   DsSchedule schedules[] = { DS_SCHEDULE_DP, DS_SCHEDULE_GPIPE, DS_SCHEDULE_1F1B,
                              DS_SCHEDULE_1F1B_FLUSH, DS_SCHEDULE_2BW,
                              DS_SCHEDULE_INTERLEAVED };
@@ -361,7 +352,7 @@ test_shared_send_link (void)
   guint sizes[2] = { 1, 1 }, replicas[2] = { 1, 2 };
   g_autoptr(DsModel) model = chain (2, fwd, bwd, out, NULL);
   g_autoptr(DsPlan) plan = plan_of (2, sizes, replicas, 1);
-  g_autoptr(DsCluster) c = flat (3, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (3, 1e9);
   g_autoptr(DsSimResult) r = NULL;
   guint n_first = 0;
   DsSimOptions o;
@@ -396,7 +387,7 @@ test_1f1b_window (void)
   guint sizes[1] = { 1 }, replicas[1] = { 4 };
   g_autoptr(DsModel) model = chain (1, fwd, bwd, NULL, NULL);
   g_autoptr(DsPlan) plan = plan_of (1, sizes, replicas, 1);
-  g_autoptr(DsCluster) c = flat (4, 1e9);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (4, 1e9);
   DsSimOptions o;
 
   ds_sim_options_init (&o);
@@ -418,7 +409,7 @@ test_memory_and_oom (void)
   guint sizes[2] = { 1, 1 };
   g_autoptr(DsModel) model = chain (2, fwd, bwd, out, params);
   g_autoptr(DsPlan) plan = plan_of (2, sizes, NULL, 1);
-  g_autoptr(DsCluster) c = flat (2, 1e12);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (2, 1e12);
   g_autoptr(DsSimResult) r = NULL;
   const DsSimWorker *w0;
   DsSimOptions o;
@@ -444,7 +435,7 @@ test_recompute (void)
   guint sizes[2] = { 1, 1 };
   g_autoptr(DsModel) model = chain (2, fwd, bwd, out, NULL);
   g_autoptr(DsPlan) plan = plan_of (2, sizes, NULL, 1);
-  g_autoptr(DsCluster) c = flat (2, 1e12);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (2, 1e12);
   DsSimOptions o;
 
   ds_sim_options_init (&o);
@@ -478,8 +469,8 @@ test_errors (void)
   guint sizes[3] = { 2, 1, 1 }, replicas[3] = { 2, 1, 1 };
   g_autoptr(DsModel) model = chain (4, fwd, bwd, NULL, NULL);
   g_autoptr(DsPlan) plan = plan_of (3, sizes, replicas, 3);
-  g_autoptr(DsCluster) small = flat (3, 1e9);
-  g_autoptr(DsCluster) big = flat (8, 1e9);
+  g_autoptr(DsCluster) small = ds_test_flat_cluster (3, 1e9);
+  g_autoptr(DsCluster) big = ds_test_flat_cluster (8, 1e9);
   DsSimOptions o;
 
   ds_sim_options_init (&o);

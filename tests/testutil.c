@@ -1,6 +1,8 @@
 /* tests/testutil.c - see testutil.h. */
 #include "config.h"
 
+#include <math.h>
+
 #include "tests/testutil.h"
 
 #include "core/graphtxt.h"
@@ -261,4 +263,19 @@ ds_test_random_chain (guint n_layers, guint32 seed)
         g_assert_true (ds_model_add_edge (m, i - 1, i, NULL));
     }
   return g_steal_pointer (&m);
+}
+
+gboolean
+ds_test_rel_close (double a, double b, double tol)
+{
+  return fabs (a - b) <= tol * MAX (fabs (a), fabs (b));
+}
+
+DsCluster *
+ds_test_flat_cluster (guint n, double bw)
+{
+  DsCluster *c = ds_cluster_new ("flat");
+
+  ds_cluster_add_level (c, "link", n, bw, 0);
+  return c;
 }

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "core/cluster.h"
 #include "core/model.h"
 #include "planner/antichain.h"
 #include "planner/pipedream-dp.h"
@@ -52,6 +53,12 @@ void     ds_test_pipedream_profiles_clear (void);
  * (fwd 0.1-1 ms, bwd twice that, outputs 1-50 MB, weights 0-20 MB): the
  * shape the planner's pruned scan serves. Tests and bench/ share it. */
 DsModel *ds_test_random_chain (guint n_layers, guint32 seed);
+
+/* |a - b| <= tol x max(|a|, |b|). */
+gboolean ds_test_rel_close (double a, double b, double tol);
+/* @n devices on one level ("link") of @bw bytes/s, no latency, device
+ * memory unknown. */
+DsCluster *ds_test_flat_cluster (guint n, double bw);
 
 /* What a run of the built dawnsim printed and how it exited. */
 typedef struct {
