@@ -385,11 +385,26 @@ note_done (Sim *s, guint mb, double now_s)
   s->iter_done_s[k] = MAX (s->iter_done_s[k], now_s);
 }
 
+/* The worker's memory now, as a counter sample in the trace. */
 static void
-grow_stash (Worker *w, double bytes)
+trace_memory (Sim *s, const Worker *w)
+{
+  char name[32];
+  DsTraceEvent *e;
+
+  if (s->trace == NULL)
+    return;
+  g_snprintf (name, sizeof name, "gpu%u", w->rank);
+  e = ds_trace_append (s->trace, name, DS_TRACE_MEMORY, ds_engine_now_s (s->engine), 0);
+  e->bytes = (guint64) (w->out->static_bytes + MAX (w->act_bytes, 0));
+}
+
+static void
+change_stash (Sim *s, Worker *w, double bytes)
 {
   w->act_bytes += bytes;
   w->peak_act = MAX (w->peak_act, w->act_bytes);
+  trace_memory (s, w);
 }
 
 static void
@@ -522,7 +537,7 @@ compute_done (DsEngine *engine, DsEventId id, gpointer data)
     send (s, w, op.stage, op.microbatch, ACTIVATION);
   if (op.kind == DS_SIM_OP_BACKWARD && op.part + 1 == op.n_parts)
     {
-      w->act_bytes -= st->act_bytes + (s->options->recompute ? st->in_bytes : 0);
+      change_stash (s, w, -(st->act_bytes + (s->options->recompute ? st->in_bytes : 0)));
       if (op.stage > 0)
         send (s, w, op.stage, op.microbatch, GRADIENT);
     }
@@ -630,7 +645,7 @@ try_start (Sim *s, Worker *w)
         case DS_SIM_OP_FORWARD:
           if (op->stage > 0 && !s->ready[key_of (s, op->stage, op->microbatch, ACTIVATION)])
             return;
-          grow_stash (w, s->options->recompute ? st->in_bytes : st->act_bytes);
+          change_stash (s, w, s->options->recompute ? st->in_bytes : st->act_bytes);
           run_compute (s, w, st->fwd_s);
           return;
         case DS_SIM_OP_BACKWARD:
@@ -638,7 +653,7 @@ try_start (Sim *s, Worker *w)
               && !s->ready[key_of (s, op->stage, op->microbatch, GRADIENT)])
             return;
           if (s->options->recompute && op->part == 0)
-            grow_stash (w, st->act_bytes);
+            change_stash (s, w, st->act_bytes);
           run_compute (s, w, (st->bwd_s + (s->options->recompute ? st->fwd_s : 0))
                        / op->n_parts);
           return;
@@ -917,6 +932,8 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
   if (price_stages (&s, plan, model, error))
     {
       price_workers (&s, plan);
+      for (guint w = 0; w < s.progs->n_workers; w++)
+        trace_memory (&s, &s.workers[w]);
       for (guint w = 0; w < s.progs->n_workers; w++)
         try_start (&s, &s.workers[w]);
       r->n_events = ds_engine_run (s.engine, INFINITY);

@@ -43,7 +43,8 @@
  * in-place ReLUs, which reuse their input's storage (with recomputation:
  * only the stage's input is kept, the rest comes back during the
  * backward). The peak is checked against the device's memory when the
- * cluster gives it.
+ * cluster gives it; with a trace, every change is a memory sample on the
+ * worker's device (a counter track in Perfetto).
  */
 #pragma once
 

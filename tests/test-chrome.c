@@ -94,6 +94,38 @@ test_events (void)
   g_assert_cmpstr (json_object_get_string_member (args, "op"), ==, "p2p");
 }
 
+/* A memory sample is a counter event of its resource's process. */
+static void
+test_memory_counter (void)
+{
+  g_autoptr(DsTrace) t = ds_trace_new ();
+  DsTraceEvent *e = ds_trace_append (t, "gpu3", DS_TRACE_MEMORY, 0.25, 0);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *events;
+  JsonObject *c = NULL;
+
+  e->bytes = 3000000000u;
+  ds_trace_append (t, "gpu3", DS_TRACE_FORWARD, 0.25, 1);
+  text = ds_trace_write_chrome (t, NULL);
+  events = parse_events (text, parser);
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *o = json_array_get_object_element (events, i);
+      if (strcmp (json_object_get_string_member (o, "ph"), "C") == 0)
+        {
+          g_assert_null (c);
+          c = o;
+        }
+    }
+  g_assert_nonnull (c);
+  g_assert_cmpstr (json_object_get_string_member (c, "name"), ==, "gpu3 memory");
+  g_assert_cmpfloat (json_object_get_double_member (c, "ts"), ==, 250000);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (c, "args"),
+                                               "bytes"), ==, 3000000000);
+  g_assert_false (json_object_has_member (c, "dur"));
+}
+
 static void
 test_metadata (void)
 {
@@ -140,6 +172,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/traces/chrome/events", test_events);
+  g_test_add_func ("/traces/chrome/memory-counter", test_memory_counter);
   g_test_add_func ("/traces/chrome/metadata", test_metadata);
   g_test_add_func ("/traces/chrome/deterministic-and-empty", test_deterministic_and_empty);
   return g_test_run ();

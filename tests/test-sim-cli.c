@@ -13,7 +13,8 @@
 /* What Perfetto's JSON importer needs: an object with a traceEvents
  * array; every event an object with a ph; complete ("X") events with a
  * name, numeric ts >= 0 and dur >= 0, and integer pid and tid; metadata
- * ("M") events naming a process or a thread. Returns the X count. */
+ * ("M") events naming a process or a thread; counter ("C") events, the
+ * devices' memory, with a bytes arg. Returns the X count. */
 static guint
 check_chrome_trace (const char *path)
 {
@@ -21,7 +22,7 @@ check_chrome_trace (const char *path)
   g_autoptr(GError) error = NULL;
   JsonObject *root;
   JsonArray *events;
-  guint n_complete = 0;
+  guint n_complete = 0, n_counter = 0;
 
   json_parser_load_from_file (parser, path, &error);
   g_assert_no_error (error);
@@ -46,6 +47,14 @@ check_chrome_trace (const char *path)
           g_assert_cmpfloat (json_object_get_double_member (e, "dur"), >=, 0);
           n_complete++;
         }
+      else if (strcmp (ph, "C") == 0)       /* a memory counter sample */
+        {
+          JsonObject *args = json_object_get_object_member (e, "args");
+          g_assert_true (g_str_has_suffix (json_object_get_string_member (e, "name"), " memory"));
+          g_assert_cmpfloat (json_object_get_double_member (e, "ts"), >=, 0);
+          g_assert_cmpint (json_object_get_int_member (args, "bytes"), >, 0);
+          n_counter++;
+        }
       else
         {
           const char *name = json_object_get_string_member (e, "name");
@@ -53,6 +62,7 @@ check_chrome_trace (const char *path)
           g_assert_true (strcmp (name, "process_name") == 0 || strcmp (name, "thread_name") == 0);
         }
     }
+  g_assert_cmpuint (n_counter, >, 0);
   return n_complete;
 }
 

@@ -35,7 +35,7 @@ test_kind_names (void)
 {
   DsTraceKind k;
 
-  g_assert_cmpuint (DS_TRACE_KIND_N, ==, 8);
+  g_assert_cmpuint (DS_TRACE_KIND_N, ==, 9);
   for (guint i = 0; i < DS_TRACE_KIND_N; i++)
     {
       g_assert_true (ds_trace_kind_from_name (ds_trace_kind_name (i), &k));

@@ -145,6 +145,26 @@ write_args (DsJsonWriter *w, const DsTraceEvent *e)
   ds_json_end_object (w);
 }
 
+/* A memory sample is a counter ("C") event of the resource's process,
+ * named after the resource, so Perfetto draws one memory track each. */
+static void
+write_counter (DsJsonWriter *w, const DsTraceEvent *e, const Track *t)
+{
+  g_autofree char *name = g_strdup_printf ("%s memory", e->resource);
+
+  ds_json_begin_object_inline (w);
+  ds_json_member_string (w, "name", name);
+  ds_json_member_string (w, "ph", "C");
+  ds_json_member_scaled (w, "ts", e->start_s, 1e6);
+  ds_json_member_uint64 (w, "pid", t->pid);
+  ds_json_member_uint64 (w, "tid", t->tid);
+  ds_json_member (w, "args");
+  ds_json_begin_object_inline (w);
+  ds_json_member_uint64 (w, "bytes", e->bytes);
+  ds_json_end_object (w);
+  ds_json_end_object (w);
+}
+
 static void
 write_event (DsJsonWriter *w, const DsTraceEvent *e, const Track *t)
 {
@@ -178,7 +198,11 @@ ds_trace_write_chrome (const DsTrace *trace, gsize *len)
   for (guint i = 0; i < ds_trace_n_events (trace); i++)
     {
       const DsTraceEvent *e = ds_trace_event (trace, i);
-      write_event (w, e, g_hash_table_lookup (by_resource, e->resource));
+      const Track *t = g_hash_table_lookup (by_resource, e->resource);
+      if (e->kind == DS_TRACE_MEMORY)
+        write_counter (w, e, t);
+      else
+        write_event (w, e, t);
     }
   ds_json_end_array (w);
   ds_json_member_string (w, "displayTimeUnit", "ms");

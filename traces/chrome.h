@@ -9,7 +9,9 @@
  * order) with a process_name metadata event; each resource is a tid
  * within it (1, 2, ... in natural name order, so gpu2 comes before gpu10)
  * with a thread_name metadata event. Event args carry the stage, layer,
- * micro-batch, bytes and attributes. Output is deterministic.
+ * micro-batch, bytes and attributes. A memory event is a counter ("C",
+ * named "RESOURCE memory", args {"bytes": N}) instead. Output is
+ * deterministic.
  */
 #pragma once
 

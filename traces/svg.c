@@ -63,7 +63,7 @@ typedef struct {
   const char *ink;
 } KindStyle;
 
-G_STATIC_ASSERT (DS_TRACE_KIND_N == 8);   /* a new kind needs a row below */
+G_STATIC_ASSERT (DS_TRACE_KIND_N == 9);   /* a new kind needs a row below */
 static const KindStyle kind_styles[DS_TRACE_KIND_N] = {
   [DS_TRACE_FORWARD]   = { "#4e79a7", "#ffffff" },
   [DS_TRACE_BACKWARD]  = { "#59a14f", "#ffffff" },
@@ -73,6 +73,7 @@ static const KindStyle kind_styles[DS_TRACE_KIND_N] = {
   [DS_TRACE_OPTIMIZER] = { "#b07aa1", "#ffffff" },
   [DS_TRACE_IDLE]      = { NULL, NULL },
   [DS_TRACE_OTHER]     = { "#8c8c8c", "#ffffff" },
+  [DS_TRACE_MEMORY]    = { NULL, NULL },   /* a counter, not a box */
 };
 
 /* One resource's row. */
@@ -553,7 +554,7 @@ write_chart (const DsTrace *trace, double axis_w_px, const char *title_xml,
   c.rows = rows, c.row_of = row_of;
   for (guint i = 0; i < n; i++)
     c.present[ds_trace_event (trace, i)->kind] = TRUE;
-  c.present[DS_TRACE_IDLE] = FALSE;
+  c.present[DS_TRACE_IDLE] = c.present[DS_TRACE_MEMORY] = FALSE;
   lay_out (&c, trace, axis_w_px, make_rows (&c, trace));
   /* about 200 bytes a box with its tooltip and id */
   c.out = g_string_sized_new (4096 + (gsize) n * 200);

@@ -4,7 +4,7 @@
  * row per resource ("gpu0", "gpu1", "link0-1"), time left to right, one
  * box per event coloured by kind (forward blue, backward green, send and
  * recv light grey, allreduce orange, optimizer purple, other grey; idle
- * events are not drawn), the micro-batch id inside each box wide enough
+ * events and memory samples are not drawn), the micro-batch id inside each box wide enough
  * to hold it, a tooltip (<title>) on every box, a legend of the kinds
  * present and a time axis with 1-2-5 ticks in human units.
  *
