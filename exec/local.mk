@@ -1,3 +1,7 @@
 # exec/local.mk - the executor, its backends and transports, and wir/
 # (issues #7, #8, #9). libdawnsim-exec.la is declared here with its first
 # module.
+
+noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
+%C%_libdawnsim_exec_la_SOURCES = \
+	%D%/blas.c %D%/blas.h

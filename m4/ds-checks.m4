@@ -17,6 +17,11 @@ AC_DEFUN([DS_CHECK_REQUIRED], [
   DS_STATIC_IGRAPH
   DS_REQUIRE_PKG([HWLOC], [hwloc], [>= 2.9], [libhwloc-dev], [ds_hwloc_version])
   DS_REQUIRE_PKG([OPENBLAS], [openblas], [], [libopenblas-dev], [ds_openblas_version])
+  # The executor opens OpenBLAS with GModule when it first multiplies
+  # (exec/blas.c): its path here, the soname as the fallback.
+  DS_REQUIRE_PKG([GMODULE], [gmodule-no-export-2.0], [>= 2.74], [libglib2.0-dev], [ds_gmodule_version])
+  ds_openblas_path=`$PKG_CONFIG --variable=libdir openblas | sed 's,/*$,,'`/libopenblas.so.0
+  AC_DEFINE_UNQUOTED([DS_OPENBLAS_PATH], ["$ds_openblas_path"], [OpenBLAS, opened by exec/blas.c])
   # OpenBLAS is for the executor's GEMMs only, linked into what calls it:
   # it starts a thread pool when loaded (about 1.9 ms, a third of a short
   # `dawnsim plan`), and GSL's small fits do as well on gslcblas.
