@@ -19,6 +19,7 @@
 #define STDC_HEADERS 1
 #define HAVE_DLFCN_H 1
 #define LT_OBJDIR ".libs/"
+#define DS_OPENBLAS_PATH "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
 #define HAVE_CUDA_RUNTIME_API_H 1
 #define HAVE_CUBLAS_V2_H 1
 #define HAVE_NVRTC_H 1

@@ -18,6 +18,7 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/cluster-json.c %D%/cluster-json.h \
 	%D%/plan.c %D%/plan.h \
 	%D%/plan-json.c %D%/plan-json.h \
+	%D%/programs.c %D%/programs.h \
 	%D%/trace.c %D%/trace.h \
 	%D%/trace-json.c %D%/trace-json.h
 

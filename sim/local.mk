@@ -9,8 +9,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-sim.la
 # Max-min fair link sharing on the engine.
 %C%_libdawnsim_sim_la_SOURCES += %D%/link.c %D%/link.h
 
-# Pipeline schedules as per-worker programs, and their playing: compute
-# and communication streams, transfers on the links, memory.
-%C%_libdawnsim_sim_la_SOURCES += \
-	%D%/schedule.c %D%/schedule.h \
-	%D%/pipeline.c %D%/pipeline.h
+# Playing the schedules' programs (core/programs.h): compute and
+# communication streams, transfers on the links, memory.
+%C%_libdawnsim_sim_la_SOURCES += %D%/pipeline.c %D%/pipeline.h

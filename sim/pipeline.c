@@ -20,7 +20,7 @@
 #include "hwmodels/cost.h"
 #include "sim/engine.h"
 #include "sim/link.h"
-#include "sim/schedule.h"
+#include "core/programs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -79,7 +79,7 @@ struct _Sim {
   const DsPlan *plan;
   gboolean pd_allreduce, lockstep, latency, optimizer;   /* see the options */
   const DsCluster *cluster;
-  DsSimPrograms *progs;
+  DsPrograms *progs;
   DsEngine *engine;
   DsNetwork *net;
   Stage *stages;
@@ -351,7 +351,7 @@ price_workers (Sim *s, const DsPlan *plan)
       out->static_bytes = params * (versions + 1 + o->optimizer_state_factor);
       out->peak_bytes = out->static_bytes;
       for (guint i = 0; i < wk->program->len; i++)
-        wk->n_ar_total += g_array_index (wk->program, DsSimOp, i).kind == DS_SIM_OP_ALLREDUCE;
+        wk->n_ar_total += g_array_index (wk->program, DsOp, i).kind == DS_OP_ALLREDUCE;
     }
   if (dev->mem_bw_bytes_per_s > 0 && s->optimizer)
     for (guint w = 0; w < s->progs->n_workers; w++)   /* read and write once */
@@ -361,7 +361,7 @@ price_workers (Sim *s, const DsPlan *plan)
 /* ---- tracing ---- */
 
 static void
-trace_op (Sim *s, const char *prefix, guint rank, DsTraceKind kind, const DsSimOp *op,
+trace_op (Sim *s, const char *prefix, guint rank, DsTraceKind kind, const DsOp *op,
           double start_s, double dur_s)
 {
   char name[32];
@@ -370,7 +370,7 @@ trace_op (Sim *s, const char *prefix, guint rank, DsTraceKind kind, const DsSimO
   g_snprintf (name, sizeof name, "%s%u", prefix, rank);
   e = ds_trace_append (s->trace, name, kind, start_s, dur_s);
   e->stage_idx = (gint) op->stage;
-  e->microbatch = op->kind == DS_SIM_OP_OPTIMIZER ? -1 : (gint) op->microbatch;
+  e->microbatch = op->kind == DS_OP_OPTIMIZER ? -1 : (gint) op->microbatch;
 }
 
 /* ---- the players ---- */
@@ -483,7 +483,7 @@ static void
 send (Sim *s, Worker *from, guint stage, guint mb, guint what)
 {
   guint next = what == ACTIVATION ? stage + 1 : stage - 1;
-  guint to = ds_sim_programs_route (s->progs, next, mb);
+  guint to = ds_programs_route (s->progs, next, mb);
   guint key = key_of (s, next, mb, what);
   const Stage *b = &s->stages[what == ACTIVATION ? stage : stage - 1];
   gint level;
@@ -518,24 +518,24 @@ compute_done (DsEngine *engine, DsEventId id, gpointer data)
 {
   Worker *w = data;
   Sim *s = w->sim;
-  const DsSimOp op = g_array_index (w->program, DsSimOp, w->pc);
+  const DsOp op = g_array_index (w->program, DsOp, w->pc);
   const Stage *st = &s->stages[op.stage];
   double now = ds_engine_now_s (engine);
 
   (void) id;
   w->out->busy_s += now - w->op_start_s;
   if (s->trace != NULL)
-    trace_op (s, "gpu", w->rank, op.kind == DS_SIM_OP_FORWARD ? DS_TRACE_FORWARD
-              : op.kind == DS_SIM_OP_BACKWARD ? DS_TRACE_BACKWARD : DS_TRACE_OPTIMIZER,
+    trace_op (s, "gpu", w->rank, op.kind == DS_OP_FORWARD ? DS_TRACE_FORWARD
+              : op.kind == DS_OP_BACKWARD ? DS_TRACE_BACKWARD : DS_TRACE_OPTIMIZER,
               &op, w->op_start_s, now - w->op_start_s);
   w->pc++;
   w->busy = FALSE;
   note_done (s, op.microbatch, now);
-  if (st->tp_level >= 0 && op.kind != DS_SIM_OP_OPTIMIZER)
+  if (st->tp_level >= 0 && op.kind != DS_OP_OPTIMIZER)
     s->bytes_per_level[st->tp_level] += st->tp_wire / op.n_parts;
-  if (op.kind == DS_SIM_OP_FORWARD && op.stage + 1 < s->progs->n_stages)
+  if (op.kind == DS_OP_FORWARD && op.stage + 1 < s->progs->n_stages)
     send (s, w, op.stage, op.microbatch, ACTIVATION);
-  if (op.kind == DS_SIM_OP_BACKWARD && op.part + 1 == op.n_parts)
+  if (op.kind == DS_OP_BACKWARD && op.part + 1 == op.n_parts)
     {
       change_stash (s, w, -(st->act_bytes + (s->options->recompute ? st->in_bytes : 0)));
       if (op.stage > 0)
@@ -572,7 +572,7 @@ allreduce_done (DsEngine *engine, DsEventId id, gpointer data)
 /* Occupies the communication streams of @members from when all are free
  * (and no earlier than now) for @dur_s. */
 static void
-run_allreduce (Sim *s, Worker **members, guint n, const DsSimOp *op, double dur_s)
+run_allreduce (Sim *s, Worker **members, guint n, const DsOp *op, double dur_s)
 {
   double now = ds_engine_now_s (s->engine), start = now;
 
@@ -596,7 +596,7 @@ run_allreduce (Sim *s, Worker **members, guint n, const DsSimOp *op, double dur_
  * last of them arrives. PipeDream's planner has no barrier (each replica
  * just pays the time), nor has the option no_lockstep. */
 static void
-issue_allreduce (Sim *s, Worker *w, const DsSimOp *op)
+issue_allreduce (Sim *s, Worker *w, const DsOp *op)
 {
   Stage *st = &s->stages[op->stage];
   double dur = st->allreduce_s / op->n_parts;
@@ -637,18 +637,18 @@ try_start (Sim *s, Worker *w)
 {
   while (!w->busy && w->pc < w->program->len)
     {
-      const DsSimOp *op = &g_array_index (w->program, DsSimOp, w->pc);
+      const DsOp *op = &g_array_index (w->program, DsOp, w->pc);
       const Stage *st = &s->stages[op->stage];
 
-      switch ((DsSimOpKind) op->kind)
+      switch ((DsOpKind) op->kind)
         {
-        case DS_SIM_OP_FORWARD:
+        case DS_OP_FORWARD:
           if (op->stage > 0 && !s->ready[key_of (s, op->stage, op->microbatch, ACTIVATION)])
             return;
           change_stash (s, w, s->options->recompute ? st->in_bytes : st->act_bytes);
           run_compute (s, w, st->fwd_s);
           return;
-        case DS_SIM_OP_BACKWARD:
+        case DS_OP_BACKWARD:
           if (op->part == 0 && op->stage + 1 < s->progs->n_stages
               && !s->ready[key_of (s, op->stage, op->microbatch, GRADIENT)])
             return;
@@ -657,12 +657,12 @@ try_start (Sim *s, Worker *w)
           run_compute (s, w, (st->bwd_s + (s->options->recompute ? st->fwd_s : 0))
                        / op->n_parts);
           return;
-        case DS_SIM_OP_ALLREDUCE:
+        case DS_OP_ALLREDUCE:
           issue_allreduce (s, w, op);
           if (!w->busy)
             w->pc++;
           break;
-        case DS_SIM_OP_OPTIMIZER:
+        case DS_OP_OPTIMIZER:
           if (w->pending_ar > 0)
             return;
           run_compute (s, w, w->optimizer_s);
@@ -734,7 +734,7 @@ check_finished (const Sim *s, GError **error)
       const Worker *wk = &s->workers[w];
       if (wk->pc < wk->program->len)
         {
-          const DsSimOp *op = &g_array_index (wk->program, DsSimOp, wk->pc);
+          const DsOp *op = &g_array_index (wk->program, DsOp, wk->pc);
           return ds_fail (error, DS_ERROR_INVALID, "the schedule deadlocked: worker %u "
                           "(gpu%u) waits in op %u of %u (stage %u, micro-batch %u)",
                           w, wk->rank, wk->pc, wk->program->len, op->stage, op->microbatch);
@@ -817,7 +817,7 @@ default_iterations (const DsSimOptions *o, const DsPlan *plan)
  * replicas fit the cluster (ranks are checked when placing), and the run
  * has at most MAX_STAGE_MICROBATCHES (stage, micro-batch) pairs. */
 static gboolean
-check_size (const DsPlan *plan, const DsCluster *cluster, const DsSimScheduleSpec *spec,
+check_size (const DsPlan *plan, const DsCluster *cluster, const DsProgramsSpec *spec,
             const DsSimOptions *o, GError **error)
 {
   guint n_stages = ds_plan_n_stages (plan), n_dev = ds_cluster_n_devices (cluster);
@@ -858,7 +858,7 @@ sim_clear (Sim *s)
   g_free (s->iter_done_s);
   g_clear_pointer (&s->net, ds_network_free);
   g_clear_pointer (&s->engine, ds_engine_free);
-  g_clear_pointer (&s->progs, ds_sim_programs_free);
+  g_clear_pointer (&s->progs, ds_programs_free);
 }
 
 DsSimResult *
@@ -866,7 +866,7 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
             const DsSimOptions *options, GError **error)
 {
   g_autoptr(DsSimResult) r = g_new0 (DsSimResult, 1);
-  DsSimScheduleSpec spec = { 0 };
+  DsProgramsSpec spec = { 0 };
   Sim s = { 0 };
   gsize n_keys;
   gboolean ok = FALSE;
@@ -901,7 +901,7 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
   if (options->parameter_server && options->schedule != DS_SCHEDULE_DP)
     return ds_fail_null (error, DS_ERROR_INVALID, "a parameter server serves the 'dp' "
                          "schedule only, not '%s'", ds_schedule_name (options->schedule));
-  s.progs = ds_sim_programs_new (plan, &spec, error);
+  s.progs = ds_programs_new (plan, &spec, error);
   if (s.progs == NULL)
     return NULL;
   s.engine = ds_engine_new ();

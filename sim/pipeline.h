@@ -3,7 +3,7 @@
  * Input: a plan (stages of a model's layers, replicas, ranks), the model
  * (per-layer times, activation and parameter bytes), the cluster (levels,
  * bandwidths, latencies, device memory) and options. The schedule's
- * programs (sim/schedule.h) run on the engine (sim/engine.h): each worker
+ * programs (core/programs.h) run on the engine (sim/engine.h): each worker
  * has a compute stream that runs its ops in order, each op waiting for
  * its input (the activation from the stage before, the gradient from the
  * stage after), and a communication stream for its gradient all-reduces,
@@ -135,7 +135,7 @@ typedef struct {
 /* Simulates @plan of @model on @cluster. Fails (DS_ERROR_INVALID) when the
  * plan does not fit the cluster (more devices than it has, ranks out of
  * range), a layer has no times, or the schedule cannot run the plan (see
- * ds_sim_programs_new). Running out of memory is not an error: the result
+ * ds_programs_new). Running out of memory is not an error: the result
  * says where (oom_worker). */
 DsSimResult *ds_sim_run         (const DsPlan *plan, const DsModel *model,
                                  const DsCluster *cluster, const DsSimOptions *options,

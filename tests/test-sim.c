@@ -1,4 +1,4 @@
-/* tests/test-sim.c - pipeline schedules (sim/schedule.h, sim/pipeline.h)
+/* tests/test-sim.c - pipeline schedules (core/programs.h, sim/pipeline.h)
  * against closed forms: GPipe's bubble (p-1)/(m+p-1), the interleaved
  * bubble (p-1)/(v m), 1F1B's steady state at the slowest stage (with
  * replicas), 2BW's m x slowest, data parallelism as compute plus the
@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "sim/pipeline.h"
-#include "sim/schedule.h"
+#include "core/programs.h"
 #include "tests/testutil.h"
 
 #define EPS 1e-9

@@ -1,4 +1,4 @@
-/* sim/schedule.h - what each worker of a pipeline does, in what order.
+/* core/programs.h - what each worker of a pipeline does, in what order.
  *
  * A schedule is a program per worker: a list of operations (forward or
  * backward of a stage on a micro-batch, gradient all-reduce, optimizer
@@ -29,23 +29,23 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  DS_SIM_OP_FORWARD,
-  DS_SIM_OP_BACKWARD,       /* part/n_parts of it: DDP buckets split the last
+  DS_OP_FORWARD,
+  DS_OP_BACKWARD,       /* part/n_parts of it: DDP buckets split the last
                              * backward of a data-parallel iteration */
-  DS_SIM_OP_ALLREDUCE,      /* the stage's gradients (part/n_parts of them)
+  DS_OP_ALLREDUCE,      /* the stage's gradients (part/n_parts of them)
                              * among its replicas; issued to the comm stream */
-  DS_SIM_OP_OPTIMIZER,      /* waits for the worker's all-reduces */
-} DsSimOpKind;
+  DS_OP_OPTIMIZER,      /* waits for the worker's all-reduces */
+} DsOpKind;
 
 typedef struct {
-  guint8 kind;              /* DsSimOpKind */
+  guint8 kind;              /* DsOpKind */
   guint8 part, n_parts;     /* 0 and 1 unless split into buckets */
   guint stage;
   guint microbatch;         /* global id; for all-reduce and optimizer, the
                              * last micro-batch whose gradients they carry */
   guint group_seq;          /* all-reduce under 1f1b: the k-th of its stage's
                              * replica group (a barrier); 0 otherwise */
-} DsSimOp;
+} DsOp;
 
 typedef struct {
   DsSchedule schedule;
@@ -54,12 +54,12 @@ typedef struct {
   guint n_microbatches;     /* total over all iterations (the route's width) */
   guint per_iteration;      /* micro-batches per iteration (1 under 1f1b) */
   guint n_iterations;
-  GArray **programs;        /* n_workers arrays of DsSimOp */
+  GArray **programs;        /* n_workers arrays of DsOp */
   guint *worker_stage;      /* the first stage each worker runs */
   guint *worker_replica;    /* which replica of it (0 when symmetric) */
   guint *route;             /* n_stages x n_microbatches worker indices */
   guint *warmup;            /* per worker: forwards before the first backward */
-} DsSimPrograms;
+} DsPrograms;
 
 typedef struct {
   DsSchedule schedule;
@@ -68,7 +68,7 @@ typedef struct {
   guint chunks;             /* v, interleaved only: stages per worker */
   guint n_buckets;          /* dp: the last backward split into this many
                              * all-reduce buckets (>= 1) */
-} DsSimScheduleSpec;
+} DsProgramsSpec;
 
 /* The programs of @plan's stages (their replica counts and warm-up depths)
  * under @spec. Fails with DS_ERROR_INVALID when the plan does not suit the
@@ -76,16 +76,16 @@ typedef struct {
  * is not a multiple of the chunks, or m is not a multiple of the workers
  * (as Megatron requires); 1f1b when a replica's share of minibatches would
  * be empty. */
-DsSimPrograms *ds_sim_programs_new  (const DsPlan *plan, const DsSimScheduleSpec *spec,
+DsPrograms *ds_programs_new  (const DsPlan *plan, const DsProgramsSpec *spec,
                                      GError **error);
-void           ds_sim_programs_free (DsSimPrograms *programs);
+void           ds_programs_free (DsPrograms *programs);
 
 static inline guint
-ds_sim_programs_route (const DsSimPrograms *p, guint stage, guint microbatch)
+ds_programs_route (const DsPrograms *p, guint stage, guint microbatch)
 {
   return p->route[(gsize) stage * p->n_microbatches + microbatch];
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsSimPrograms, ds_sim_programs_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsPrograms, ds_programs_free)
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* sim/schedule.c - the per-worker programs of each pipeline schedule.
+/* core/programs.c - the per-worker programs of each pipeline schedule.
  *
  * One builder per schedule; each appends ops to the workers' programs in
  * the order the real runtime issues them (reference pipedream.md 8.2 for
@@ -10,7 +10,7 @@
  */
 #include "config.h"
 
-#include "sim/schedule.h"
+#include "core/programs.h"
 #include "core/error.h"
 
 typedef struct {
@@ -18,37 +18,37 @@ typedef struct {
 } Item;
 
 static void
-emit (DsSimPrograms *p, guint w, DsSimOpKind kind, guint stage, guint mb)
+emit (DsPrograms *p, guint w, DsOpKind kind, guint stage, guint mb)
 {
-  DsSimOp op = { .kind = kind, .n_parts = 1, .stage = stage, .microbatch = mb };
+  DsOp op = { .kind = kind, .n_parts = 1, .stage = stage, .microbatch = mb };
 
   g_array_append_val (p->programs[w], op);
 }
 
 /* What follows each backward: nothing, or (under 2bw and 1f1b) the
  * all-reduce and the step that end a minibatch. */
-typedef void (*AfterBackwardFn) (DsSimPrograms *p, guint w, Item b, gpointer data);
+typedef void (*AfterBackwardFn) (DsPrograms *p, guint w, Item b, gpointer data);
 
 static void
-one_f_one_b (DsSimPrograms *p, guint w, const Item *fwd, guint n, guint warmup,
+one_f_one_b (DsPrograms *p, guint w, const Item *fwd, guint n, guint warmup,
              AfterBackwardFn after, gpointer data)
 {
   guint nb = 0;
 
   warmup = MIN (warmup, n);
   for (guint i = 0; i < warmup; i++)
-    emit (p, w, DS_SIM_OP_FORWARD, fwd[i].stage, fwd[i].microbatch);
+    emit (p, w, DS_OP_FORWARD, fwd[i].stage, fwd[i].microbatch);
   for (guint i = warmup; i < n; i++)
     {
-      emit (p, w, DS_SIM_OP_FORWARD, fwd[i].stage, fwd[i].microbatch);
-      emit (p, w, DS_SIM_OP_BACKWARD, fwd[nb].stage, fwd[nb].microbatch);
+      emit (p, w, DS_OP_FORWARD, fwd[i].stage, fwd[i].microbatch);
+      emit (p, w, DS_OP_BACKWARD, fwd[nb].stage, fwd[nb].microbatch);
       if (after != NULL)
         after (p, w, fwd[nb], data);
       nb++;
     }
   for (; nb < n; nb++)
     {
-      emit (p, w, DS_SIM_OP_BACKWARD, fwd[nb].stage, fwd[nb].microbatch);
+      emit (p, w, DS_OP_BACKWARD, fwd[nb].stage, fwd[nb].microbatch);
       if (after != NULL)
         after (p, w, fwd[nb], data);
     }
@@ -57,18 +57,18 @@ one_f_one_b (DsSimPrograms *p, guint w, const Item *fwd, guint n, guint warmup,
 /* The end of a flushing iteration on worker @w: an all-reduce per stage
  * the worker runs whose replicas need one, then the step. */
 static void
-end_iteration (DsSimPrograms *p, const DsPlan *plan, guint w, guint last_mb)
+end_iteration (DsPrograms *p, const DsPlan *plan, guint w, guint last_mb)
 {
   for (guint g = w; g < p->n_stages; g += p->n_workers)
     if (ds_plan_stage_const (plan, g)->n_replicas > 1)
-      emit (p, w, DS_SIM_OP_ALLREDUCE, g, last_mb);
-  emit (p, w, DS_SIM_OP_OPTIMIZER, w, last_mb);
+      emit (p, w, DS_OP_ALLREDUCE, g, last_mb);
+  emit (p, w, DS_OP_OPTIMIZER, w, last_mb);
 }
 
 /* ---- the synchronous schedules: one worker per pipeline position ---- */
 
 static void
-build_gpipe (DsSimPrograms *p, const DsPlan *plan)
+build_gpipe (DsPrograms *p, const DsPlan *plan)
 {
   guint m = p->per_iteration;
 
@@ -76,16 +76,16 @@ build_gpipe (DsSimPrograms *p, const DsPlan *plan)
     for (guint k = 0; k < p->n_iterations; k++)
       {
         for (guint i = 0; i < m; i++)
-          emit (p, w, DS_SIM_OP_FORWARD, w, k * m + i);
+          emit (p, w, DS_OP_FORWARD, w, k * m + i);
         for (guint i = m; i-- > 0;)
-          emit (p, w, DS_SIM_OP_BACKWARD, w, k * m + i);
+          emit (p, w, DS_OP_BACKWARD, w, k * m + i);
         end_iteration (p, plan, w, k * m + m - 1);
       }
 }
 
 /* PipeDream-Flush: warm-up min(p - s - 1, m) at stage s, then 1F1B. */
 static void
-build_1f1b_flush (DsSimPrograms *p, const DsPlan *plan)
+build_1f1b_flush (DsPrograms *p, const DsPlan *plan)
 {
   guint m = p->per_iteration;
   g_autofree Item *fwd = g_new (Item, m);
@@ -105,7 +105,7 @@ build_1f1b_flush (DsSimPrograms *p, const DsPlan *plan)
  * a minibatch are all-reduced and applied after its last backward, while
  * the pipeline goes on with the other weight buffer. */
 static void
-after_2bw (DsSimPrograms *p, guint w, Item b, gpointer data)
+after_2bw (DsPrograms *p, guint w, Item b, gpointer data)
 {
   const DsPlan *plan = data;
 
@@ -114,7 +114,7 @@ after_2bw (DsSimPrograms *p, guint w, Item b, gpointer data)
 }
 
 static void
-build_2bw (DsSimPrograms *p, const DsPlan *plan)
+build_2bw (DsPrograms *p, const DsPlan *plan)
 {
   guint n = p->n_microbatches;
   g_autofree Item *fwd = g_new (Item, n);
@@ -142,7 +142,7 @@ interleaved_item (guint k, guint p, guint v, guint d, gboolean forward, guint ba
 }
 
 static void
-build_interleaved (DsSimPrograms *p, const DsPlan *plan, guint v)
+build_interleaved (DsPrograms *p, const DsPlan *plan, guint v)
 {
   guint np = p->n_workers, m = p->per_iteration, total = m * v;
 
@@ -156,19 +156,19 @@ build_interleaved (DsSimPrograms *p, const DsPlan *plan, guint v)
           for (guint i = 0; i < warmup; i++)
             {
               Item f = interleaved_item (i, np, v, d, TRUE, base);
-              emit (p, d, DS_SIM_OP_FORWARD, f.stage, f.microbatch);
+              emit (p, d, DS_OP_FORWARD, f.stage, f.microbatch);
             }
           for (guint i = 0; i < total - warmup; i++)
             {
               Item f = interleaved_item (warmup + i, np, v, d, TRUE, base);
               Item b = interleaved_item (i, np, v, d, FALSE, base);
-              emit (p, d, DS_SIM_OP_FORWARD, f.stage, f.microbatch);
-              emit (p, d, DS_SIM_OP_BACKWARD, b.stage, b.microbatch);
+              emit (p, d, DS_OP_FORWARD, f.stage, f.microbatch);
+              emit (p, d, DS_OP_BACKWARD, b.stage, b.microbatch);
             }
           for (guint i = total - warmup; i < total; i++)
             {
               Item b = interleaved_item (i, np, v, d, FALSE, base);
-              emit (p, d, DS_SIM_OP_BACKWARD, b.stage, b.microbatch);
+              emit (p, d, DS_OP_BACKWARD, b.stage, b.microbatch);
             }
           end_iteration (p, plan, d, base + m - 1);
         }
@@ -179,7 +179,7 @@ build_interleaved (DsSimPrograms *p, const DsPlan *plan, guint v)
  * only after the last micro-batch, whose backward is split into buckets
  * so each bucket's all-reduce overlaps the rest of the backward (DDP). */
 static void
-build_dp (DsSimPrograms *p, const DsPlan *plan, guint n_buckets)
+build_dp (DsPrograms *p, const DsPlan *plan, guint n_buckets)
 {
   guint m = p->per_iteration;
   gboolean replicated = ds_plan_stage_const (plan, 0)->n_replicas > 1;
@@ -190,21 +190,21 @@ build_dp (DsSimPrograms *p, const DsPlan *plan, guint n_buckets)
       guint last = k * m + m - 1;
       for (guint i = k * m; i < last; i++)
         {
-          emit (p, 0, DS_SIM_OP_FORWARD, 0, i);
-          emit (p, 0, DS_SIM_OP_BACKWARD, 0, i);
+          emit (p, 0, DS_OP_FORWARD, 0, i);
+          emit (p, 0, DS_OP_BACKWARD, 0, i);
         }
-      emit (p, 0, DS_SIM_OP_FORWARD, 0, last);
+      emit (p, 0, DS_OP_FORWARD, 0, last);
       for (guint b = 0; b < n_buckets; b++)
         {
-          DsSimOp op = { DS_SIM_OP_BACKWARD, b, n_buckets, 0, last, 0 };
+          DsOp op = { DS_OP_BACKWARD, b, n_buckets, 0, last, 0 };
           g_array_append_val (p->programs[0], op);
           if (replicated)
             {
-              op.kind = DS_SIM_OP_ALLREDUCE;
+              op.kind = DS_OP_ALLREDUCE;
               g_array_append_val (p->programs[0], op);
             }
         }
-      emit (p, 0, DS_SIM_OP_OPTIMIZER, 0, last);
+      emit (p, 0, DS_OP_OPTIMIZER, 0, last);
     }
 }
 
@@ -218,23 +218,23 @@ typedef struct {
 /* Each backward ends a minibatch: the replicas of a stage all-reduce in
  * lockstep (DDP), then each steps. */
 static void
-after_pipedream (DsSimPrograms *p, guint w, Item b, gpointer data)
+after_pipedream (DsPrograms *p, guint w, Item b, gpointer data)
 {
   AfterPipedream *a = data;
 
   if (ds_plan_stage_const (a->plan, b.stage)->n_replicas > 1)
     {
-      DsSimOp op = { DS_SIM_OP_ALLREDUCE, 0, 1, b.stage, b.microbatch, a->n_allreduces[w]++ };
+      DsOp op = { DS_OP_ALLREDUCE, 0, 1, b.stage, b.microbatch, a->n_allreduces[w]++ };
       g_array_append_val (p->programs[w], op);
     }
-  emit (p, w, DS_SIM_OP_OPTIMIZER, b.stage, b.microbatch);
+  emit (p, w, DS_OP_OPTIMIZER, b.stage, b.microbatch);
 }
 
 /* Round-robin routing (reference 8.4): minibatch i starts on replica
  * i mod r_0; replica q of stage s sends its f-th forward to replica
  * (f + q) mod r_{s+1}. Replicas take arrivals in minibatch order. */
 static gboolean
-build_pipedream (DsSimPrograms *p, const DsPlan *plan, GError **error)
+build_pipedream (DsPrograms *p, const DsPlan *plan, GError **error)
 {
   guint n = p->n_microbatches, first = 0;
   g_autofree guint *count = g_new0 (guint, p->n_workers);
@@ -253,7 +253,7 @@ build_pipedream (DsSimPrograms *p, const DsPlan *plan, GError **error)
       for (guint i = 0; i < n; i++)
         {
           guint q = s == 0 ? i % r
-                    : (index[i] + p->worker_replica[ds_sim_programs_route (p, s - 1, i)]) % r;
+                    : (index[i] + p->worker_replica[ds_programs_route (p, s - 1, i)]) % r;
           p->route[(gsize) s * n + i] = first + q;
           index[i] = count[first + q]++;
         }
@@ -268,7 +268,7 @@ build_pipedream (DsSimPrograms *p, const DsPlan *plan, GError **error)
                               "simulate more iterations", q, s, n);
             }
           for (guint i = 0; i < n; i++)
-            if (ds_sim_programs_route (p, s, i) == w)
+            if (ds_programs_route (p, s, i) == w)
               fwd[len++] = (Item) { s, i };
           p->warmup[w] = ds_plan_warmup_depth (plan, s);
           one_f_one_b (p, w, fwd, len, p->warmup[w], after_pipedream, &after);
@@ -282,7 +282,7 @@ build_pipedream (DsSimPrograms *p, const DsPlan *plan, GError **error)
 /* ---- API ---- */
 
 void
-ds_sim_programs_free (DsSimPrograms *p)
+ds_programs_free (DsPrograms *p)
 {
   if (p == NULL)
     return;
@@ -297,7 +297,7 @@ ds_sim_programs_free (DsSimPrograms *p)
 }
 
 static gboolean
-check_spec (const DsPlan *plan, const DsSimScheduleSpec *spec, guint *n_workers,
+check_spec (const DsPlan *plan, const DsProgramsSpec *spec, guint *n_workers,
             GError **error)
 {
   guint n_stages = ds_plan_n_stages (plan);
@@ -333,10 +333,10 @@ check_spec (const DsPlan *plan, const DsSimScheduleSpec *spec, guint *n_workers,
   return TRUE;
 }
 
-DsSimPrograms *
-ds_sim_programs_new (const DsPlan *plan, const DsSimScheduleSpec *spec, GError **error)
+DsPrograms *
+ds_programs_new (const DsPlan *plan, const DsProgramsSpec *spec, GError **error)
 {
-  g_autoptr(DsSimPrograms) p = g_new0 (DsSimPrograms, 1);
+  g_autoptr(DsPrograms) p = g_new0 (DsPrograms, 1);
   guint n_workers = 0;
 
   if (!check_spec (plan, spec, &n_workers, error))
@@ -349,7 +349,7 @@ ds_sim_programs_new (const DsPlan *plan, const DsSimScheduleSpec *spec, GError *
   p->n_microbatches = p->per_iteration * p->n_iterations;
   p->programs = g_new (GArray *, n_workers);
   for (guint w = 0; w < n_workers; w++)
-    p->programs[w] = g_array_new (FALSE, FALSE, sizeof (DsSimOp));
+    p->programs[w] = g_array_new (FALSE, FALSE, sizeof (DsOp));
   p->worker_stage = g_new0 (guint, n_workers);
   p->worker_replica = g_new0 (guint, n_workers);
   p->warmup = g_new0 (guint, n_workers);
