@@ -13,7 +13,7 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/profile-csv.c %D%/profile-csv.h \
 	%D%/model-io.c %D%/model-io.h \
 	%D%/zoo.c %D%/zoo.h %D%/zoo-private.h \
-	%D%/zoo-cnn.c %D%/zoo-rnn.c %D%/zoo-transformer.c \
+	%D%/zoo-cnn.c %D%/zoo-rnn.c %D%/zoo-transformer.c %D%/zoo-mlp.c \
 	%D%/cluster.c %D%/cluster.h \
 	%D%/cluster-json.c %D%/cluster-json.h \
 	%D%/plan.c %D%/plan.h \

@@ -108,5 +108,6 @@ void zoo_build_alexnet   (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_gnmt      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_bert      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_gpt3      (ZooBuilder *b, const ZooShape *shape);
+void zoo_build_mlp       (ZooBuilder *b, const ZooShape *shape);
 
 G_END_DECLS

@@ -78,6 +78,12 @@
   X ("gpt3-13b", "transformer", 1, zoo_build_gpt3, "gpt-3-13b", \
      "GPT-3 13B: 40 blocks, d_model 5140, 40 heads", \
      40, 5140, 40, 50257, 2048, 2048) \
+  X ("mlp", "mlp", 128, zoo_build_mlp, "mlp-fmnist fashion-mnist-mlp", \
+     "MLP for Fashion-MNIST: 784-256-256-10 with ReLU (0.27M), trains on the CPU", \
+     2, 256, 0, 0, 0, 0) \
+  X ("mlp-wide", "mlp", 256, zoo_build_mlp, "mlp-big", \
+     "MLP for Fashion-MNIST: 784, 4 x 2048, 10 with ReLU (14.2M), compute-heavy", \
+     4, 2048, 0, 0, 0, 0) \
   X ("gpt3-175b", "transformer", 1, zoo_build_gpt3, \
      "gpt3 gpt-3 gpt-3-175b gpt3-davinci", \
      "GPT-3 175B: 96 blocks, d_model 12288, 96 heads", \
@@ -222,6 +228,30 @@ ds_zoo_build (const char *name, const DsZooOptions *options, GError **error)
 
 /* ---- layer helpers ---- */
 
+static void
+zoo_layer_attr (DsLayer *l, const char *key, const char *value)
+{
+  g_hash_table_replace (l->attrs, g_strdup (key), g_strdup (value));
+}
+
+/* What the executor needs beyond the output shape: a window's size,
+ * stride and padding, and whether a convolution has a bias. */
+static void
+zoo_set_window (ZooBuilder *b, ZooTensor y, guint k, guint s, guint p, gboolean bias)
+{
+  DsLayer *l = ds_model_layer (b->model, y.layer);
+  char v[16];
+
+  g_snprintf (v, sizeof v, "%u", k);
+  zoo_layer_attr (l, "kernel", v);
+  g_snprintf (v, sizeof v, "%u", s);
+  zoo_layer_attr (l, "stride", v);
+  g_snprintf (v, sizeof v, "%u", p);
+  zoo_layer_attr (l, "padding", v);
+  if (bias)
+    zoo_layer_attr (l, "bias", "true");
+}
+
 ZooTensor
 zoo_emit (ZooBuilder *b, const ZooOp *op, const ZooTensor *ins, guint n_ins)
 {
@@ -238,6 +268,8 @@ zoo_emit (ZooBuilder *b, const ZooOp *op, const ZooTensor *ins, guint n_ins)
     }
 
   gboolean weighted = op->n_params > 0 || op->tied;
+  g_autofree char *shape = g_strdup_printf ("%u,%u,%u", op->c, op->h, op->w);
+  zoo_layer_attr (l, "shape", shape);
   l->desc = g_strdup (op->desc);
   l->fwd_flops = op->flops * b->batch;
   l->bwd_flops = l->fwd_flops * (weighted ? 2.0 : 1.0);
@@ -284,7 +316,9 @@ zoo_conv2d (ZooBuilder *b, ZooTensor x, const char *name, guint c_out,
   ZooOp op = { name, "conv2d", desc,
                2.0 * (double) weights * oh * ow,
                weights + (bias ? c_out : 0), FALSE, c_out, oh, ow };
-  return zoo_emit (b, &op, &x, 1);
+  ZooTensor y = zoo_emit (b, &op, &x, 1);
+  zoo_set_window (b, y, k, s, p, bias);
+  return y;
 }
 
 /* y = gamma (x - mean) / sqrt(var + eps) + beta: 2 learned vectors (the
@@ -310,7 +344,9 @@ zoo_pool2d (ZooBuilder *b, ZooTensor x, const char *name, const char *kind,
                                            kind, k, s, p, x.h, x.w);
   ZooOp op = { name, kind, desc, (double) k * k * x.c * oh * ow, 0, FALSE,
                x.c, oh, ow };
-  return zoo_emit (b, &op, &x, 1);
+  ZooTensor y = zoo_emit (b, &op, &x, 1);
+  zoo_set_window (b, y, k, s, p, FALSE);
+  return y;
 }
 
 ZooTensor
@@ -355,7 +391,10 @@ zoo_linear (ZooBuilder *b, ZooTensor x, const char *name,
   ZooOp op = { name, "linear", desc, 2.0 * (double) weights * positions,
                weights + (bias ? out_features : 0), FALSE,
                out_features, x.h, x.w };
-  return zoo_emit (b, &op, &x, 1);
+  ZooTensor y = zoo_emit (b, &op, &x, 1);
+  if (bias)
+    zoo_layer_attr (ds_model_layer (b->model, y.layer), "bias", "true");
+  return y;
 }
 
 ZooTensor

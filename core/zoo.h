@@ -5,11 +5,15 @@
  * weights: input and weight gradients; 1x for the rest), bytes moved by the
  * forward pass, output activation bytes and parameter count and bytes, for
  * a given batch size and datatype. No times: a hardware model costs them.
+ * Every layer's "shape" attribute is its output per sample ("c,h,w"), and
+ * windows carry "kernel", "stride", "padding" (and "bias"): what the
+ * executor builds its buffers from.
  * Parameter counts match the published figures (VGG-16 138.4M, ResNet-50
  * 25.6M, AlexNet 61.1M, BERT-large 340M, GPT-3 125M..175B); tests hold
  * them to that.
  *
- * Names are case-insensitive: vgg16, resnet50, alexnet, gnmt8, gnmt16,
+ * Names are case-insensitive: vgg16, resnet50, alexnet, gnmt8, gnmt16, mlp,
+ * mlp-wide,
  * bert-large, gpt3-125m, gpt3-350m, gpt3-760m, gpt3-1.3b, gpt3-2.7b,
  * gpt3-6.7b, gpt3-13b, gpt3-175b, and aliases such as "gnmt", "bert",
  * "gpt3-xl" (the registry table in zoo.c lists them).

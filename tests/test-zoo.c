@@ -41,14 +41,14 @@ test_list (void)
   guint n = 0;
   const DsZooEntry *entries = ds_zoo_list (&n);
 
-  g_assert_cmpuint (n, ==, 14);
+  g_assert_cmpuint (n, ==, 16);
   for (guint i = 0; i < n; i++)
     {
       g_assert_true (ds_zoo_find (entries[i].name) == &entries[i]);
       g_assert_cmpuint (entries[i].default_batch, >, 0);
       g_assert_nonnull (entries[i].summary);
       g_assert_true (g_strv_contains ((const char *[]) {
-                       "cnn", "rnn", "transformer", NULL },
+                       "cnn", "rnn", "transformer", "mlp", NULL },
                      entries[i].family));
     }
 }
@@ -123,6 +123,9 @@ static const ParamCase param_cases[] = {
   { "gpt3-6.7b", GPT3 (32, 4096), 6.7e9, 0.03 },
   { "gpt3-13b", GPT3 (40, 5140), 13e9, 0.03 },
   { "gpt3-175b", GPT3 (96, 12288), 175e9, 0.03 },
+  /* torch.nn.Linear with biases: 784*256+256 + 256*256+256 + 256*10+10 */
+  { "mlp", 269322, 269322, 0 },
+  { "mlp-wide", 784 * 2048 + 2048 + 3 * (2048 * 2048 + 2048) + 2048 * 10 + 10, 14.2e6, 0.002 },
 };
 
 static void
@@ -444,12 +447,35 @@ test_transformer_granularity (void)
   g_assert_cmpfloat (head->bwd_flops, ==, 2 * head->fwd_flops);
 }
 
+/* Every layer says its output shape per sample, and windows their
+ * geometry: what the executor builds its buffers from. */
+static void
+test_shape_attrs (void)
+{
+  g_autoptr(DsModel) vgg = ds_zoo_build ("vgg16", NULL, NULL);
+  g_autoptr(DsModel) mlp = ds_zoo_build ("mlp", NULL, NULL);
+  const DsLayer *conv = ds_model_layer_const (vgg, ds_model_find_layer (vgg, "conv1_1"));
+  const DsLayer *pool = ds_model_layer_const (vgg, ds_model_find_layer (vgg, "pool1"));
+
+  g_assert_cmpstr (g_hash_table_lookup (conv->attrs, "shape"), ==, "64,224,224");
+  g_assert_cmpstr (g_hash_table_lookup (conv->attrs, "kernel"), ==, "3");
+  g_assert_cmpstr (g_hash_table_lookup (conv->attrs, "padding"), ==, "1");
+  g_assert_cmpstr (g_hash_table_lookup (conv->attrs, "bias"), ==, "true");
+  g_assert_cmpstr (g_hash_table_lookup (pool->attrs, "shape"), ==, "64,112,112");
+  g_assert_cmpstr (g_hash_table_lookup (pool->attrs, "stride"), ==, "2");
+  g_assert_cmpstr (g_hash_table_lookup (ds_model_layer_const (mlp, 0)->attrs, "shape"), ==,
+                   "784,1,1");
+  g_assert_cmpstr (g_hash_table_lookup (ds_model_layer_const (mlp, 5)->attrs, "shape"), ==,
+                   "10,1,1");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/zoo/list", test_list);
+  g_test_add_func ("/core/zoo/shape-attrs", test_shape_attrs);
   g_test_add_func ("/core/zoo/all-build-and-check", test_all_build);
   for (guint i = 0; i < G_N_ELEMENTS (param_cases); i++)
     {

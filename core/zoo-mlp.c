@@ -1,0 +1,29 @@
+/* core/zoo-mlp.c - multilayer perceptrons for Fashion-MNIST, the models
+ * the executor trains on a CPU (exec/).
+ *
+ * Input: a 28 x 28 image as 784 pixels (c = 784, one position); n_layers
+ * hidden Linear + ReLU pairs of d_model units; a Linear of 10, the
+ * classes, whose output the executor feeds to softmax cross-entropy. All
+ * Linears have biases, as torch.nn.Linear's default.
+ */
+#include "config.h"
+
+#include "core/zoo-private.h"
+
+#define FMNIST_PIXELS 784
+#define FMNIST_CLASSES 10
+
+void
+zoo_build_mlp (ZooBuilder *b, const ZooShape *shape)
+{
+  ZooTensor x = zoo_input (b, "pixels", FMNIST_PIXELS, 1, 1);
+
+  for (guint i = 0; i < shape->n_layers; i++)
+    {
+      g_autofree char *fc = g_strdup_printf ("fc%u", i + 1);
+      g_autofree char *relu = g_strdup_printf ("relu%u", i + 1);
+      x = zoo_linear (b, x, fc, shape->d_model, TRUE);
+      x = zoo_pointwise (b, x, relu, "relu", "ReLU", 1.0);
+    }
+  zoo_linear (b, x, "classifier", FMNIST_CLASSES, TRUE);
+}
