@@ -398,15 +398,17 @@ test_ticks (void)
     }
 }
 
-/* A large trace is linear work: 300,000 events well under a second in an
- * optimised build; the bound here is loose for sanitizer builds. */
+/* A large trace: every one of 300,000 events gets its box. (Its speed is
+ * not asserted here: timings belong to bench/, and this runs under the
+ * sanitizers too.) The count walks the text once; strstr in a loop would
+ * be quadratic under ASan, whose strstr measures the whole rest each
+ * call. */
 static void
 test_large (void)
 {
+  static const char box[] = "<rect class=\"box ";
   g_autoptr(DsTrace) t = ds_trace_new ();
   g_autofree char *svg = NULL;
-  const char *p;
-  gint64 t0_us;
   guint n_boxes = 0;
 
   for (guint i = 0; i < 300000; i++)
@@ -419,13 +421,9 @@ test_large (void)
                            (i / 16) * 1e-3, 1e-3);
       e->microbatch = i / 32;
     }
-  t0_us = g_get_monotonic_time ();
   svg = ds_trace_write_svg (t, NULL, NULL);
-  g_test_message ("300000 events: %.3f s, %zu bytes",
-                  (g_get_monotonic_time () - t0_us) / 1e6, strlen (svg));
-  g_assert_cmpint (g_get_monotonic_time () - t0_us, <, 10 * G_USEC_PER_SEC);
-  for (p = svg; (p = strstr (p, "<rect class=\"box ")) != NULL; p++)
-    n_boxes++;
+  for (const char *p = svg; *p != '\0'; p++)
+    n_boxes += *p == '<' && strncmp (p, box, sizeof box - 1) == 0;
   g_assert_cmpuint (n_boxes, ==, 300000);
 }
 
