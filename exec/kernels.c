@@ -320,6 +320,187 @@ ds_k_dropout_bwd (const guint8 *mask, const float *dy, float *dx, gsize len, flo
     dx[i] = mask[i] ? dy[i] * scale : 0.0f;
 }
 
+/* ---- convolution ---- */
+
+guint
+ds_k_conv2d_out (guint size, guint k, guint s, guint p)
+{
+  g_return_val_if_fail (s > 0 && (guint64) size + 2ull * p >= k, 0);
+  return (guint) (((guint64) size + 2ull * p - k) / s + 1);
+}
+
+/* The shape of one image's convolution. */
+typedef struct {
+  gsize c_in, h, wd, k, s, p;
+  gsize h_out, w_out;
+} ConvShape;
+
+static ConvShape
+conv_shape (guint c_in, guint h, guint wd, guint k, guint s, guint p)
+{
+  ConvShape cs = { c_in, h, wd, k, s, p, ds_k_conv2d_out (h, k, s, p),
+                   ds_k_conv2d_out (wd, k, s, p) };
+  return cs;
+}
+
+/* Input row (or column) of output position @o at kernel offset @ki, or
+ * -1 inside the zero padding. */
+static inline gssize
+conv_src (gsize o, gsize ki, gsize s, gsize p, gsize size)
+{
+  gssize at = (gssize) (o * s + ki) - (gssize) p;
+  return at >= 0 && at < (gssize) size ? at : -1;
+}
+
+/* col[(c k + ki) k + kj][oh w_out + ow] = x[c][oh s + ki - p][ow s + kj - p],
+ * 0 in the padding. */
+static void
+im2col (const ConvShape *cs, const float *x, float *col)
+{
+  for (gsize c = 0; c < cs->c_in; c++)
+    for (gsize ki = 0; ki < cs->k; ki++)
+      for (gsize kj = 0; kj < cs->k; kj++)
+        for (gsize oh = 0; oh < cs->h_out; oh++, col += cs->w_out)
+          {
+            gssize ih = conv_src (oh, ki, cs->s, cs->p, cs->h);
+            if (ih < 0)
+              {
+                memset (col, 0, cs->w_out * sizeof *col);
+                continue;
+              }
+            const float *xr = x + (c * cs->h + (gsize) ih) * cs->wd;
+            for (gsize ow = 0; ow < cs->w_out; ow++)
+              {
+                gssize iw = conv_src (ow, kj, cs->s, cs->p, cs->wd);
+                col[ow] = iw < 0 ? 0.0f : xr[iw];
+              }
+          }
+}
+
+/* The adjoint of im2col: dx = 0, then every column entry added back to
+ * the input pixel it was copied from, in the order im2col copied them. */
+static void
+col2im (const ConvShape *cs, const float *col, float *dx)
+{
+  memset (dx, 0, cs->c_in * cs->h * cs->wd * sizeof *dx);
+  for (gsize c = 0; c < cs->c_in; c++)
+    for (gsize ki = 0; ki < cs->k; ki++)
+      for (gsize kj = 0; kj < cs->k; kj++)
+        for (gsize oh = 0; oh < cs->h_out; oh++, col += cs->w_out)
+          {
+            gssize ih = conv_src (oh, ki, cs->s, cs->p, cs->h);
+            if (ih < 0)
+              continue;
+            float *dxr = dx + (c * cs->h + (gsize) ih) * cs->wd;
+            for (gsize ow = 0; ow < cs->w_out; ow++)
+              {
+                gssize iw = conv_src (ow, kj, cs->s, cs->p, cs->wd);
+                if (iw >= 0)
+                  dxr[iw] += col[ow];
+              }
+          }
+}
+
+void
+ds_k_conv2d_fwd (const float *x, const float *w, const float *b, float *y, float *col,
+                 guint n, guint c_in, guint h, guint wd, guint c_out, guint k, guint s,
+                 guint p)
+{
+  g_return_if_fail (k > 0 && s > 0 && h + 2 * p >= k && wd + 2 * p >= k);
+  ConvShape cs = conv_shape (c_in, h, wd, k, s, p);
+  gsize ckk = cs.c_in * k * k, hw_out = cs.h_out * cs.w_out;
+
+  /* y_img (c_out x hw_out) = W (c_out x ckk) col (ckk x hw_out) + b */
+  for (gsize i = 0; i < n; i++)
+    {
+      float *yi = y + i * c_out * hw_out;
+      im2col (&cs, x + i * cs.c_in * h * wd, col);
+      if (b != NULL)
+        for (gsize co = 0; co < c_out; co++)
+          for (gsize j = 0; j < hw_out; j++)
+            yi[co * hw_out + j] = b[co];
+      gemm (FALSE, FALSE, c_out, hw_out, ckk, 1.0f, w, ckk, col, hw_out,
+            b != NULL ? 1.0f : 0.0f, yi, hw_out);
+    }
+}
+
+void
+ds_k_conv2d_bwd (const float *x, const float *w, const float *dy, float *dx, float *dw,
+                 float *db, float *col, guint n, guint c_in, guint h, guint wd, guint c_out,
+                 guint k, guint s, guint p)
+{
+  g_return_if_fail (dw != NULL);
+  g_return_if_fail (k > 0 && s > 0 && h + 2 * p >= k && wd + 2 * p >= k);
+  ConvShape cs = conv_shape (c_in, h, wd, k, s, p);
+  gsize ckk = cs.c_in * k * k, hw_out = cs.h_out * cs.w_out;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const float *dyi = dy + i * c_out * hw_out;
+
+      /* dW (c_out x ckk) += dy_img (c_out x hw_out) col^T */
+      im2col (&cs, x + i * cs.c_in * h * wd, col);
+      gemm (FALSE, TRUE, c_out, ckk, hw_out, 1.0f, dyi, hw_out, col, hw_out, 1.0f, dw, ckk);
+      if (db != NULL)
+        for (gsize co = 0; co < c_out; co++)
+          {
+            double sum = 0;
+            for (gsize j = 0; j < hw_out; j++)
+              sum += dyi[co * hw_out + j];
+            db[co] += (float) sum;
+          }
+      /* dcol (ckk x hw_out) = W^T dy_img, reusing col, then folded back. */
+      if (dx != NULL)
+        {
+          gemm (TRUE, FALSE, ckk, hw_out, c_out, 1.0f, w, ckk, dyi, hw_out, 0.0f, col, hw_out);
+          col2im (&cs, col, dx + i * cs.c_in * h * wd);
+        }
+    }
+}
+
+/* ---- pooling ---- */
+
+void
+ds_k_maxpool2d_fwd (const float *x, float *y, guint32 *argmax, guint n, guint c, guint h,
+                    guint wd, guint k, guint s)
+{
+  g_return_if_fail (k > 0 && s > 0 && h >= k && wd >= k);
+  g_return_if_fail ((guint64) h * wd <= G_MAXUINT32);
+  gsize h_out = (h - k) / s + 1, w_out = (wd - k) / s + 1;
+
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      const float *xp = x + plane * h * wd;
+      for (gsize oh = 0; oh < h_out; oh++)
+        for (gsize ow = 0; ow < w_out; ow++)
+          {
+            gsize best = oh * s * wd + ow * s;
+            for (gsize ki = 0; ki < k; ki++)
+              for (gsize kj = 0; kj < k; kj++)
+                {
+                  gsize at = (oh * s + ki) * wd + ow * s + kj;
+                  if (xp[at] > xp[best] || isnan (xp[at]))
+                    best = at;
+                }
+            *y++ = xp[best];
+            *argmax++ = (guint32) best;
+          }
+    }
+}
+
+void
+ds_k_maxpool2d_bwd (const guint32 *argmax, const float *dy, float *dx, guint n, guint c,
+                    guint h, guint wd, guint k, guint s)
+{
+  g_return_if_fail (k > 0 && s > 0 && h >= k && wd >= k);
+  gsize h_out = (h - k) / s + 1, w_out = (wd - k) / s + 1, plane_len = (gsize) h * wd;
+
+  memset (dx, 0, (gsize) n * c * plane_len * sizeof *dx);
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    for (gsize j = 0; j < h_out * w_out; j++, argmax++, dy++)
+      dx[plane * plane_len + *argmax] += *dy;
+}
+
 /* ---- optimiser and initialisation ---- */
 
 void

@@ -1,10 +1,10 @@
 /* exec/kernels.h - the CPU kernels the executor's layers run.
  *
  * Every tensor is row-major float32; n is the number of rows (the batch
- * of one micro-batch). The contract every kernel keeps:
+ * of one micro-batch); images are NCHW. The contract every kernel keeps:
  *
  *  - No allocation: a kernel that needs scratch memory takes it as an
- *    argument.
+ *    argument (@col for the convolutions).
  *  - Single-threaded: each pipeline stage owns a core, so kernels never
  *    spread, and ds_blas_load() pins OpenBLAS to one thread.
  *  - Deterministic: fixed summation order, no races; the same inputs give
@@ -16,7 +16,7 @@
  *  - Output arrays must not overlap inputs unless a function says so.
  *
  * GEMMs go through exec/blas.h; call ds_kernels_init() once before any
- * kernel that multiplies matrices (linear). ds_k_linear_fwd is one
+ * kernel that multiplies matrices (linear, conv2d). ds_k_linear_fwd is one
  * sgemm plus a bias broadcast: at n = 256, in = out = 1024 it ran at 115
  * GFLOP/s, 99% of a bare single-threaded OpenBLAS sgemm of the same shape
  * (116; best of 30, one core of a 2-core AMD EPYC VM, November 2026).
@@ -113,6 +113,36 @@ void   ds_k_dropout_fwd (const float *x, float *y, guint8 *mask, gsize len, floa
                          guint64 seed, guint64 offset);
 /* dx = dy mask / (1 - p). dx == dy is allowed. */
 void   ds_k_dropout_bwd (const guint8 *mask, const float *dy, float *dx, gsize len, float p);
+
+/* ---- convolution and pooling (NCHW) ---- */
+
+/* Output size of a convolution along one axis: (size + 2p - k) / s + 1;
+ * needs size + 2p >= k and s >= 1. */
+guint  ds_k_conv2d_out (guint size, guint k, guint s, guint p);
+/* y (n x c_out x h_out x w_out) = conv (x (n x c_in x h x wd), w (c_out x
+ * c_in x k x k), stride s, zero padding p) + b (c_out, or NULL). Per image,
+ * im2col into @col, scratch of c_in k k x h_out w_out floats, then one
+ * sgemm. */
+void   ds_k_conv2d_fwd (const float *x, const float *w, const float *b, float *y,
+                        float *col, guint n, guint c_in, guint h, guint wd, guint c_out,
+                        guint k, guint s, guint p);
+/* dx (NULL when not needed) overwritten; dw +=, db (NULL when no bias) +=.
+ * @col is the same scratch as the forward's; the forward's contents are
+ * not reused (the backward rebuilds the columns of each image). */
+void   ds_k_conv2d_bwd (const float *x, const float *w, const float *dy, float *dx,
+                        float *dw, float *db, float *col, guint n, guint c_in, guint h,
+                        guint wd, guint c_out, guint k, guint s, guint p);
+
+/* Max pooling, k x k windows at stride s, no padding: y is n x c x h_out x
+ * w_out with h_out = (h - k) / s + 1 (needs h, wd >= k). argmax (one per
+ * output) is the index of the winner inside its h x wd plane, as PyTorch's
+ * return_indices; ties go to the first in row-major order, NaN wins. */
+void   ds_k_maxpool2d_fwd (const float *x, float *y, guint32 *argmax, guint n, guint c,
+                           guint h, guint wd, guint k, guint s);
+/* dx (n x c x h x wd) overwritten: each dy added at its argmax (so
+ * overlapping windows, s < k, sum correctly). */
+void   ds_k_maxpool2d_bwd (const guint32 *argmax, const float *dy, float *dx, guint n,
+                           guint c, guint h, guint wd, guint k, guint s);
 
 /* ---- optimiser and initialisation ---- */
 

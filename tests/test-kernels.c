@@ -7,8 +7,9 @@
  * float kernel's gradient is held to 1e-4 relative, and the forward check
  * ties the reference to the kernel. Inputs are float-representable doubles,
  * so kernel and reference see the same numbers. Shapes are small and odd
- * (n = 3, in = 5, out = 4), and inputs stay clear of kinks (ReLU at 0) by
- * more than the difference step.
+ * (n = 3, in = 5, out = 4; convolutions with stride 2 and padding 1), and
+ * inputs stay clear of kinks (ReLU at 0, ties in max pooling) by more than
+ * the difference step.
  */
 #include "config.h"
 
@@ -727,6 +728,266 @@ test_dropout_backward (void)
   check_grad ("dx", &e.base, xd, len, dx);
 }
 
+/* ---- convolution ---- */
+
+typedef struct {
+  guint n, c_in, h, wd, c_out, k, s, p;
+} ConvDims;
+
+/* The task's shape (stride 2, padding 1, odd sizes) and three more. */
+static const ConvDims conv_dims[] = {
+  { 2, 3, 7, 6, 4, 3, 2, 1 },
+  { 1, 2, 5, 5, 3, 1, 1, 0 },
+  { 2, 1, 6, 7, 2, 3, 1, 0 },
+  { 1, 2, 8, 5, 3, 5, 3, 2 },
+};
+
+typedef struct {
+  Case base;
+  ConvDims d;
+  guint h_out, w_out;
+  double *x, *w, *b;            /* b may be NULL */
+} Conv;
+
+static void
+conv_ref (const Case *c, double *y)
+{
+  const Conv *cv = (const Conv *) c;
+  const ConvDims *d = &cv->d;
+
+  for (guint i = 0; i < d->n; i++)
+    for (guint co = 0; co < d->c_out; co++)
+      for (guint oh = 0; oh < cv->h_out; oh++)
+        for (guint ow = 0; ow < cv->w_out; ow++)
+          {
+            double acc = cv->b != NULL ? cv->b[co] : 0.0;
+            for (guint ci = 0; ci < d->c_in; ci++)
+              for (guint ki = 0; ki < d->k; ki++)
+                for (guint kj = 0; kj < d->k; kj++)
+                  {
+                    int ih = (int) (oh * d->s + ki) - (int) d->p;
+                    int iw = (int) (ow * d->s + kj) - (int) d->p;
+                    if (ih < 0 || iw < 0 || ih >= (int) d->h || iw >= (int) d->wd)
+                      continue;
+                    acc += cv->w[((co * d->c_in + ci) * d->k + ki) * d->k + kj]
+                           * cv->x[((i * d->c_in + ci) * d->h + ih) * d->wd + iw];
+                  }
+            *y++ = acc;
+          }
+}
+
+static gsize
+conv_x_len (const Conv *c)
+{
+  return (gsize) c->d.n * c->d.c_in * c->d.h * c->d.wd;
+}
+
+static gsize
+conv_w_len (const Conv *c)
+{
+  return (gsize) c->d.c_out * c->d.c_in * c->d.k * c->d.k;
+}
+
+/* The scratch the convolutions need (kernels.h). */
+static gsize
+conv_col_len (const Conv *c)
+{
+  return (gsize) c->d.c_in * c->d.k * c->d.k * c->h_out * c->w_out;
+}
+
+static Conv
+conv_case (const ConvDims *d, gboolean has_bias)
+{
+  Conv c = { { conv_ref, 0, NULL }, *d, ds_k_conv2d_out (d->h, d->k, d->s, d->p),
+             ds_k_conv2d_out (d->wd, d->k, d->s, d->p), NULL, NULL, NULL };
+  c.base.y_len = (gsize) d->n * d->c_out * c.h_out * c.w_out;
+  c.base.r = rand_d (c.base.y_len, -1, 1);
+  c.x = rand_d (conv_x_len (&c), -1, 1);
+  c.w = rand_d (conv_w_len (&c), -1, 1);
+  c.b = has_bias ? rand_d (d->c_out, -1, 1) : NULL;
+  return c;
+}
+
+static void
+conv_clear (Conv *c)
+{
+  g_free ((double *) c->base.r);
+  g_free (c->x);
+  g_free (c->w);
+  g_free (c->b);
+}
+
+static void
+test_conv2d_out (void)
+{
+  g_assert_cmpuint (ds_k_conv2d_out (7, 3, 2, 1), ==, 4);
+  g_assert_cmpuint (ds_k_conv2d_out (224, 7, 2, 3), ==, 112);
+  g_assert_cmpuint (ds_k_conv2d_out (5, 5, 1, 0), ==, 1);
+  g_assert_cmpuint (ds_k_conv2d_out (6, 2, 2, 0), ==, 3);
+}
+
+static void
+test_conv2d_forward (void)
+{
+  if (!need_blas ())
+    return;
+  for (guint t = 0; t < 2 * G_N_ELEMENTS (conv_dims); t++)
+    {
+      const ConvDims *d = &conv_dims[t / 2];
+      Conv c = conv_case (d, t % 2 == 0);
+      g_autofree float *x = to_f (c.x, conv_x_len (&c)), *w = to_f (c.w, conv_w_len (&c));
+      g_autofree float *b = c.b != NULL ? to_f (c.b, d->c_out) : NULL;
+      g_autofree float *y = g_new (float, c.base.y_len), *col = g_new (float, conv_col_len (&c));
+      g_autofree double *want = g_new (double, c.base.y_len);
+
+      for (gsize i = 0; i < c.base.y_len; i++)
+        y[i] = NAN;
+      ds_k_conv2d_fwd (x, w, b, y, col, d->n, d->c_in, d->h, d->wd, d->c_out, d->k, d->s, d->p);
+      conv_ref (&c.base, want);
+      check_fwd ("y", y, want, c.base.y_len);
+      conv_clear (&c);
+    }
+}
+
+/* dx, dw, db of one backward (dw, db added to what they hold). */
+static void
+conv_grads (const Conv *c, float *dx, float *dw, float *db)
+{
+  const ConvDims *d = &c->d;
+  g_autofree float *x = to_f (c->x, conv_x_len (c)), *w = to_f (c->w, conv_w_len (c));
+  g_autofree float *dy = to_f (c->base.r, c->base.y_len), *col = g_new (float, conv_col_len (c));
+
+  ds_k_conv2d_bwd (x, w, dy, dx, dw, db, col, d->n, d->c_in, d->h, d->wd, d->c_out, d->k,
+                   d->s, d->p);
+}
+
+static void
+test_conv2d_backward (void)
+{
+  if (!need_blas ())
+    return;
+  for (guint t = 0; t < G_N_ELEMENTS (conv_dims); t++)
+    {
+      Conv c = conv_case (&conv_dims[t], TRUE);
+      g_autofree float *dx = g_new (float, conv_x_len (&c)), *dw = g_new0 (float, conv_w_len (&c));
+      g_autofree float *db = g_new0 (float, c.d.c_out);
+
+      conv_grads (&c, dx, dw, db);
+      check_grad ("dx", &c.base, c.x, conv_x_len (&c), dx);
+      check_grad ("dw", &c.base, c.w, conv_w_len (&c), dw);
+      check_grad ("db", &c.base, c.b, c.d.c_out, db);
+      conv_clear (&c);
+    }
+}
+
+static void
+test_conv2d_accumulates (void)
+{
+  if (!need_blas ())
+    return;
+  Conv c = conv_case (&conv_dims[0], TRUE);
+  gsize x_len = conv_x_len (&c), w_len = conv_w_len (&c);
+  g_autofree float *dx = g_new (float, x_len), *dw = g_new0 (float, w_len);
+  g_autofree float *db = g_new0 (float, c.d.c_out), *dx1 = g_new (float, x_len);
+  g_autofree float *dw1 = g_new (float, w_len), *db1 = g_new (float, c.d.c_out);
+
+  conv_grads (&c, dx, dw, db);
+  memcpy (dx1, dx, x_len * sizeof *dx);
+  memcpy (dw1, dw, w_len * sizeof *dw);
+  memcpy (db1, db, c.d.c_out * sizeof *db);
+  for (gsize i = 0; i < x_len; i++)
+    dx[i] = 123.0f;
+  conv_grads (&c, dx, dw, db);
+  g_assert_cmpmem (dx, x_len * sizeof *dx, dx1, x_len * sizeof *dx1);
+  check_doubled ("dw", dw1, dw, w_len);
+  check_doubled ("db", db1, db, c.d.c_out);
+
+  /* dx and db NULL: dw still accumulates. */
+  conv_grads (&c, NULL, dw, NULL);
+  for (gsize i = 0; i < w_len; i++)
+    g_assert_cmpfloat_with_epsilon (dw[i], 3 * dw1[i], 1e-5);
+  conv_clear (&c);
+}
+
+/* ---- max pooling ---- */
+
+typedef struct {
+  Case base;
+  guint n, c, h, wd, k, s, h_out, w_out;
+  double *x;
+} Pool;
+
+static void
+pool_ref (const Case *cs, double *y)
+{
+  const Pool *p = (const Pool *) cs;
+  for (guint plane = 0; plane < p->n * p->c; plane++)
+    for (guint oh = 0; oh < p->h_out; oh++)
+      for (guint ow = 0; ow < p->w_out; ow++)
+        {
+          double best = -INFINITY;
+          for (guint ki = 0; ki < p->k; ki++)
+            for (guint kj = 0; kj < p->k; kj++)
+              best = MAX (best, p->x[(plane * p->h + oh * p->s + ki) * p->wd + ow * p->s + kj]);
+          *y++ = best;
+        }
+}
+
+/* Distinct values 0.01 apart, shuffled: no ties within a difference step. */
+static Pool
+pool_case (guint k, guint s)
+{
+  Pool p = { { pool_ref, 0, NULL }, 2, 3, 5, 7, k, s, (5 - k) / s + 1, (7 - k) / s + 1, NULL };
+  gsize len = (gsize) p.n * p.c * p.h * p.wd;
+
+  p.base.y_len = (gsize) p.n * p.c * p.h_out * p.w_out;
+  p.base.r = rand_d (p.base.y_len, -1, 1);
+  p.x = g_new (double, len);
+  for (gsize i = 0; i < len; i++)
+    p.x[i] = (float) (0.01 * ((double) i - len / 2.0));
+  for (gsize i = len - 1; i > 0; i--)
+    {
+      gsize j = g_rand_int_range (rng, 0, i + 1);
+      double t = p.x[i];
+      p.x[i] = p.x[j];
+      p.x[j] = t;
+    }
+  return p;
+}
+
+static void
+test_maxpool2d (void)
+{
+  /* 2 x 2 stride 2 leaves the last row and column of 5 x 7 out; 3 x 3
+   * stride 2 overlaps. */
+  static const guint ks[][2] = { { 2, 2 }, { 3, 2 }, { 3, 1 } };
+
+  for (guint t = 0; t < G_N_ELEMENTS (ks); t++)
+    {
+      Pool p = pool_case (ks[t][0], ks[t][1]);
+      gsize len = (gsize) p.n * p.c * p.h * p.wd, y_len = p.base.y_len;
+      g_autofree float *x = to_f (p.x, len), *y = g_new (float, y_len);
+      g_autofree float *dy = to_f (p.base.r, y_len), *dx = g_new (float, len);
+      g_autofree guint32 *argmax = g_new (guint32, y_len);
+      g_autofree double *want = g_new (double, y_len);
+
+      ds_k_maxpool2d_fwd (x, y, argmax, p.n, p.c, p.h, p.wd, p.k, p.s);
+      pool_ref (&p.base, want);
+      check_fwd ("y", y, want, y_len);
+      for (gsize j = 0; j < y_len; j++)
+        {
+          g_assert_cmpuint (argmax[j], <, p.h * p.wd);
+          g_assert_cmpfloat (x[(j / (p.h_out * p.w_out)) * p.h * p.wd + argmax[j]], ==, y[j]);
+        }
+      for (gsize i = 0; i < len; i++)
+        dx[i] = 123.0f;
+      ds_k_maxpool2d_bwd (argmax, dy, dx, p.n, p.c, p.h, p.wd, p.k, p.s);
+      check_grad ("dx", &p.base, p.x, len, dx);
+      g_free ((double *) p.base.r);
+      g_free (p.x);
+    }
+}
+
 /* ---- optimiser and initialisation ---- */
 
 static void
@@ -812,6 +1073,11 @@ main (int argc, char **argv)
   g_test_add_func ("/exec/kernels/dropout/statistics", test_dropout_statistics);
   g_test_add_func ("/exec/kernels/dropout/identity", test_dropout_identity);
   g_test_add_func ("/exec/kernels/dropout/backward", test_dropout_backward);
+  g_test_add_func ("/exec/kernels/conv2d/out-size", test_conv2d_out);
+  g_test_add_func ("/exec/kernels/conv2d/forward", test_conv2d_forward);
+  g_test_add_func ("/exec/kernels/conv2d/backward", test_conv2d_backward);
+  g_test_add_func ("/exec/kernels/conv2d/accumulates", test_conv2d_accumulates);
+  g_test_add_func ("/exec/kernels/maxpool2d/forward-backward", test_maxpool2d);
   g_test_add_func ("/exec/kernels/sgd", test_sgd);
   g_test_add_func ("/exec/kernels/init-uniform", test_init_uniform);
 
