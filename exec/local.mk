@@ -5,3 +5,6 @@
 noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
 %C%_libdawnsim_exec_la_SOURCES = \
 	%D%/blas.c %D%/blas.h
+
+# The CPU kernels the executor's layers run (GEMMs through blas.c).
+%C%_libdawnsim_exec_la_SOURCES += %D%/kernels.c %D%/kernels.h

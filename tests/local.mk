@@ -152,3 +152,10 @@ ds_sim_planner_tests = tests/test-sim-planner
 check_PROGRAMS += $(ds_sim_planner_tests)
 TESTS += $(ds_sim_planner_tests)
 tests_test_sim_planner_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# exec/kernels.c: forwards against naive loops, backwards against finite
+# differences.
+ds_kernel_tests = tests/test-kernels
+check_PROGRAMS += $(ds_kernel_tests)
+TESTS += $(ds_kernel_tests)
+tests_test_kernels_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
