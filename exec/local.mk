@@ -8,3 +8,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
 
 # The CPU kernels the executor's layers run (GEMMs through blas.c).
 %C%_libdawnsim_exec_la_SOURCES += %D%/kernels.c %D%/kernels.h
+
+# A model as runnable ops: forward and backward over any range of them.
+%C%_libdawnsim_exec_la_SOURCES += %D%/net.c %D%/net.h

@@ -159,3 +159,7 @@ ds_kernel_tests = tests/test-kernels
 check_PROGRAMS += $(ds_kernel_tests)
 TESTS += $(ds_kernel_tests)
 tests_test_kernels_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# exec/net.c: models as runnable ops.
+ds_kernel_tests += tests/test-net
+tests_test_net_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

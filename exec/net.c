@@ -1,0 +1,464 @@
+/* exec/net.c - build ops from a model, run ranges of them (see net.h).
+ *
+ * Each op reads the output of the op before it (or the range's input) and
+ * writes its own output buffer on the tape; the backward walks the range
+ * in reverse with two gradient buffers in turn, the last op's input
+ * gradient going to the caller's dx.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "exec/kernels.h"
+#include "exec/net.h"
+
+#define DEFAULT_DROPOUT 0.1f
+
+/* ---- building ---- */
+
+static gboolean
+parse_uint_attr (const DsLayer *l, const char *key, guint *out, gboolean required,
+                 GError **error)
+{
+  const char *v = g_hash_table_lookup (l->attrs, key);
+  guint64 x;
+
+  if (v == NULL)
+    return required ? ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s' (%s) needs a '%s' "
+                               "attribute to run", l->name, l->kind, key) : TRUE;
+  if (!g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT32, &x, NULL))
+    return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': attribute %s='%s' is not a "
+                    "count", l->name, key, v);
+  *out = (guint) x;
+  return TRUE;
+}
+
+static gboolean
+parse_shape (const DsLayer *l, guint *c, guint *h, guint *w, GError **error)
+{
+  const char *v = g_hash_table_lookup (l->attrs, "shape");
+  g_auto(GStrv) parts = NULL;
+  guint64 x[3];
+
+  if (v == NULL)
+    return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s' has no 'shape' attribute "
+                    "(c,h,w per sample); the executor runs zoo models and models that "
+                    "give their shapes", l->name);
+  parts = g_strsplit (v, ",", -1);
+  if (g_strv_length (parts) != 3)
+    return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': shape '%s' is not c,h,w",
+                    l->name, v);
+  for (guint i = 0; i < 3; i++)
+    if (!g_ascii_string_to_unsigned (parts[i], 10, 1, 1u << 24, &x[i], NULL))
+      return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': shape '%s' is not c,h,w "
+                      "of counts >= 1", l->name, v);
+  if (x[0] * x[1] * x[2] > (1u << 28))
+    return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': shape '%s' is too large",
+                    l->name, v);
+  *c = (guint) x[0], *h = (guint) x[1], *w = (guint) x[2];
+  return TRUE;
+}
+
+static gboolean
+kind_of (const char *kind, DsNetOpKind *out)
+{
+  static const struct { const char *name; DsNetOpKind kind; } kinds[] = {
+    { "input", DS_NET_INPUT }, { "linear", DS_NET_LINEAR }, { "relu", DS_NET_RELU },
+    { "gelu", DS_NET_GELU }, { "dropout", DS_NET_DROPOUT },
+    { "layernorm", DS_NET_LAYERNORM }, { "conv2d", DS_NET_CONV2D },
+    { "maxpool2d", DS_NET_MAXPOOL2D },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (strcmp (kind, kinds[i].name) == 0)
+      {
+        *out = kinds[i].kind;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* The op's shapes, window and parameter counts, checked against its
+ * input's shape. */
+static gboolean
+shape_op (const DsLayer *l, DsNetOp *op, GError **error)
+{
+  gboolean same = op->in_c == op->out_c && op->in_h == op->out_h && op->in_w == op->out_w;
+  const char *bias = g_hash_table_lookup (l->attrs, "bias");
+
+  op->bias = g_strcmp0 (bias, "true") == 0;
+  switch (op->kind)
+    {
+    case DS_NET_INPUT:
+    case DS_NET_RELU:
+    case DS_NET_GELU:
+      break;
+    case DS_NET_DROPOUT:
+      {
+        const char *p = g_hash_table_lookup (l->attrs, "p");
+        char *end = NULL;
+        op->drop_p = DEFAULT_DROPOUT;
+        if (p != NULL)
+          op->drop_p = (float) g_ascii_strtod (p, &end);
+        if (p != NULL && (end == p || *end != '\0' || !(op->drop_p >= 0 && op->drop_p < 1)))
+          return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': dropout p='%s' is not "
+                          "in [0, 1)", l->name, p);
+        break;
+      }
+    case DS_NET_LAYERNORM:
+      op->n_weights = op->n_bias = op->in_c;
+      break;
+    case DS_NET_LINEAR:
+      if (op->in_h != op->out_h || op->in_w != op->out_w)
+        return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': a linear keeps the "
+                        "positions (h, w) of its input", l->name);
+      op->n_weights = (gsize) op->out_c * op->in_c;
+      op->n_bias = op->bias ? op->out_c : 0;
+      return TRUE;
+    case DS_NET_CONV2D:
+    case DS_NET_MAXPOOL2D:
+      if (!parse_uint_attr (l, "kernel", &op->k, TRUE, error)
+          || !parse_uint_attr (l, "stride", &op->s, TRUE, error)
+          || !parse_uint_attr (l, "padding", &op->p, FALSE, error))
+        return FALSE;
+      if (op->k == 0 || op->s == 0 || op->in_h + 2 * op->p < op->k || op->in_w + 2 * op->p < op->k
+          || op->out_h != (op->in_h + 2 * op->p - op->k) / op->s + 1
+          || op->out_w != (op->in_w + 2 * op->p - op->k) / op->s + 1
+          || (op->kind == DS_NET_MAXPOOL2D && (op->out_c != op->in_c || op->p != 0)))
+        return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': window k=%u s=%u p=%u "
+                        "does not give shape %u,%u,%u from %u,%u,%u", l->name, op->k,
+                        op->s, op->p, op->out_c, op->out_h, op->out_w, op->in_c, op->in_h,
+                        op->in_w);
+      if (op->kind == DS_NET_CONV2D)
+        {
+          op->n_weights = (gsize) op->out_c * op->in_c * op->k * op->k;
+          op->n_bias = op->bias ? op->out_c : 0;
+        }
+      return TRUE;
+    }
+  if (!same)
+    return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s' (%s) must keep its input's "
+                    "shape %u,%u,%u", l->name, l->kind, op->in_c, op->in_h, op->in_w);
+  return TRUE;
+}
+
+DsNet *
+ds_net_new (const DsModel *model, GError **error)
+{
+  g_autoptr(DsNet) net = g_new0 (DsNet, 1);
+  g_autoptr(GArray) order = ds_model_topo_order (model);
+  gsize offset = 0;
+
+  net->ops = g_array_new (FALSE, TRUE, sizeof (DsNetOp));
+  for (guint i = 0; i < order->len; i++)
+    {
+      guint l = g_array_index (order, guint, i);
+      const DsLayer *layer = ds_model_layer_const (model, l);
+      DsNetOp op = { 0 };
+
+      if (!kind_of (layer->kind, &op.kind))
+        return ds_fail_null (error, DS_ERROR_UNSUPPORTED, "layer '%s': the executor does "
+                             "not run '%s' layers (it runs input, linear, relu, gelu, "
+                             "dropout, layernorm, conv2d, maxpool2d)", layer->name,
+                             layer->kind);
+      if ((i == 0) != (op.kind == DS_NET_INPUT)
+          || ds_model_n_inputs (model, l) != (i == 0 ? 0u : 1u)
+          || ds_model_n_outputs (model, l) > 1
+          || (i > 0 && ds_model_n_outputs (model, g_array_index (order, guint, i - 1)) != 1))
+        return ds_fail_null (error, DS_ERROR_UNSUPPORTED, "layer '%s': the executor runs "
+                             "chains that start at one input layer; this model branches "
+                             "or joins there", layer->name);
+      op.layer = l;
+      if (!parse_shape (layer, &op.out_c, &op.out_h, &op.out_w, error))
+        return NULL;
+      if (i == 0)
+        op.in_c = op.out_c, op.in_h = op.out_h, op.in_w = op.out_w;
+      else
+        {
+          const DsNetOp *prev = &g_array_index (net->ops, DsNetOp, i - 1);
+          op.in_c = prev->out_c, op.in_h = prev->out_h, op.in_w = prev->out_w;
+        }
+      if (!shape_op (layer, &op, error))
+        return NULL;
+      op.param_offset = offset;
+      offset += op.n_weights + op.n_bias;
+      g_array_append_val (net->ops, op);
+    }
+  net->n_params = offset;
+  net->in_features = (guint) ds_net_op_out_size (net, 0);
+  net->n_classes = (guint) ds_net_op_out_size (net, net->ops->len - 1);
+  {
+    const DsNetOp *last = &g_array_index (net->ops, DsNetOp, net->ops->len - 1);
+    if (net->ops->len < 2 || last->out_h != 1 || last->out_w != 1 || net->n_classes > 256)
+      return ds_fail_null (error, DS_ERROR_UNSUPPORTED, "the last layer must give one "
+                           "logit per class (shape classes,1,1 with at most 256 classes)");
+  }
+  return g_steal_pointer (&net);
+}
+
+void
+ds_net_free (DsNet *net)
+{
+  if (net == NULL)
+    return;
+  g_array_unref (net->ops);
+  g_free (net);
+}
+
+gint
+ds_net_op_of_layer (const DsNet *net, guint layer)
+{
+  for (guint i = 0; i < net->ops->len; i++)
+    if (g_array_index (net->ops, DsNetOp, i).layer == layer)
+      return (gint) i;
+  return -1;
+}
+
+static const DsNetOp *
+op_at (const DsNet *net, guint i)
+{
+  return &g_array_index (net->ops, DsNetOp, i);
+}
+
+gsize
+ds_net_op_out_size (const DsNet *net, guint i)
+{
+  const DsNetOp *op = op_at (net, i);
+  return (gsize) op->out_c * op->out_h * op->out_w;
+}
+
+static gsize
+op_in_size (const DsNetOp *op)
+{
+  return (gsize) op->in_c * op->in_h * op->in_w;
+}
+
+gsize
+ds_net_range_offset (const DsNet *net, guint first)
+{
+  return op_at (net, first)->param_offset;
+}
+
+gsize
+ds_net_range_params (const DsNet *net, guint first, guint last)
+{
+  const DsNetOp *end = op_at (net, last - 1);
+  return end->param_offset + end->n_weights + end->n_bias - op_at (net, first)->param_offset;
+}
+
+void
+ds_net_init_params (const DsNet *net, float *params, guint64 seed)
+{
+  for (guint i = 0; i < net->ops->len; i++)
+    {
+      const DsNetOp *op = op_at (net, i);
+      float *w = params + op->param_offset, *b = w + op->n_weights;
+      guint64 key = seed * 1000003u + i;
+      double fan_in = op->kind == DS_NET_CONV2D ? (double) op->in_c * op->k * op->k : op->in_c;
+
+      if (op->kind == DS_NET_LAYERNORM)
+        {
+          for (gsize j = 0; j < op->n_weights; j++)
+            w[j] = 1, b[j] = 0;
+          continue;
+        }
+      if (op->n_weights > 0)
+        ds_k_init_uniform (w, op->n_weights, (float) (1 / sqrt (fan_in)), key * 2);
+      if (op->n_bias > 0)
+        ds_k_init_uniform (b, op->n_bias, (float) (1 / sqrt (fan_in)), key * 2 + 1);
+    }
+}
+
+/* ---- running ---- */
+
+struct _DsNetTape {
+  guint first, last, max_rows, n;
+  guint64 seed, row0;
+  float **out;                   /* per op of the range: its output */
+  guint8 **mask;                 /* dropout */
+  float **mean, **rstd;          /* layernorm */
+  guint32 **argmax;              /* maxpool2d */
+  float *col;                    /* conv2d scratch, the largest im2col */
+  float *grad[2];                /* backward ping-pong, the largest activation */
+};
+
+DsNetTape *
+ds_net_tape_new (const DsNet *net, guint first, guint last, guint max_rows)
+{
+  DsNetTape *t = g_new0 (DsNetTape, 1);
+  guint n_ops = last - first;
+  gsize biggest = 0, col = 0;
+
+  t->first = first, t->last = last, t->max_rows = max_rows;
+  t->out = g_new0 (float *, n_ops);
+  t->mask = g_new0 (guint8 *, n_ops);
+  t->mean = g_new0 (float *, n_ops);
+  t->rstd = g_new0 (float *, n_ops);
+  t->argmax = g_new0 (guint32 *, n_ops);
+  for (guint i = first; i < last; i++)
+    {
+      const DsNetOp *op = op_at (net, i);
+      gsize out = ds_net_op_out_size (net, i) * max_rows, j = i - first;
+      gsize rows = (gsize) max_rows * op->in_h * op->in_w;
+
+      t->out[j] = g_new (float, out);
+      biggest = MAX (biggest, MAX (out, op_in_size (op) * max_rows));
+      if (op->kind == DS_NET_DROPOUT)
+        t->mask[j] = g_new (guint8, out);
+      if (op->kind == DS_NET_LAYERNORM)
+        {
+          t->mean[j] = g_new (float, rows);
+          t->rstd[j] = g_new (float, rows);
+        }
+      if (op->kind == DS_NET_MAXPOOL2D)
+        t->argmax[j] = g_new (guint32, out);
+      if (op->kind == DS_NET_CONV2D)
+        col = MAX (col, (gsize) op->in_c * op->k * op->k * op->out_h * op->out_w);
+    }
+  t->col = col > 0 ? g_new (float, col) : NULL;
+  t->grad[0] = g_new (float, biggest);
+  t->grad[1] = g_new (float, biggest);
+  return t;
+}
+
+void
+ds_net_tape_free (DsNetTape *t)
+{
+  if (t == NULL)
+    return;
+  for (guint j = 0; j < t->last - t->first; j++)
+    {
+      g_free (t->out[j]);
+      g_free (t->mask[j]);
+      g_free (t->mean[j]);
+      g_free (t->rstd[j]);
+      g_free (t->argmax[j]);
+    }
+  g_free (t->out);
+  g_free (t->mask);
+  g_free (t->mean);
+  g_free (t->rstd);
+  g_free (t->argmax);
+  g_free (t->col);
+  g_free (t->grad[0]);
+  g_free (t->grad[1]);
+  g_free (t);
+}
+
+float *
+ds_net_tape_output (DsNetTape *t)
+{
+  return t->out[t->last - 1 - t->first];
+}
+
+void
+ds_net_forward (const DsNet *net, DsNetTape *t, const float *params, const float *x,
+                guint n, guint64 seed, guint64 row0)
+{
+  gsize base = ds_net_range_offset (net, t->first);
+
+  g_return_if_fail (n <= t->max_rows);
+  t->n = n, t->seed = seed, t->row0 = row0;
+  for (guint i = t->first; i < t->last; i++)
+    {
+      const DsNetOp *op = op_at (net, i);
+      guint j = i - t->first;
+      const float *in = j == 0 ? x : t->out[j - 1];
+      const float *w = params + (op->param_offset - base), *b = w + op->n_weights;
+      float *y = t->out[j];
+      gsize len = ds_net_op_out_size (net, i) * n;
+      guint rows = n * op->in_h * op->in_w;
+
+      switch (op->kind)
+        {
+        case DS_NET_INPUT:
+          memcpy (y, in, len * sizeof (float));
+          break;
+        case DS_NET_LINEAR:
+          ds_k_linear_fwd (in, w, op->bias ? b : NULL, y, rows, op->in_c, op->out_c);
+          break;
+        case DS_NET_RELU:
+          ds_k_relu_fwd (in, y, len);
+          break;
+        case DS_NET_GELU:
+          ds_k_gelu_fwd (in, y, len);
+          break;
+        case DS_NET_DROPOUT:
+          ds_k_dropout_fwd (in, y, t->mask[j], len, op->drop_p, seed * 7919 + i,
+                            row0 * ds_net_op_out_size (net, i));
+          break;
+        case DS_NET_LAYERNORM:
+          ds_k_layernorm_fwd (in, w, b, y, t->mean[j], t->rstd[j], rows, op->in_c);
+          break;
+        case DS_NET_CONV2D:
+          ds_k_conv2d_fwd (in, w, op->bias ? b : NULL, y, t->col, n, op->in_c, op->in_h,
+                           op->in_w, op->out_c, op->k, op->s, op->p);
+          break;
+        case DS_NET_MAXPOOL2D:
+          ds_k_maxpool2d_fwd (in, y, t->argmax[j], n, op->in_c, op->in_h, op->in_w, op->k,
+                              op->s);
+          break;
+        }
+    }
+}
+
+void
+ds_net_backward (const DsNet *net, DsNetTape *t, const float *params, const float *x,
+                 const float *dy, float *grads, float *dx)
+{
+  gsize base = ds_net_range_offset (net, t->first);
+  const float *g_out = dy;
+  guint n = t->n, turn = 0;
+
+  for (guint i = t->last; i-- > t->first;)
+    {
+      const DsNetOp *op = op_at (net, i);
+      guint j = i - t->first;
+      const float *in = j == 0 ? x : t->out[j - 1];
+      const float *w = params + (op->param_offset - base);
+      float *gw = grads + (op->param_offset - base), *gb = gw + op->n_weights;
+      float *g_in = j == 0 ? dx : t->grad[turn];
+      gsize len = ds_net_op_out_size (net, i) * n;
+      guint rows = n * op->in_h * op->in_w;
+
+      if (g_in == NULL && op->n_weights == 0)
+        break;                   /* nothing left to compute: stage 0's input */
+      switch (op->kind)
+        {
+        case DS_NET_INPUT:
+          if (g_in != NULL)
+            memcpy (g_in, g_out, len * sizeof (float));
+          break;
+        case DS_NET_LINEAR:
+          ds_k_linear_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL, rows, op->in_c,
+                           op->out_c);
+          break;
+        case DS_NET_RELU:
+          ds_k_relu_bwd (t->out[j], g_out, g_in, len);
+          break;
+        case DS_NET_GELU:
+          ds_k_gelu_bwd (in, g_out, g_in, len);
+          break;
+        case DS_NET_DROPOUT:
+          ds_k_dropout_bwd (t->mask[j], g_out, g_in, len, op->drop_p);
+          break;
+        case DS_NET_LAYERNORM:
+          ds_k_layernorm_bwd (in, w, t->mean[j], t->rstd[j], g_out, g_in, gw, gb, rows,
+                              op->in_c);
+          break;
+        case DS_NET_CONV2D:
+          ds_k_conv2d_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL, t->col, n,
+                           op->in_c, op->in_h, op->in_w, op->out_c, op->k, op->s, op->p);
+          break;
+        case DS_NET_MAXPOOL2D:
+          ds_k_maxpool2d_bwd (t->argmax[j], g_out, g_in, n, op->in_c, op->in_h, op->in_w,
+                              op->k, op->s);
+          break;
+        }
+      g_out = g_in;
+      turn ^= 1;
+    }
+}
