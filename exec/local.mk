@@ -5,3 +5,6 @@
 noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
 %C%_libdawnsim_exec_la_SOURCES = \
 	%D%/blas.c %D%/blas.h
+# The executor's data: Fashion-MNIST's IDX files (gzip through GIO, which
+# json-glib already links) and a seeded synthetic task.
+%C%_libdawnsim_exec_la_SOURCES += %D%/dataset.c %D%/dataset.h

@@ -152,3 +152,9 @@ ds_sim_planner_tests = tests/test-sim-planner
 check_PROGRAMS += $(ds_sim_planner_tests)
 TESTS += $(ds_sim_planner_tests)
 tests_test_sim_planner_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# exec/: the executor's dataset module (IDX, gzip, synthetic task).
+ds_exec_tests = tests/test-dataset
+check_PROGRAMS += $(ds_exec_tests)
+TESTS += $(ds_exec_tests)
+tests_test_dataset_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
