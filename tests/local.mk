@@ -158,3 +158,10 @@ ds_exec_tests = tests/test-dataset
 check_PROGRAMS += $(ds_exec_tests)
 TESTS += $(ds_exec_tests)
 tests_test_dataset_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the IDX reader (see the fuzz notes above).
+ds_exec_fuzz_targets = tests/fuzz/fuzz-idx
+check_PROGRAMS += $(ds_exec_fuzz_targets)
+TESTS += $(ds_exec_fuzz_targets)
+tests_fuzz_fuzz_idx_SOURCES = tests/fuzz/fuzz-idx.c tests/fuzz/driver.c
+tests_fuzz_fuzz_idx_LDADD = $(DS_TEST_LIBS)
