@@ -11,3 +11,7 @@ noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
 
 # A model as runnable ops: forward and backward over any range of them.
 %C%_libdawnsim_exec_la_SOURCES += %D%/net.c %D%/net.h
+
+# The executor's data: Fashion-MNIST's IDX files (gzip through GIO, which
+# json-glib already links) and a seeded synthetic task.
+%C%_libdawnsim_exec_la_SOURCES += %D%/dataset.c %D%/dataset.h

@@ -163,3 +163,16 @@ tests_test_kernels_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 # exec/net.c: models as runnable ops.
 ds_kernel_tests += tests/test-net
 tests_test_net_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# exec/: the executor's dataset module (IDX, gzip, synthetic task).
+ds_exec_tests = tests/test-dataset
+check_PROGRAMS += $(ds_exec_tests)
+TESTS += $(ds_exec_tests)
+tests_test_dataset_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the IDX reader (see the fuzz notes above).
+ds_exec_fuzz_targets = tests/fuzz/fuzz-idx
+check_PROGRAMS += $(ds_exec_fuzz_targets)
+TESTS += $(ds_exec_fuzz_targets)
+tests_fuzz_fuzz_idx_SOURCES = tests/fuzz/fuzz-idx.c tests/fuzz/driver.c
+tests_fuzz_fuzz_idx_LDADD = $(DS_TEST_LIBS)

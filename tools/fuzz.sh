@@ -15,19 +15,22 @@ target=${1:?usage: tools/fuzz.sh TARGET [SECONDS]}
 seconds=${2:-120}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/_build-fuzz
-DIRS="core traces hwmodels sim"
+DIRS="core traces hwmodels sim exec"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
 
 mkdir -p "$build"
 # hwmodels/presets.c finds its data through these (hwmodels/local.mk).
 printf '#define DS_PRESETS_SRCDIR "%s/hwmodels/presets"\n#define DS_PRESETS_PKGDIR "%s/hwmodels/presets"\n' \
   "$top" "$top" > "$build/config.h"
+# exec/blas.c opens OpenBLAS by this path (m4/ds-checks.m4), through GModule.
+printf '#define DS_OPENBLAS_PATH "%s/libopenblas.so.0"\n' \
+  "$(pkg-config --variable=libdir openblas | sed 's,/*$,,')" >> "$build/config.h"
 srcs=""
 for d in $DIRS; do srcs="$srcs $(ls "$top/$d"/*.c 2>/dev/null || true)"; done
 clang -std=gnu11 $san -fsanitize=fuzzer -I"$build" -I"$top" \
-  $(pkg-config --cflags glib-2.0 json-glib-1.0 igraph gsl hwloc) \
+  $(pkg-config --cflags glib-2.0 json-glib-1.0 igraph gsl hwloc openblas gmodule-no-export-2.0) \
   "$top/tests/fuzz/fuzz-$target.c" $srcs \
-  $(pkg-config --libs glib-2.0 json-glib-1.0 igraph gsl hwloc) -lm \
+  $(pkg-config --libs glib-2.0 json-glib-1.0 igraph gsl hwloc gmodule-no-export-2.0) -lm \
   -o "$build/fuzz-$target"
 mkdir -p "$build/corpus-$target"
 cp -n "$top/tests/fuzz/corpus/$target/"* "$build/corpus-$target/" 2>/dev/null || true
