@@ -13,7 +13,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-convert.c \
 	%D%/cmd-plan.c \
 	%D%/cmd-hw.c \
-	%D%/cmd-simulate.c
+	%D%/cmd-simulate.c \
+	%D%/cmd-exec.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c

@@ -15,3 +15,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
 # The executor's data: Fashion-MNIST's IDX files (gzip through GIO, which
 # json-glib already links) and a seeded synthetic task.
 %C%_libdawnsim_exec_la_SOURCES += %D%/dataset.c %D%/dataset.h
+
+# The threads that train a plan, running core/programs.h's schedules.
+%C%_libdawnsim_exec_la_SOURCES += %D%/runtime.c %D%/runtime.h

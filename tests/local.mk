@@ -176,3 +176,7 @@ check_PROGRAMS += $(ds_exec_fuzz_targets)
 TESTS += $(ds_exec_fuzz_targets)
 tests_fuzz_fuzz_idx_SOURCES = tests/fuzz/fuzz-idx.c tests/fuzz/driver.c
 tests_fuzz_fuzz_idx_LDADD = $(DS_TEST_LIBS)
+
+# exec/runtime.c: the executor against a plain training loop.
+ds_exec_tests += tests/test-exec
+tests_test_exec_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

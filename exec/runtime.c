@@ -1,0 +1,864 @@
+/* exec/runtime.c - threads running the schedule's programs (see runtime.h).
+ *
+ * Layout: a Run holds the epoch's programs and one Agent per thread. An
+ * agent owns the state of the stages it runs (StageState: weight versions,
+ * gradient and momentum buffers, tapes of the micro-batches in flight),
+ * its inbox (a GAsyncQueue of Msg) and the events it measured. Agents
+ * share nothing but the messages they pass and the Reducers that
+ * all-reduce a stage's gradients among its replicas.
+ *
+ * An epoch: the main thread shuffles, builds the programs for its steps,
+ * starts one thread per agent, joins them, then measures the test
+ * accuracy with the newest weights of replica 0 of each stage. Threads
+ * start anew each epoch; the stages' states persist.
+ */
+#include "config.h"
+
+#include <hwloc.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/programs.h"
+#include "exec/kernels.h"
+#include "exec/net.h"
+#include "exec/runtime.h"
+
+/* ---- weights ---- */
+
+typedef struct {
+  gint ref;
+  guint64 id;
+  float w[];
+} Version;
+
+static Version *
+version_new (gsize n, guint64 id)
+{
+  Version *v = g_malloc (sizeof (Version) + n * sizeof (float));
+  v->ref = 1;
+  v->id = id;
+  return v;
+}
+
+static Version *
+version_ref (Version *v)
+{
+  g_atomic_int_inc (&v->ref);
+  return v;
+}
+
+static void
+version_unref (Version *v)
+{
+  if (v != NULL && g_atomic_int_dec_and_test (&v->ref))
+    g_free (v);
+}
+
+/* ---- what the agents share ---- */
+
+enum { ACTIVATION = 0, GRADIENT = 1 };
+
+typedef struct {
+  guint what, stage, mb;
+  float *data;                   /* owned, rows x the boundary's size */
+} Msg;
+
+/* The all-reduce of one stage among its replicas: sum (synchronous
+ * schedules: shards of one micro-batch) or mean (1f1b: DDP). A barrier
+ * with a departure count, so the buffer is not reset before everyone has
+ * read the result. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  float *acc;
+  gsize len;
+  guint arrived, departed, expected;
+  guint64 generation;
+  gboolean leaving;              /* between the last arrival and the last departure */
+} Reducer;
+
+typedef struct {
+  guint64 when_us, dur_us;
+  guint8 kind;                   /* DsTraceKind */
+  guint stage, mb;
+} Event;
+
+typedef struct _Run Run;
+
+/* One micro-batch in flight on a stage. */
+typedef struct {
+  gboolean busy;
+  guint mb;
+  DsNetTape *tape;
+  float *input;                  /* owned: the gathered rows or the message */
+  guint8 *labels;                /* last stage */
+  float *dlogits;                /* last stage: the loss's gradient */
+  Version *version;
+  guint64 forward_version;       /* the id the forward saw, for the log */
+} Slot;
+
+typedef struct {
+  guint stage, first_op, last_op;
+  gsize offset, n_params;        /* the slice of the network's parameters */
+  Version *current;
+  float *grads, *momentum;
+  GPtrArray *slots;              /* Slot * */
+  double loss_sum;
+  guint loss_count;
+} StageState;
+
+typedef struct {
+  Run *run;
+  guint idx, worker, shard;
+  GAsyncQueue *inbox;
+  GHashTable *pending;           /* key -> Msg * */
+  GHashTable *stages;            /* stage -> StageState * (borrowed) */
+  GArray *events;                /* Event */
+  GArray *versions;              /* DsExecVersionUse */
+  GError *error;
+  guint n_ar_done;
+} Agent;
+
+struct _Run {
+  const DsPlan *plan;
+  const DsNet *net;
+  const DsDataset *train;
+  const DsExecOptions *o;
+  DsPrograms *progs;
+  guint replicas;                /* shards per worker (synchronous), else 1 */
+  guint shard_rows;              /* rows a thread runs per micro-batch */
+  guint *order;                  /* this epoch's permutation */
+  gint64 t0_us;
+  Agent *agents;
+  guint n_agents;
+  StageState **states;           /* per agent x stage, NULL where not run */
+  Reducer *reducers;             /* per stage (synchronous: per worker shard group) */
+  guint *ar_total;               /* 1f1b: all-reduces in each worker's program */
+  hwloc_topology_t topo;
+};
+
+static gboolean
+is_synchronous (DsSchedule s)
+{
+  return s != DS_SCHEDULE_1F1B;
+}
+
+static guint64
+msg_key (guint what, guint stage, guint mb)
+{
+  return ((guint64) stage << 33) | ((guint64) mb << 1) | what;
+}
+
+static void
+msg_free (gpointer p)
+{
+  Msg *m = p;
+  g_free (m->data);
+  g_free (m);
+}
+
+/* The agent that runs @stage on @mb, for the shard @shard. */
+static Agent *
+agent_for (Run *r, guint stage, guint mb, guint shard)
+{
+  guint w = ds_programs_route (r->progs, stage, mb);
+  return &r->agents[w * r->replicas + shard];
+}
+
+static void
+post (Run *r, guint what, guint stage, guint mb, guint shard, float *data)
+{
+  Msg *m = g_new (Msg, 1);
+  *m = (Msg) { what, stage, mb, data };
+  g_async_queue_push (agent_for (r, stage, mb, shard)->inbox, m);
+}
+
+/* The message for (what, stage, mb), waiting for it; others that arrive
+ * first are kept for later. */
+static float *
+receive (Agent *a, guint what, guint stage, guint mb)
+{
+  guint64 key = msg_key (what, stage, mb);
+  Msg *m = g_hash_table_lookup (a->pending, &key);
+  float *data;
+
+  while (m == NULL)
+    {
+      Msg *got = g_async_queue_pop (a->inbox);
+      guint64 *k = g_new (guint64, 1);
+      if (msg_key (got->what, got->stage, got->mb) == key)
+        {
+          g_free (k);
+          m = got;
+          break;
+        }
+      *k = msg_key (got->what, got->stage, got->mb);
+      g_hash_table_insert (a->pending, k, got);
+    }
+  if (g_hash_table_lookup (a->pending, &key) == m)
+    g_hash_table_steal (a->pending, &key);
+  data = m->data;
+  g_free (m);
+  return data;
+}
+
+static void
+note (Agent *a, DsTraceKind kind, guint stage, guint mb, gint64 start_us)
+{
+  Event e = { (guint64) (start_us - a->run->t0_us),
+              (guint64) (g_get_monotonic_time () - start_us), (guint8) kind, stage, mb };
+
+  if (a->run->o->record_trace)
+    g_array_append_val (a->events, e);
+}
+
+/* ---- the ops ---- */
+
+static StageState *
+state_of (Agent *a, guint stage)
+{
+  return g_hash_table_lookup (a->stages, GUINT_TO_POINTER (stage + 1));
+}
+
+static Slot *
+free_slot (Run *r, StageState *st)
+{
+  Slot *s;
+
+  for (guint i = 0; i < st->slots->len; i++)
+    if (!((Slot *) st->slots->pdata[i])->busy)
+      return st->slots->pdata[i];
+  s = g_new0 (Slot, 1);
+  s->tape = ds_net_tape_new (r->net, st->first_op, st->last_op, r->shard_rows);
+  g_ptr_array_add (st->slots, s);
+  return s;
+}
+
+static Slot *
+slot_of (StageState *st, guint mb)
+{
+  for (guint i = 0; i < st->slots->len; i++)
+    {
+      Slot *s = st->slots->pdata[i];
+      if (s->busy && s->mb == mb)
+        return s;
+    }
+  g_assert_not_reached ();
+}
+
+/* The rows of @mb this agent runs: their index in the epoch's order. */
+static guint
+first_row (const Run *r, const Agent *a, guint mb)
+{
+  guint m = r->progs->per_iteration, mbs = r->o->minibatch / m;
+  guint k = mb / m, i = mb % m;
+
+  return k * r->o->minibatch + i * mbs + a->shard * r->shard_rows;
+}
+
+static void
+run_forward (Agent *a, const DsOp *op)
+{
+  Run *r = a->run;
+  StageState *st = state_of (a, op->stage);
+  Slot *s = free_slot (r, st);
+  guint n = r->shard_rows, row0 = first_row (r, a, op->microbatch);
+  gboolean last = op->stage + 1 == r->progs->n_stages;
+  gint64 t0;
+
+  s->busy = TRUE;
+  s->mb = op->microbatch;
+  if (op->stage == 0)
+    {
+      g_free (s->input);
+      s->input = g_new (float, (gsize) n * r->net->in_features);
+      if (s->labels == NULL)
+        s->labels = g_new (guint8, n);
+      ds_dataset_gather (r->train, r->order, row0, n, s->input, s->labels);
+    }
+  else
+    {
+      g_free (s->input);
+      s->input = receive (a, ACTIVATION, op->stage, op->microbatch);
+    }
+  if (last && op->stage > 0)
+    {
+      if (s->labels == NULL)
+        s->labels = g_new (guint8, n);
+      for (guint i = 0; i < n; i++)
+        s->labels[i] = r->train->y[r->order[row0 + i]];
+    }
+  s->version = version_ref (st->current);
+  s->forward_version = st->current->id;
+  t0 = g_get_monotonic_time ();
+  ds_net_forward (r->net, s->tape, s->version->w, s->input, n, r->o->seed, row0);
+  if (last)
+    {
+      float *out = ds_net_tape_output (s->tape);
+      guint k = r->net->n_classes;
+      if (s->dlogits == NULL)
+        s->dlogits = g_new (float, (gsize) n * k);
+      st->loss_sum += ds_k_softmax_xent_fwd (out, s->labels, s->dlogits, n, k) * n;
+      st->loss_count += n;
+      ds_k_softmax_xent_bwd (s->dlogits, s->labels, s->dlogits, n, k,
+                             1.0f / r->o->minibatch);
+    }
+  note (a, DS_TRACE_FORWARD, op->stage, op->microbatch, t0);
+  if (!last)
+    {
+      gsize len = (gsize) n * ds_net_op_out_size (r->net, st->last_op - 1);
+      post (r, ACTIVATION, op->stage + 1, op->microbatch, a->shard,
+            g_memdup2 (ds_net_tape_output (s->tape), len * sizeof (float)));
+    }
+}
+
+static void
+run_backward (Agent *a, const DsOp *op)
+{
+  Run *r = a->run;
+  StageState *st = state_of (a, op->stage);
+  Slot *s;
+  float *dy, *dx = NULL;
+  guint n = r->shard_rows;
+  gboolean last = op->stage + 1 == r->progs->n_stages;
+  gint64 t0;
+
+  if (op->part > 0)
+    return;                      /* buckets: the whole backward ran at part 0 */
+  s = slot_of (st, op->microbatch);
+  dy = last ? s->dlogits : receive (a, GRADIENT, op->stage, op->microbatch);
+  if (op->stage > 0)
+    dx = g_new (float, (gsize) n * ds_net_op_out_size (r->net, st->first_op - 1));
+  t0 = g_get_monotonic_time ();
+  ds_net_backward (r->net, s->tape, s->version->w, s->input, dy, st->grads, dx);
+  note (a, DS_TRACE_BACKWARD, op->stage, op->microbatch, t0);
+  if (r->o->record_versions)
+    {
+      DsExecVersionUse u = { op->stage, op->microbatch, a->shard, s->forward_version,
+                             s->version->id, st->current->id };
+      g_array_append_val (a->versions, u);
+    }
+  if (!last)
+    g_free (dy);
+  if (dx != NULL)
+    post (r, GRADIENT, op->stage - 1, op->microbatch, a->shard, dx);
+  version_unref (s->version);
+  s->version = NULL;
+  s->busy = FALSE;
+}
+
+/* Sum (synchronous) or mean (1f1b) of the stage's gradients among the
+ * agents of @red. */
+static void
+run_allreduce (Agent *a, const DsOp *op, Reducer *red, guint expected, gboolean mean)
+{
+  StageState *st = state_of (a, op->stage);
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 gen;
+
+  g_mutex_lock (&red->lock);
+  while (red->leaving)
+    g_cond_wait (&red->cond, &red->lock);
+  if (red->arrived == 0)
+    {
+      memset (red->acc, 0, red->len * sizeof (float));
+      red->expected = expected;
+    }
+  for (gsize i = 0; i < red->len; i++)
+    red->acc[i] += st->grads[i];
+  gen = red->generation;
+  if (++red->arrived == red->expected)
+    {
+      if (mean)
+        for (gsize i = 0; i < red->len; i++)
+          red->acc[i] /= red->expected;
+      red->leaving = TRUE;
+      red->generation++;
+      g_cond_broadcast (&red->cond);
+    }
+  while (red->generation == gen)
+    g_cond_wait (&red->cond, &red->lock);
+  memcpy (st->grads, red->acc, red->len * sizeof (float));
+  if (++red->departed == red->expected)
+    {
+      red->arrived = red->departed = 0;
+      red->leaving = FALSE;
+      g_cond_broadcast (&red->cond);
+    }
+  g_mutex_unlock (&red->lock);
+  note (a, DS_TRACE_ALLREDUCE, op->stage, op->microbatch, t0);
+}
+
+static void
+run_optimizer (Agent *a, const DsOp *op)
+{
+  Run *r = a->run;
+  gint64 t0 = g_get_monotonic_time ();
+
+  /* every stage the agent runs steps (interleaved: several) */
+  for (guint g = op->stage % r->progs->n_workers; g < r->progs->n_stages;
+       g += r->progs->n_workers)
+    {
+      StageState *st = state_of (a, g);
+      Version *next;
+      if (st == NULL || st->n_params == 0)
+        continue;
+      next = version_new (st->n_params, st->current->id + 1);
+      memcpy (next->w, st->current->w, st->n_params * sizeof (float));
+      ds_k_sgd (next->w, st->grads, st->momentum, st->n_params, (float) r->o->lr,
+                (float) r->o->momentum, (float) r->o->weight_decay);
+      memset (st->grads, 0, st->n_params * sizeof (float));
+      version_unref (st->current);
+      st->current = next;
+      if (!is_synchronous (r->o->schedule))
+        break;
+    }
+  note (a, DS_TRACE_OPTIMIZER, op->stage, op->microbatch, t0);
+}
+
+static gpointer
+agent_main (gpointer data)
+{
+  Agent *a = data;
+  Run *r = a->run;
+  GArray *program = r->progs->programs[a->worker];
+
+  if (r->o->pin_threads && r->topo != NULL)
+    {
+      hwloc_obj_t core = hwloc_get_obj_by_type (r->topo, HWLOC_OBJ_CORE, a->idx
+                                                % MAX (1, hwloc_get_nbobjs_by_type (r->topo, HWLOC_OBJ_CORE)));
+      if (core != NULL)
+        hwloc_set_cpubind (r->topo, core->cpuset, HWLOC_CPUBIND_THREAD);
+    }
+  for (guint pc = 0; pc < program->len; pc++)
+    {
+      const DsOp *op = &g_array_index (program, DsOp, pc);
+      switch ((DsOpKind) op->kind)
+        {
+        case DS_OP_FORWARD:
+          run_forward (a, op);
+          break;
+        case DS_OP_BACKWARD:
+          run_backward (a, op);
+          break;
+        case DS_OP_ALLREDUCE:
+          if (op->part + 1 == op->n_parts)
+            {
+              gboolean sync = is_synchronous (r->o->schedule);
+              Reducer *red = sync ? &r->reducers[a->worker * r->progs->n_stages + op->stage]
+                                  : &r->reducers[op->stage];
+              guint expected = r->replicas;
+              if (!sync)
+                {
+                  guint first = ds_programs_route (r->progs, op->stage, 0), n = 0;
+                  const DsPlanStage *ps = ds_plan_stage_const (r->plan, op->stage);
+                  first -= r->progs->worker_replica[first];
+                  for (guint q = 0; q < ps->n_replicas; q++)
+                    n += r->ar_total[first + q] > op->group_seq;
+                  expected = n;
+                }
+              run_allreduce (a, op, red, expected, !sync);
+            }
+          break;
+        case DS_OP_OPTIMIZER:
+          run_optimizer (a, op);
+          break;
+        }
+    }
+  return NULL;
+}
+
+/* ---- setting up ---- */
+
+/* Each stage's ops, a consecutive range of the chain. */
+static gboolean
+stage_ranges (const DsPlan *plan, const DsNet *net, guint *first, guint *last,
+              GError **error)
+{
+  guint next = 0;
+
+  for (guint g = 0; g < ds_plan_n_stages (plan); g++)
+    {
+      const DsPlanStage *st = ds_plan_stage_const (plan, g);
+      guint lo = G_MAXUINT, hi = 0;
+      for (guint i = 0; i < st->layers->len; i++)
+        {
+          gint op = ds_net_op_of_layer (net, g_array_index (st->layers, guint, i));
+          g_assert (op >= 0);
+          lo = MIN (lo, (guint) op);
+          hi = MAX (hi, (guint) op + 1);
+        }
+      if (lo != next || hi - lo != st->layers->len)
+        return ds_fail (error, DS_ERROR_INVALID, "stage %u is not the next run of "
+                        "consecutive layers of the chain (the executor runs straight "
+                        "splits)", g);
+      first[g] = lo, last[g] = hi;
+      next = hi;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_inputs (const DsPlan *plan, const DsModel *model, const DsNet *net,
+              const DsDataset *train, const DsDataset *test, const DsExecOptions *o,
+              guint *replicas, GError **error)
+{
+  guint m = o->schedule == DS_SCHEDULE_1F1B ? 1 : o->n_microbatches, r;
+
+  if (!ds_plan_check (plan, model, NULL, error))
+    return FALSE;
+  if (train->n_features != net->in_features || test->n_features != net->in_features)
+    return ds_fail (error, DS_ERROR_INVALID, "the data has %u features, model '%s' takes %u",
+                    train->n_features, ds_model_get_name (model), net->in_features);
+  if (train->n_classes > net->n_classes || test->n_classes > net->n_classes)
+    return ds_fail (error, DS_ERROR_INVALID, "the data has %u classes, model '%s' gives %u "
+                    "logits", MAX (train->n_classes, test->n_classes),
+                    ds_model_get_name (model), net->n_classes);
+  if (o->epochs < 1 || m < 1 || o->minibatch < 1 || !(o->lr > 0))
+    return ds_fail (error, DS_ERROR_INVALID, "epochs, micro-batches and the minibatch must "
+                    "be >= 1 and the learning rate > 0");
+  r = ds_plan_stage_const (plan, 0)->n_replicas;
+  for (guint g = 1; g < ds_plan_n_stages (plan) && is_synchronous (o->schedule); g++)
+    if (ds_plan_stage_const (plan, g)->n_replicas != r)
+      return ds_fail (error, DS_ERROR_INVALID, "under '%s' every stage needs the same "
+                      "replica count (stage %u has %u, stage 0 %u); 1f1b routes unequal "
+                      "counts", ds_schedule_name (o->schedule), g,
+                      ds_plan_stage_const (plan, g)->n_replicas, r);
+  *replicas = is_synchronous (o->schedule) ? r : 1;
+  if (o->minibatch % (m * *replicas) != 0)
+    return ds_fail (error, DS_ERROR_INVALID, "a minibatch of %u does not split into %u "
+                    "micro-batches x %u replicas", o->minibatch, m, *replicas);
+  if (train->n < o->minibatch)
+    return ds_fail (error, DS_ERROR_INVALID, "the training set (%u) is smaller than a "
+                    "minibatch (%u)", train->n, o->minibatch);
+  return TRUE;
+}
+
+static double
+evaluate (const DsNet *net, const float *params, const DsDataset *test)
+{
+  guint chunk = 256, correct = 0;
+  g_autoptr(DsNetTape) tape = ds_net_tape_new (net, 0, net->ops->len, chunk);
+  g_autofree guint *order = g_new (guint, test->n);
+  g_autofree float *x = g_new (float, (gsize) chunk * net->in_features);
+  g_autofree guint8 *y = g_new (guint8, chunk);
+
+  for (guint i = 0; i < test->n; i++)
+    order[i] = i;
+  for (guint first = 0; first < test->n; first += chunk)
+    {
+      guint n = MIN (chunk, test->n - first);
+      ds_dataset_gather (test, order, first, n, x, y);
+      ds_net_forward (net, tape, params, x, n, 0, first);
+      correct += ds_k_count_correct (ds_net_tape_output (tape), y, n, net->n_classes);
+    }
+  return (double) correct / test->n;
+}
+
+/* ---- API ---- */
+
+void
+ds_exec_options_init (DsExecOptions *o, const DsPlan *plan)
+{
+  memset (o, 0, sizeof *o);
+  o->schedule = ds_plan_get_schedule (plan);
+  o->n_microbatches = ds_plan_get_n_microbatches (plan);
+  o->minibatch = 128;
+  o->epochs = 1;
+  o->lr = 0.05;
+  o->momentum = 0.9;
+  o->seed = 1;
+  o->pin_threads = TRUE;
+}
+
+void
+ds_exec_result_free (DsExecResult *r)
+{
+  if (r == NULL)
+    return;
+  g_array_unref (r->epochs);
+  g_free (r->params);
+  if (r->trace != NULL)
+    ds_trace_unref (r->trace);
+  if (r->versions != NULL)
+    g_array_unref (r->versions);
+  g_free (r);
+}
+
+static StageState *
+stage_state_new (const DsNet *net, guint g, guint first, guint last, const float *init)
+{
+  StageState *st = g_new0 (StageState, 1);
+
+  st->stage = g;
+  st->first_op = first, st->last_op = last;
+  st->offset = ds_net_range_offset (net, first);
+  st->n_params = ds_net_range_params (net, first, last);
+  st->current = version_new (st->n_params, 0);
+  memcpy (st->current->w, init + st->offset, st->n_params * sizeof (float));
+  st->grads = g_new0 (float, st->n_params);
+  st->momentum = g_new0 (float, st->n_params);
+  st->slots = g_ptr_array_new ();
+  return st;
+}
+
+static void
+stage_state_free (StageState *st)
+{
+  if (st == NULL)
+    return;
+  for (guint i = 0; i < st->slots->len; i++)
+    {
+      Slot *s = st->slots->pdata[i];
+      ds_net_tape_free (s->tape);
+      g_free (s->input);
+      g_free (s->labels);
+      g_free (s->dlogits);
+      version_unref (s->version);
+      g_free (s);
+    }
+  g_ptr_array_unref (st->slots);
+  version_unref (st->current);
+  g_free (st->grads);
+  g_free (st->momentum);
+  g_free (st);
+}
+
+/* The newest weights of replica 0 of every stage, as one vector. */
+static void
+gather_params (Run *r, float *params)
+{
+  for (guint a = 0; a < r->n_agents; a++)
+    {
+      Agent *ag = &r->agents[a];
+      GHashTableIter it;
+      gpointer key, value;
+      if (ag->shard != 0 || r->progs->worker_replica[ag->worker] != 0)
+        continue;
+      g_hash_table_iter_init (&it, ag->stages);
+      while (g_hash_table_iter_next (&it, &key, &value))
+        {
+          StageState *st = value;
+          memcpy (params + st->offset, st->current->w, st->n_params * sizeof (float));
+        }
+    }
+}
+
+static DsTrace *
+merge_events (Run *r)
+{
+  DsTrace *t = ds_trace_new ();
+
+  for (guint a = 0; a < r->n_agents; a++)
+    {
+      char name[32];
+      g_snprintf (name, sizeof name, "cpu%u", a);
+      for (guint i = 0; i < r->agents[a].events->len; i++)
+        {
+          const Event *e = &g_array_index (r->agents[a].events, Event, i);
+          DsTraceEvent *te = ds_trace_append (t, name, e->kind, e->when_us / 1e6,
+                                              e->dur_us / 1e6);
+          te->stage_idx = (gint) e->stage;
+          te->microbatch = e->kind == DS_TRACE_OPTIMIZER ? -1 : (gint) e->mb;
+        }
+    }
+  ds_trace_sort (t);
+  g_hash_table_insert (ds_trace_get_attrs (t), g_strdup ("source"), g_strdup ("dawnsim exec"));
+  return t;
+}
+
+/* Builds the agents for @n_workers workers (their stages from @progs) and
+ * their stage states from the initial weights. */
+static void
+make_agents (Run *r, const guint *first, const guint *last, const float *init)
+{
+  guint n_stages = r->progs->n_stages;
+
+  r->n_agents = r->progs->n_workers * r->replicas;
+  r->agents = g_new0 (Agent, r->n_agents);
+  r->states = g_new0 (StageState *, (gsize) r->n_agents * n_stages);
+  for (guint i = 0; i < r->n_agents; i++)
+    {
+      Agent *a = &r->agents[i];
+      a->run = r;
+      a->idx = i;
+      a->worker = i / r->replicas;
+      a->shard = i % r->replicas;
+      a->inbox = g_async_queue_new_full (msg_free);
+      a->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, msg_free);
+      a->stages = g_hash_table_new (NULL, NULL);
+      a->events = g_array_new (FALSE, FALSE, sizeof (Event));
+      a->versions = g_array_new (FALSE, FALSE, sizeof (DsExecVersionUse));
+      for (guint g = 0; g < n_stages; g++)
+        {
+          gboolean runs = is_synchronous (r->o->schedule)
+                          ? g % r->progs->n_workers == a->worker
+                          : r->progs->worker_stage[a->worker] == g;
+          if (!runs)
+            continue;
+          r->states[(gsize) i * n_stages + g] = stage_state_new (r->net, g, first[g], last[g], init);
+          g_hash_table_insert (a->stages, GUINT_TO_POINTER (g + 1),
+                               r->states[(gsize) i * n_stages + g]);
+        }
+    }
+}
+
+static void
+free_agents (Run *r)
+{
+  for (guint i = 0; i < r->n_agents; i++)
+    {
+      Agent *a = &r->agents[i];
+      g_async_queue_unref (a->inbox);
+      g_hash_table_unref (a->pending);
+      g_hash_table_unref (a->stages);
+      g_array_unref (a->events);
+      g_array_unref (a->versions);
+      g_clear_error (&a->error);
+    }
+  for (gsize i = 0; i < (gsize) r->n_agents * r->progs->n_stages; i++)
+    stage_state_free (r->states[i]);
+  g_free (r->states);
+  g_free (r->agents);
+}
+
+static gint
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+DsExecResult *
+ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
+             const DsDataset *test, const DsExecOptions *o, GError **error)
+{
+  g_autoptr(DsNet) net = ds_net_new (model, error);
+  g_autoptr(DsExecResult) res = NULL;
+  g_autofree guint *first = NULL, *last = NULL;
+  g_autofree float *init = NULL;
+  g_autoptr(GArray) iter_s = g_array_new (FALSE, FALSE, sizeof (double));
+  DsProgramsSpec spec = { 0 };
+  Run r = { 0 };
+  guint n_stages, steps, replicas = 1;
+  gint64 start;
+
+  if (net == NULL || !ds_kernels_init (error))
+    return NULL;
+  if (o->schedule == DS_SCHEDULE_2BW || o->schedule == DS_SCHEDULE_INTERLEAVED)
+    return ds_fail_null (error, DS_ERROR_UNSUPPORTED, "the executor runs dp, gpipe, 1f1b "
+                         "and 1f1b-flush; '%s' is simulated only", ds_schedule_name (o->schedule));
+  if (!check_inputs (plan, model, net, train, test, o, &replicas, error))
+    return NULL;
+  n_stages = ds_plan_n_stages (plan);
+  first = g_new (guint, n_stages);
+  last = g_new (guint, n_stages);
+  if (!stage_ranges (plan, net, first, last, error))
+    return NULL;
+  steps = train->n / o->minibatch;
+  if (o->max_steps > 0)
+    steps = MIN (steps, o->max_steps);
+  init = g_new (float, net->n_params);
+  ds_net_init_params (net, init, o->seed);
+
+  res = g_new0 (DsExecResult, 1);
+  res->epochs = g_array_new (FALSE, FALSE, sizeof (DsExecEpoch));
+  res->reached_epoch = -1;
+  res->versions = o->record_versions ? g_array_new (FALSE, FALSE, sizeof (DsExecVersionUse)) : NULL;
+  r.plan = plan, r.net = net, r.train = train, r.o = o, r.replicas = replicas;
+  spec.schedule = o->schedule;
+  spec.n_microbatches = o->schedule == DS_SCHEDULE_1F1B ? 1 : o->n_microbatches;
+  spec.n_iterations = steps;
+  spec.chunks = 1;
+  spec.n_buckets = 1;
+  r.progs = ds_programs_new (plan, &spec, error);
+  if (r.progs == NULL)
+    return NULL;
+  r.shard_rows = o->minibatch / r.progs->per_iteration / replicas;
+  make_agents (&r, first, last, init);
+  r.reducers = g_new0 (Reducer, (gsize) r.progs->n_workers * n_stages);
+  for (guint i = 0; i < r.progs->n_workers * n_stages; i++)
+    {
+      guint g = i % n_stages;
+      g_mutex_init (&r.reducers[i].lock);
+      g_cond_init (&r.reducers[i].cond);
+      r.reducers[i].len = ds_net_range_params (net, first[g], last[g]);
+      r.reducers[i].acc = g_new0 (float, r.reducers[i].len);
+    }
+  r.ar_total = g_new0 (guint, r.progs->n_workers);
+  for (guint w = 0; w < r.progs->n_workers; w++)
+    for (guint i = 0; i < r.progs->programs[w]->len; i++)
+      r.ar_total[w] += g_array_index (r.progs->programs[w], DsOp, i).kind == DS_OP_ALLREDUCE;
+  if (o->pin_threads && hwloc_topology_init (&r.topo) == 0 && hwloc_topology_load (r.topo) != 0)
+    {
+      hwloc_topology_destroy (r.topo);
+      r.topo = NULL;
+    }
+  start = r.t0_us = g_get_monotonic_time ();
+  for (guint epoch = 1; epoch <= o->epochs; epoch++)
+    {
+      g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+      g_autofree float *params = g_new (float, net->n_params);
+      gint64 e0 = g_get_monotonic_time ();
+      double loss = 0;
+      guint count = 0;
+      DsExecEpoch ep = { epoch, 0, 0, 0 };
+
+      g_free (r.order);
+      r.order = ds_dataset_shuffle (train->n, o->seed + epoch);
+      for (guint a = 0; a < r.n_agents; a++)
+        g_ptr_array_add (threads, g_thread_new ("dawnsim-stage", agent_main, &r.agents[a]));
+      for (guint a = 0; a < threads->len; a++)
+        g_thread_join (threads->pdata[a]);
+      {
+        double per_step = (g_get_monotonic_time () - e0) / 1e6 / steps;
+        g_array_append_val (iter_s, per_step);
+      }
+      for (gsize i = 0; i < (gsize) r.n_agents * n_stages; i++)
+        if (r.states[i] != NULL && r.states[i]->stage == n_stages - 1)
+          {
+            loss += r.states[i]->loss_sum;
+            count += r.states[i]->loss_count;
+            r.states[i]->loss_sum = 0;
+            r.states[i]->loss_count = 0;
+          }
+      gather_params (&r, params);
+      ep.train_loss = count > 0 ? loss / count : 0;
+      ep.test_accuracy = evaluate (net, params, test);
+      ep.seconds = (g_get_monotonic_time () - start) / 1e6;
+      g_array_append_val (res->epochs, ep);
+      if (o->progress != NULL)
+        o->progress (epoch, ep.train_loss, ep.test_accuracy, o->progress_data);
+      if (o->target_accuracy > 0 && ep.test_accuracy >= o->target_accuracy
+          && res->reached_epoch < 0)
+        {
+          res->reached_epoch = (gint) epoch;
+          res->reached_s = ep.seconds;
+          break;
+        }
+    }
+  g_array_sort (iter_s, compare_doubles);
+  res->iteration_s = g_array_index (iter_s, double, iter_s->len / 2);
+  res->n_params = net->n_params;
+  res->params = g_new (float, net->n_params);
+  gather_params (&r, res->params);
+  if (o->record_trace)
+    res->trace = merge_events (&r);
+  for (guint a = 0; a < r.n_agents && res->versions != NULL; a++)
+    g_array_append_vals (res->versions, r.agents[a].versions->data, r.agents[a].versions->len);
+  if (r.topo != NULL)
+    hwloc_topology_destroy (r.topo);
+  for (guint i = 0; i < r.progs->n_workers * n_stages; i++)
+    {
+      g_mutex_clear (&r.reducers[i].lock);
+      g_cond_clear (&r.reducers[i].cond);
+      g_free (r.reducers[i].acc);
+    }
+  g_free (r.reducers);
+  g_free (r.ar_total);
+  g_free (r.order);
+  free_agents (&r);
+  ds_programs_free (r.progs);
+  return g_steal_pointer (&res);
+}

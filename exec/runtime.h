@@ -1,0 +1,97 @@
+/* exec/runtime.h - train a plan for real: stages on threads, PipeDream's
+ * schedules, weight stashing, a measured trace.
+ *
+ * The plan's stages are ranges of the network's ops (exec/net.h). Each
+ * worker of the schedule's programs (core/programs.h, the very programs
+ * the simulator plays) is a thread pinned to a core with hwloc, running
+ * its ops in order; activations and gradients travel between threads as
+ * messages. Under the synchronous schedules (gpipe, 1f1b-flush, dp) a
+ * stage of r replicas is r threads running the same program, each on its
+ * 1/r of every micro-batch (all stages then need the same r), summing
+ * their gradients at the all-reduce. Under 1f1b each replica is its own
+ * worker, taking whole minibatches round-robin, and the replicas of a
+ * stage average their gradients after each backward, in lockstep (DDP).
+ *
+ * Weights: each stage keeps reference-counted versions. A forward uses
+ * the newest version and keeps a reference in its micro-batch's tape;
+ * the backward runs with that same version (PipeDream's weight
+ * stashing); the optimizer step makes a new version (SGD with momentum
+ * and weight decay, PyTorch's rule). Under the flushing schedules no step
+ * falls between a forward and its backward, so one version serves.
+ *
+ * Loss: softmax cross-entropy of the last stage's output, the mean over
+ * the minibatch (each micro-batch's gradient scaled by 1 / minibatch), so
+ * micro-batches and replicas add up to the minibatch's gradient.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "core/model.h"
+#include "core/plan.h"
+#include "core/trace.h"
+#include "exec/dataset.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  DsSchedule schedule;           /* what the workers run */
+  guint n_microbatches;          /* per minibatch, >= 1 (1 under 1f1b) */
+  guint minibatch;               /* samples per minibatch */
+  guint epochs;                  /* >= 1 */
+  guint max_steps;               /* minibatches per epoch; 0 = the whole set */
+  double lr, momentum, weight_decay;
+  guint64 seed;                  /* initial weights, shuffling, dropout */
+  double target_accuracy;        /* stop after the epoch that reaches it; 0 = never */
+  gboolean record_trace;
+  gboolean record_versions;      /* each micro-batch's forward and backward
+                                  * weight version, for tests */
+  gboolean pin_threads;          /* bind each worker to a core (hwloc) */
+  void (*progress) (guint epoch, double loss, double accuracy, gpointer data);
+  gpointer progress_data;
+} DsExecOptions;
+
+/* Defaults: the plan's schedule and micro-batches, minibatch 128, 1
+ * epoch, lr 0.05, momentum 0.9, no weight decay, seed 1, threads pinned. */
+void ds_exec_options_init (DsExecOptions *options, const DsPlan *plan);
+
+typedef struct {
+  guint epoch;                   /* 1, 2, ... */
+  double seconds;                /* wall time since the start, at its end */
+  double train_loss;             /* mean over the epoch's minibatches */
+  double test_accuracy;          /* on the whole test set */
+} DsExecEpoch;
+
+/* Which weights a micro-batch met: the version its forward used, the one
+ * its backward used, and the stage's newest when the backward ran (newer
+ * than the forward's when steps fell between: what stashing is for). */
+typedef struct {
+  guint stage, microbatch, replica;
+  guint64 forward_version, backward_version, current_version;
+} DsExecVersionUse;
+
+typedef struct {
+  GArray *epochs;                /* DsExecEpoch */
+  double iteration_s;            /* median wall time per minibatch */
+  gint reached_epoch;            /* first epoch at the target, or -1 */
+  double reached_s;              /* its time, or 0 */
+  float *params;                 /* the trained network, owned */
+  gsize n_params;
+  DsTrace *trace;                /* with record_trace */
+  GArray *versions;              /* DsExecVersionUse, with record_versions */
+} DsExecResult;
+
+/* Trains @model (which must build a DsNet) split as @plan on @train,
+ * measuring accuracy on @test after each epoch. Fails (DS_ERROR_INVALID)
+ * when the plan is not for this model, its stages are not consecutive
+ * ranges of the chain, a synchronous schedule has stages of unequal
+ * replica counts, the minibatch does not split into micro-batches and
+ * replicas, or the dataset does not fit the model's input and classes. */
+DsExecResult *ds_exec_run         (const DsPlan *plan, const DsModel *model,
+                                   const DsDataset *train, const DsDataset *test,
+                                   const DsExecOptions *options, GError **error);
+void          ds_exec_result_free (DsExecResult *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsExecResult, ds_exec_result_free)
+
+G_END_DECLS
