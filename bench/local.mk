@@ -27,3 +27,7 @@ bench_bench_engine_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
 # The pipeline simulator: events per second, GPT-3 on 1,024 GPUs.
 ds_benches += bench/bench-sim
 bench_bench_sim_LDADD = tests/libdstest.la $(DS_LIBS) $(DS_DEP_LIBS)
+
+# The executor: a 2-stage pipeline against one stage on this machine.
+ds_benches += bench/bench-exec
+bench_bench_exec_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)

@@ -404,13 +404,19 @@ run_optimizer (Agent *a, const DsOp *op)
       Version *next;
       if (st == NULL || st->n_params == 0)
         continue;
-      next = version_new (st->n_params, st->current->id + 1);
-      memcpy (next->w, st->current->w, st->n_params * sizeof (float));
-      ds_k_sgd (next->w, st->grads, st->momentum, st->n_params, (float) r->o->lr,
+      /* copy on write: only a forward in flight needs the old weights */
+      if (g_atomic_int_get (&st->current->ref) == 1)
+        st->current->id++;
+      else
+        {
+          next = version_new (st->n_params, st->current->id + 1);
+          memcpy (next->w, st->current->w, st->n_params * sizeof (float));
+          version_unref (st->current);
+          st->current = next;
+        }
+      ds_k_sgd (st->current->w, st->grads, st->momentum, st->n_params, (float) r->o->lr,
                 (float) r->o->momentum, (float) r->o->weight_decay);
       memset (st->grads, 0, st->n_params * sizeof (float));
-      version_unref (st->current);
-      st->current = next;
       if (!is_synchronous (r->o->schedule))
         break;
     }
