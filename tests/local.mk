@@ -180,3 +180,5 @@ tests_fuzz_fuzz_idx_LDADD = $(DS_TEST_LIBS)
 # exec/runtime.c: the executor against a plain training loop.
 ds_exec_tests += tests/test-exec
 tests_test_exec_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_exec_tests += tests/test-exec-cli
+tests_test_exec_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -1,0 +1,68 @@
+/* tests/test-exec-cli.c - `dawnsim exec` as a user runs it: a short run's
+ * DAWNBench TSV and measured trace (which loads back as a dawnsim trace),
+ * and the bad inputs: no dataset installed, a plan for another model,
+ * more stages than layers. */
+#include "config.h"
+
+#include <string.h>
+
+#include "core/trace-json.h"
+#include "tests/testutil.h"
+
+static void
+test_short_run (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *tsv = g_build_filename (dir, "log.tsv", NULL);
+  g_autofree char *measured = g_build_filename (dir, "m.json", NULL);
+  g_autofree char *text = NULL, *log = NULL;
+  g_autoptr(DsTrace) trace = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(DsTestRun) r = { 0 };
+  gsize len = 0;
+
+  ds_test_run_dawnsim (&r, "exec", "mlp", "--data", "synthetic", "--stages", "2",
+                       "--schedule", "1f1b", "--max-steps", "4", "--no-pin",
+                       "--log", tsv, "--measured", measured, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "epoch 1"));
+  g_assert_nonnull (strstr (r.out, "2 stages, 1f1b"));
+  log = ds_test_read (tsv, NULL);
+  g_assert_true (g_str_has_prefix (log, "epoch\thours\ttop1Accuracy\n1\t"));
+  text = ds_test_read (measured, &len);
+  trace = ds_trace_read_json (text, len, measured, &error);
+  g_assert_no_error (error);
+  /* 4 minibatches: forward, backward and step on each of 2 stages */
+  g_assert_cmpuint (ds_trace_n_events (trace), ==, 4 * 3 * 2);
+  ds_test_rmtree (dir);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *plan = g_build_filename (dir, "plan.json", NULL);
+  g_auto(DsTestRun) missing = { 0 }, p = { 0 }, other = { 0 }, deep = { 0 };
+
+  ds_test_run_dawnsim (&missing, "exec", "mlp", "--data-dir", dir, NULL);
+  g_assert_cmpint (missing.status, ==, 1);
+  g_assert_nonnull (strstr (missing.err, "apt-get install dataset-fashion-mnist"));
+  ds_test_run_dawnsim (&p, "plan", "mlp-wide", "--cluster", "A", "--gpus", "4", "-o", plan, NULL);
+  g_assert_cmpint (p.status, ==, 0);
+  ds_test_run_dawnsim (&other, "exec", "mlp", "--plan", plan, "--data", "synthetic", NULL);
+  g_assert_cmpint (other.status, ==, 1);
+  g_assert_nonnull (strstr (other.err, plan));
+  ds_test_run_dawnsim (&deep, "exec", "mlp", "--stages", "20", "--data", "synthetic", NULL);
+  g_assert_cmpint (deep.status, ==, 1);
+  g_assert_nonnull (strstr (deep.err, "20 stages"));
+  ds_test_rmtree (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/exec/cli/short-run", test_short_run);
+  g_test_add_func ("/exec/cli/bad-input", test_bad_input);
+  return g_test_run ();
+}
