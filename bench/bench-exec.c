@@ -28,20 +28,11 @@ per_minibatch_s (const DsModel *m, guint stages, DsSchedule schedule, guint micr
 
   for (guint i = 0; i < RUNS; i++)
     {
-      g_autoptr(DsModel) timed = ds_model_copy (m);
-      g_autoptr(DsPlan) plan = NULL;
+      g_autoptr(DsPlan) plan = ds_plan_split_by_work (m, stages, 1, NULL);
       g_autoptr(DsExecResult) r = NULL;
       g_autoptr(GError) error = NULL;
       DsExecOptions o;
 
-      for (guint l = 0; l < ds_model_n_layers (timed); l++)
-        {
-          DsLayer *layer = ds_model_layer (timed, l);
-          layer->has_times = TRUE;
-          layer->fwd_s = layer->fwd_flops + layer->mem_bytes;
-          layer->bwd_s = layer->bwd_flops + 2 * layer->mem_bytes;
-        }
-      plan = ds_plan_split_balanced (timed, stages, 1, NULL);
       ds_exec_options_init (&o, plan);
       o.schedule = schedule;
       o.n_microbatches = micro;

@@ -49,26 +49,6 @@ exec_args_clear (ExecArgs *a)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ExecArgs, exec_args_clear)
 
-/* A straight pipeline of @p stages balanced by FLOPs (a model priced by
- * nothing else on this machine: the split needs only proportions). */
-static DsPlan *
-split_by_flops (const DsModel *model, guint p, guint r, GError **error)
-{
-  g_autoptr(DsModel) copy = ds_model_copy (model);
-
-  for (guint i = 0; i < ds_model_n_layers (copy); i++)
-    {
-      DsLayer *l = ds_model_layer (copy, i);
-      if (!l->has_times)
-        {
-          l->has_times = TRUE;
-          l->fwd_s = l->fwd_flops + l->mem_bytes;
-          l->bwd_s = l->bwd_flops + 2 * l->mem_bytes;
-        }
-    }
-  return ds_plan_split_balanced (copy, p, r, error);
-}
-
 static DsPlan *
 choose_plan (const ExecArgs *a, const DsModel *model, GError **error)
 {
@@ -85,7 +65,7 @@ choose_plan (const ExecArgs *a, const DsModel *model, GError **error)
         return NULL;
       return ds_plan_read_json (text, len, a->plan_file, model, error);
     }
-  return split_by_flops (model, a->stages > 0 ? (guint) a->stages : 1,
+  return ds_plan_split_by_work (model, a->stages > 0 ? (guint) a->stages : 1,
                          a->replicas > 0 ? (guint) a->replicas : 1, error);
 }
 

@@ -100,3 +100,22 @@ ds_plan_split_balanced (const DsModel *model, guint n_stages, guint n_replicas,
     }
   return g_steal_pointer (&plan);
 }
+
+DsPlan *
+ds_plan_split_by_work (const DsModel *model, guint n_stages, guint n_replicas,
+                       GError **error)
+{
+  g_autoptr(DsModel) weighed = ds_model_copy (model);
+
+  for (guint i = 0; i < ds_model_n_layers (weighed); i++)
+    {
+      DsLayer *l = ds_model_layer (weighed, i);
+      if (!l->has_times)
+        {
+          l->has_times = TRUE;
+          l->fwd_s = l->fwd_flops + l->mem_bytes;
+          l->bwd_s = l->bwd_flops + 2 * l->mem_bytes;
+        }
+    }
+  return ds_plan_split_balanced (weighed, n_stages, n_replicas, error);
+}

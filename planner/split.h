@@ -22,5 +22,11 @@ G_BEGIN_DECLS
  * layer count, n_replicas is 0, or a layer has no times. */
 DsPlan *ds_plan_split_balanced (const DsModel *model, guint n_stages, guint n_replicas,
                                 GError **error);
+/* The same, for a model that may have no times (a zoo model not priced on
+ * any device): a layer without times weighs its FLOPs plus its bytes
+ * (fwd_flops + mem_bytes forward, bwd_flops + 2 x mem_bytes backward),
+ * proportions enough for a cut. */
+DsPlan *ds_plan_split_by_work  (const DsModel *model, guint n_stages, guint n_replicas,
+                                GError **error);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "core/error.h"
+#include "core/zoo.h"
 #include "planner/split.h"
 #include "tests/testutil.h"
 
@@ -113,11 +114,26 @@ test_errors (void)
   g_assert_nonnull (strstr (error->message, "'l1'"));
 }
 
+/* A zoo model has FLOPs, not times: the cut weighs those. The MLP's fc1
+ * (784 x 256) outweighs the rest, so two stages cut right after it. */
+static void
+test_by_work (void)
+{
+  g_autoptr(DsModel) m = ds_zoo_build ("mlp", NULL, NULL);
+  g_autoptr(DsPlan) plan = ds_plan_split_by_work (m, 2, 1, NULL);
+
+  g_assert_nonnull (plan);
+  g_assert_false (ds_model_layer_const (m, 1)->has_times);   /* the model is untouched */
+  g_assert_cmpuint (ds_plan_stage_const (plan, 0)->layers->len, ==, 2);   /* pixels, fc1 */
+  g_assert_cmpuint (ds_plan_stage_const (plan, 1)->layers->len, ==, 4);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/planner/split/optimal", test_optimal);
   g_test_add_func ("/planner/split/errors", test_errors);
+  g_test_add_func ("/planner/split/by-work", test_by_work);
   return g_test_run ();
 }
