@@ -196,8 +196,11 @@ receive (Agent *a, guint what, guint stage, guint mb)
       *k = msg_key (got->what, got->stage, got->mb);
       g_hash_table_insert (a->pending, k, got);
     }
-  if (g_hash_table_lookup (a->pending, &key) == m)
-    g_hash_table_steal (a->pending, &key);
+  {
+    gpointer stolen_key = NULL;
+    if (g_hash_table_steal_extended (a->pending, &key, &stolen_key, NULL))
+      g_free (stolen_key);
+  }
   data = m->data;
   g_free (m);
   return data;
