@@ -14,7 +14,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-plan.c \
 	%D%/cmd-hw.c \
 	%D%/cmd-simulate.c \
-	%D%/cmd-exec.c
+	%D%/cmd-exec.c \
+	%D%/cmd-validate.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c

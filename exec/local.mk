@@ -18,3 +18,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
 
 # The threads that train a plan, running core/programs.h's schedules.
 %C%_libdawnsim_exec_la_SOURCES += %D%/runtime.c %D%/runtime.h
+
+# This machine measured for the simulator: layer times, copies, hand-offs.
+%C%_libdawnsim_exec_la_SOURCES += %D%/machine.c %D%/machine.h

@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <gsl/gsl_statistics_double.h>
 #include <hwloc.h>
 #include <math.h>
 #include <string.h>
@@ -677,6 +678,23 @@ merge_events (Run *r)
   return t;
 }
 
+/* What `dawnsim validate` needs to replay the run: its configuration and
+ * the measured time per minibatch. */
+static void
+describe_run (DsTrace *t, const Run *r, guint steps, double iteration_s)
+{
+  GHashTable *attrs = ds_trace_get_attrs (t);
+  char v[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_hash_table_insert (attrs, g_strdup ("schedule"), g_strdup (ds_schedule_name (r->o->schedule)));
+  g_hash_table_insert (attrs, g_strdup ("minibatch"), g_strdup_printf ("%u", r->o->minibatch));
+  g_hash_table_insert (attrs, g_strdup ("n_microbatches"),
+                       g_strdup_printf ("%u", r->progs->per_iteration));
+  g_hash_table_insert (attrs, g_strdup ("steps_per_epoch"), g_strdup_printf ("%u", steps));
+  g_ascii_dtostr (v, sizeof v, iteration_s);
+  g_hash_table_insert (attrs, g_strdup ("iteration_s"), g_strdup (v));
+}
+
 /* Builds the agents for @n_workers workers (their stages from @progs) and
  * their stage states from the initial weights. */
 static void
@@ -730,13 +748,6 @@ free_agents (Run *r)
     stage_state_free (r->states[i]);
   g_free (r->states);
   g_free (r->agents);
-}
-
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
 }
 
 DsExecResult *
@@ -847,13 +858,15 @@ ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
           break;
         }
     }
-  g_array_sort (iter_s, compare_doubles);
-  res->iteration_s = g_array_index (iter_s, double, iter_s->len / 2);
+  res->iteration_s = gsl_stats_median ((double *) iter_s->data, 1, iter_s->len);
   res->n_params = net->n_params;
   res->params = g_new (float, net->n_params);
   gather_params (&r, res->params);
   if (o->record_trace)
-    res->trace = merge_events (&r);
+    {
+      res->trace = merge_events (&r);
+      describe_run (res->trace, &r, steps, res->iteration_s);
+    }
   for (guint a = 0; a < r.n_agents && res->versions != NULL; a++)
     g_array_append_vals (res->versions, r.agents[a].versions->data, r.agents[a].versions->len);
   if (r.topo != NULL)

@@ -350,12 +350,14 @@ price_workers (Sim *s, const DsPlan *plan)
                             ? ds_plan_stage_const (plan, out->first_stage)->n_replicas : 1);
       out->static_bytes = params * (versions + 1 + o->optimizer_state_factor);
       out->peak_bytes = out->static_bytes;
+      /* SGD-like: read weights, gradients and state, write weights and
+       * state, zero the gradients; stashing first copies the weights */
+      if (dev->mem_bw_bytes_per_s > 0 && s->optimizer)
+        wk->optimizer_s = params * (4 + 2 * o->optimizer_state_factor + (versions > 1 ? 2 : 0))
+                          / dev->mem_bw_bytes_per_s;
       for (guint i = 0; i < wk->program->len; i++)
         wk->n_ar_total += g_array_index (wk->program, DsOp, i).kind == DS_OP_ALLREDUCE;
     }
-  if (dev->mem_bw_bytes_per_s > 0 && s->optimizer)
-    for (guint w = 0; w < s->progs->n_workers; w++)   /* read and write once */
-      s->workers[w].optimizer_s = 2 * s->workers[w].out->static_bytes / dev->mem_bw_bytes_per_s;
 }
 
 /* ---- tracing ---- */

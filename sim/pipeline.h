@@ -32,9 +32,11 @@
  *   gradient all-reduce of stage s: ring over its r_s replicas
  *     (hwmodels ds_hw_collective_time_s) of its parameter bytes / t, at
  *     the outermost level its replicas span;
- *   optimizer step: reads and writes the parameters, gradients and
- *     optimizer state once at the device's memory bandwidth (0 when the
- *     device's bandwidth is unknown).
+ *   optimizer step: at the device's memory bandwidth (0 when unknown),
+ *     P x (4 + 2 f) bytes for P bytes of parameters and f of optimizer
+ *     state per parameter byte (read weights, gradients and state, write
+ *     weights and state, zero the gradients), plus 2 P to copy the
+ *     weights where a schedule stashes versions.
  *
  * Memory per worker: parameters x versions (1f1b: warm-up + 1, 2bw: 2,
  * else 1), gradients, optimizer state (options->optimizer_state_factor x

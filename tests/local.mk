@@ -182,3 +182,7 @@ ds_exec_tests += tests/test-exec
 tests_test_exec_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_exec_tests += tests/test-exec-cli
 tests_test_exec_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# traces/validate.c and `dawnsim validate`.
+ds_exec_tests += tests/test-validate
+tests_test_validate_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -8,3 +8,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 	%D%/natural.c %D%/natural.h
 %C%_libdawnsim_traces_la_SOURCES += \
 	%D%/svg.c %D%/svg.h
+
+# A measured trace against a predicted one, joined by stage and kind.
+%C%_libdawnsim_traces_la_SOURCES += %D%/validate.c %D%/validate.h
