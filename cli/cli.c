@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/model-io.h"
+#include "core/plan-json.h"
 #include "core/zoo.h"
 #include "hwmodels/cost.h"
 #include "hwmodels/presets.h"
@@ -158,4 +159,15 @@ ds_cli_price_model (DsModel *model, const char *device, const DsCluster *cluster
                          "from their FLOPs", ds_model_get_name (model));
   hw = ds_hw_device_open (name, error);
   return hw != NULL && ds_hw_model_cost (model, hw, NULL, NULL, error);
+}
+
+DsPlan *
+ds_cli_read_plan (const char *path, const DsModel *model, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  if (!ds_read_file (path, &text, &len, error))
+    return NULL;
+  return ds_plan_read_json (text, len, path, model, error);
 }

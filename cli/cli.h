@@ -17,6 +17,7 @@
 
 #include "core/cluster.h"
 #include "core/model.h"
+#include "core/plan.h"
 
 G_BEGIN_DECLS
 
@@ -92,6 +93,8 @@ DsModel *ds_cli_open_model        (const char *arg, const DsCliModelArgs *args,
  * and some layer needs it; a fully timed model is left as it is. */
 gboolean ds_cli_price_model       (DsModel *model, const char *device,
                                    const DsCluster *cluster, GError **error);
+/* Reads a plan file (dawnsim JSON, from `dawnsim plan -o`) for @model. */
+DsPlan  *ds_cli_read_plan         (const char *path, const DsModel *model, GError **error);
 
 gboolean ds_cmd_models     (int argc, char **argv, GError **error);
 gboolean ds_cmd_show       (int argc, char **argv, GError **error);

@@ -18,7 +18,6 @@
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/json-writer.h"
-#include "core/plan-json.h"
 #include "core/trace-json.h"
 #include "core/units.h"
 #include "exec/dataset.h"
@@ -54,16 +53,12 @@ choose_plan (const ExecArgs *a, const DsModel *model, GError **error)
 {
   if (a->plan_file != NULL)
     {
-      g_autofree char *text = NULL;
-      gsize len = 0;
       if (a->stages > 0)
         {
           ds_cli_usage (error, "give --plan or --stages, not both");
           return NULL;
         }
-      if (!ds_read_file (a->plan_file, &text, &len, error))
-        return NULL;
-      return ds_plan_read_json (text, len, a->plan_file, model, error);
+      return ds_cli_read_plan (a->plan_file, model, error);
     }
   return ds_plan_split_by_work (model, a->stages > 0 ? (guint) a->stages : 1,
                          a->replicas > 0 ? (guint) a->replicas : 1, error);

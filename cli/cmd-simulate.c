@@ -20,7 +20,6 @@
 #include "cli/table.h"
 #include "core/error.h"
 #include "core/json-writer.h"
-#include "core/plan-json.h"
 #include "core/units.h"
 #include "hwmodels/presets.h"
 #include "planner/antichain.h"
@@ -97,12 +96,8 @@ choose_plan (const SimArgs *a, const DsModel *model, const DsCluster *cluster,
 
   if (a->plan_file != NULL)
     {
-      gsize len = 0;
-      g_autofree char *text = NULL;
       *origin = a->plan_file;
-      if (!ds_read_file (a->plan_file, &text, &len, error))
-        return NULL;
-      return ds_plan_read_json (text, len, a->plan_file, model, error);
+      return ds_cli_read_plan (a->plan_file, model, error);
     }
   if (a->stages > 0 || schedule == DS_SCHEDULE_DP)
     {
