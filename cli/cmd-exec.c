@@ -140,7 +140,7 @@ write_outputs (const ExecArgs *a, const DsExecResult *r, GError **error)
 }
 
 static char *
-render (const ExecArgs *a, const DsModel *model, const DsPlan *plan, const DsExecOptions *o,
+render (const DsModel *model, const DsPlan *plan, const DsExecOptions *o,
         const DsExecResult *r, DsOutputFormat format)
 {
   const DsExecEpoch *last = &g_array_index (r->epochs, DsExecEpoch, r->epochs->len - 1);
@@ -183,7 +183,6 @@ render (const ExecArgs *a, const DsModel *model, const DsPlan *plan, const DsExe
       g_autofree char *tsv = dawnbench_tsv (r);
       return g_strdelimit (g_steal_pointer (&tsv), "\t", ',');
     }
-  (void) a;
   return g_strdup_printf ("%s, %u stage%s, %s, minibatch %u in %u micro-batch%s: "
                           "%s per minibatch (%.0f samples/s)\n"
                           "final test accuracy %.2f%% after %u epoch%s, %s%s\n",
@@ -301,7 +300,7 @@ ds_cmd_exec (int argc, char **argv, GError **error)
   result = ds_exec_run (plan, model, train, test, &o, error);
   if (result == NULL || !write_outputs (&a, result, error))
     return FALSE;
-  text = render (&a, model, plan, &o, result, format);
+  text = render (model, plan, &o, result, format);
   fputs (text, stdout);
   return TRUE;
 }

@@ -344,7 +344,7 @@ ds_programs_new (const DsPlan *plan, const DsProgramsSpec *spec, GError **error)
   p->schedule = spec->schedule;
   p->n_stages = ds_plan_n_stages (plan);
   p->n_workers = n_workers;
-  p->per_iteration = spec->schedule == DS_SCHEDULE_1F1B ? 1 : spec->n_microbatches;
+  p->per_iteration = ds_schedule_is_synchronous (spec->schedule) ? spec->n_microbatches : 1;
   p->n_iterations = spec->n_iterations;
   p->n_microbatches = p->per_iteration * p->n_iterations;
   p->programs = g_new (GArray *, n_workers);
@@ -354,7 +354,7 @@ ds_programs_new (const DsPlan *plan, const DsProgramsSpec *spec, GError **error)
   p->worker_replica = g_new0 (guint, n_workers);
   p->warmup = g_new0 (guint, n_workers);
   p->route = g_new (guint, (gsize) p->n_stages * p->n_microbatches);
-  if (spec->schedule != DS_SCHEDULE_1F1B)
+  if (ds_schedule_is_synchronous (spec->schedule))
     {
       for (guint g = 0; g < p->n_stages; g++)
         for (guint i = 0; i < p->n_microbatches; i++)

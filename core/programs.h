@@ -80,6 +80,15 @@ DsPrograms *ds_programs_new  (const DsPlan *plan, const DsProgramsSpec *spec,
                                      GError **error);
 void           ds_programs_free (DsPrograms *programs);
 
+/* Whether a stage's replicas run one program on shares of each
+ * micro-batch (every schedule but PipeDream's 1f1b, whose replicas take
+ * whole minibatches round-robin): then one worker stands for them all. */
+static inline gboolean
+ds_schedule_is_synchronous (DsSchedule schedule)
+{
+  return schedule != DS_SCHEDULE_1F1B;
+}
+
 static inline guint
 ds_programs_route (const DsPrograms *p, guint stage, guint microbatch)
 {

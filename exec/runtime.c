@@ -139,12 +139,6 @@ struct _Run {
   hwloc_topology_t topo;
 };
 
-static gboolean
-is_synchronous (DsSchedule s)
-{
-  return s != DS_SCHEDULE_1F1B;
-}
-
 static guint64
 msg_key (guint what, guint stage, guint mb)
 {
@@ -421,7 +415,7 @@ run_optimizer (Agent *a, const DsOp *op)
       ds_k_sgd (st->current->w, st->grads, st->momentum, st->n_params, (float) r->o->lr,
                 (float) r->o->momentum, (float) r->o->weight_decay);
       memset (st->grads, 0, st->n_params * sizeof (float));
-      if (!is_synchronous (r->o->schedule))
+      if (!ds_schedule_is_synchronous (r->o->schedule))
         break;
     }
   note (a, DS_TRACE_OPTIMIZER, op->stage, op->microbatch, t0);
@@ -455,7 +449,7 @@ agent_main (gpointer data)
         case DS_OP_ALLREDUCE:
           if (op->part + 1 == op->n_parts)
             {
-              gboolean sync = is_synchronous (r->o->schedule);
+              gboolean sync = ds_schedule_is_synchronous (r->o->schedule);
               Reducer *red = sync ? &r->reducers[a->worker * r->progs->n_stages + op->stage]
                                   : &r->reducers[op->stage];
               guint expected = r->replicas;
@@ -529,13 +523,13 @@ check_inputs (const DsPlan *plan, const DsModel *model, const DsNet *net,
     return ds_fail (error, DS_ERROR_INVALID, "epochs, micro-batches and the minibatch must "
                     "be >= 1 and the learning rate > 0");
   r = ds_plan_stage_const (plan, 0)->n_replicas;
-  for (guint g = 1; g < ds_plan_n_stages (plan) && is_synchronous (o->schedule); g++)
+  for (guint g = 1; g < ds_plan_n_stages (plan) && ds_schedule_is_synchronous (o->schedule); g++)
     if (ds_plan_stage_const (plan, g)->n_replicas != r)
       return ds_fail (error, DS_ERROR_INVALID, "under '%s' every stage needs the same "
                       "replica count (stage %u has %u, stage 0 %u); 1f1b routes unequal "
                       "counts", ds_schedule_name (o->schedule), g,
                       ds_plan_stage_const (plan, g)->n_replicas, r);
-  *replicas = is_synchronous (o->schedule) ? r : 1;
+  *replicas = ds_schedule_is_synchronous (o->schedule) ? r : 1;
   if (o->minibatch % (m * *replicas) != 0)
     return ds_fail (error, DS_ERROR_INVALID, "a minibatch of %u does not split into %u "
                     "micro-batches x %u replicas", o->minibatch, m, *replicas);
@@ -719,7 +713,7 @@ make_agents (Run *r, const guint *first, const guint *last, const float *init)
       a->versions = g_array_new (FALSE, FALSE, sizeof (DsExecVersionUse));
       for (guint g = 0; g < n_stages; g++)
         {
-          gboolean runs = is_synchronous (r->o->schedule)
+          gboolean runs = ds_schedule_is_synchronous (r->o->schedule)
                           ? g % r->progs->n_workers == a->worker
                           : r->progs->worker_stage[a->worker] == g;
           if (!runs)

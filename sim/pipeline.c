@@ -103,12 +103,6 @@ key_of (const Sim *s, guint stage, guint mb, guint what)
 
 /* ---- pricing ---- */
 
-static gboolean
-is_synchronous (DsSchedule schedule)
-{
-  return schedule != DS_SCHEDULE_1F1B;
-}
-
 static const DsClusterLevel *
 level_of (const DsCluster *cluster, gint level)
 {
@@ -235,7 +229,7 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
   const DsSimOptions *o = s->options;
   guint n_stages = ds_plan_n_stages (plan);
   guint m = s->progs->per_iteration, t = MAX (o->tensor_parallel, 1);
-  gboolean sync = is_synchronous (o->schedule);
+  gboolean sync = ds_schedule_is_synchronous (o->schedule);
   g_autofree guint *first_rank = g_new (guint, n_stages);
   g_autofree double *boundary = g_new0 (double, n_stages);
   g_autofree double *tp_bytes = g_new0 (double, n_stages);
@@ -336,7 +330,7 @@ price_workers (Sim *s, const DsPlan *plan)
            g += s->progs->n_workers)
         {
           params += s->stages[g].param_bytes;
-          if (!is_synchronous (o->schedule))
+          if (!ds_schedule_is_synchronous (o->schedule))
             break;
         }
       if (o->schedule == DS_SCHEDULE_1F1B)
@@ -346,7 +340,7 @@ price_workers (Sim *s, const DsPlan *plan)
       out->rank = wk->rank;
       out->first_stage = s->progs->worker_stage[w];
       out->replica = s->progs->worker_replica[w];
-      out->n_devices = t * (is_synchronous (o->schedule)
+      out->n_devices = t * (ds_schedule_is_synchronous (o->schedule)
                             ? ds_plan_stage_const (plan, out->first_stage)->n_replicas : 1);
       out->static_bytes = params * (versions + 1 + o->optimizer_state_factor);
       out->peak_bytes = out->static_bytes;
@@ -746,13 +740,12 @@ check_finished (const Sim *s, GError **error)
 }
 
 static void
-summarise (Sim *s, DsSimResult *r, const DsPlan *plan, const DsModel *model)
+summarise (Sim *s, DsSimResult *r, const DsModel *model)
 {
   double busy = 0, makespan = ds_engine_now_s (s->engine);
   guint batch = ds_model_get_batch_size (model);
   const DsDevice *dev = ds_cluster_device_const (s->cluster);
 
-  (void) plan;
   r->makespan_s = makespan;
   r->iteration_s = iteration_time (s, makespan);
   r->samples_per_s = batch > 0 && r->iteration_s > 0 ? batch / r->iteration_s : 0;
@@ -946,7 +939,7 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
           r->n_workers = s.progs->n_workers;
           r->n_microbatches = s.progs->per_iteration;
           r->n_iterations = s.progs->n_iterations;
-          summarise (&s, r, plan, model);
+          summarise (&s, r, model);
           if (s.trace != NULL)
             ds_trace_sort (s.trace);
           ok = TRUE;
