@@ -259,7 +259,7 @@ test_errors (Fixture *f, gconstpointer unused)
   (void) unused;
   options (&o, plan, DS_SCHEDULE_GPIPE, 4);
   /* a plan made for another model */
-  expect (f, plan, wide, &o, DS_ERROR_INVALID, "");
+  expect (f, plan, wide, &o, DS_ERROR_INVALID, "is in no stage");
   o.schedule = DS_SCHEDULE_2BW;
   expect (f, plan, f->model, &o, DS_ERROR_UNSUPPORTED, "'2bw' is simulated only");
   o.schedule = DS_SCHEDULE_GPIPE;
