@@ -72,6 +72,8 @@ typedef struct {
   guint key;                  /* (stage x n_mb + mb) x 2 + is_gradient */
   guint from, to;             /* workers */
   double start_s;
+  double bytes;
+  gint level;                 /* the cluster level joining the two */
 } Transfer;
 
 struct _Sim {
@@ -423,7 +425,6 @@ flow_done (DsNetwork *net, DsFlowId flow, gpointer data)
       guint a = MIN (s->workers[tr->from].rank, s->workers[tr->to].rank);
       guint b = MAX (s->workers[tr->from].rank, s->workers[tr->to].rank);
       guint dest = tr->key / 2 / s->progs->n_microbatches;
-      guint boundary = tr->key % 2 == ACTIVATION ? dest - 1 : dest;
       char name[48];
       DsTraceEvent *e;
 
@@ -431,7 +432,7 @@ flow_done (DsNetwork *net, DsFlowId flow, gpointer data)
       e = ds_trace_append (s->trace, name, DS_TRACE_SEND, tr->start_s, now - tr->start_s);
       e->stage_idx = (gint) (tr->key % 2 == ACTIVATION ? dest - 1 : dest + 1);
       e->microbatch = (gint) (tr->key / 2 % s->progs->n_microbatches);
-      e->bytes = (guint64) s->stages[boundary].out_bytes;
+      e->bytes = (guint64) tr->bytes;
       ds_trace_event_set_attr (e, "what", tr->key % 2 == ACTIVATION ? "activation" : "gradient");
     }
   g_ptr_array_add (s->spare, tr);
@@ -449,27 +450,21 @@ device_link (Sim *s, Worker *w, gint level, guint direction)
 }
 
 static void
-start_flow (Sim *s, Transfer *tr, double bytes, gint level)
+start_flow (Sim *s, Transfer *tr)
 {
-  guint links[2] = { device_link (s, &s->workers[tr->from], level, 0),
-                     device_link (s, &s->workers[tr->to], level, 1) };
+  guint links[2] = { device_link (s, &s->workers[tr->from], tr->level, 0),
+                     device_link (s, &s->workers[tr->to], tr->level, 1) };
 
-  ds_network_start_flow (s->net, links, 2, bytes, flow_done, tr);
+  ds_network_start_flow (s->net, links, 2, tr->bytes, flow_done, tr);
 }
-
-typedef struct {
-  Transfer *tr;
-  double bytes;
-  gint level;
-} Delayed;
 
 static double
 latency_over (DsEngine *engine, DsEventId id, gpointer data)
 {
-  Delayed *d = data;
+  Transfer *tr = data;
 
   (void) engine, (void) id;
-  start_flow (d->tr->sim, d->tr, d->bytes, d->level);
+  start_flow (tr->sim, tr);
   return DS_EVENT_DONE;
 }
 
@@ -497,16 +492,12 @@ send (Sim *s, Worker *from, guint stage, guint mb, guint what)
     tr = g_ptr_array_steal_index_fast (s->spare, s->spare->len - 1);
   else
     g_ptr_array_add (s->transfers, tr = g_new (Transfer, 1));
-  *tr = (Transfer) { s, key, from->idx, to, ds_engine_now_s (s->engine) };
+  *tr = (Transfer) { s, key, from->idx, to, ds_engine_now_s (s->engine), b->out_bytes, level };
   if (level_of (s->cluster, level)->latency_s > 0 && s->latency)
-    {
-      Delayed *d = g_new (Delayed, 1);
-      *d = (Delayed) { tr, b->out_bytes, level };
-      ds_engine_schedule (s->engine, level_of (s->cluster, level)->latency_s,
-                          latency_over, d, g_free);
-    }
+    ds_engine_schedule (s->engine, level_of (s->cluster, level)->latency_s, latency_over,
+                        tr, NULL);
   else
-    start_flow (s, tr, b->out_bytes, level);
+    start_flow (s, tr);
 }
 
 static double
