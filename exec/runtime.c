@@ -181,13 +181,13 @@ receive (Agent *a, guint what, guint stage, guint mb)
   while (m == NULL)
     {
       Msg *got = g_async_queue_pop (a->inbox);
-      guint64 *k = g_new (guint64, 1);
+      guint64 *k;
       if (msg_key (got->what, got->stage, got->mb) == key)
         {
-          g_free (k);
           m = got;
           break;
         }
+      k = g_new (guint64, 1);
       *k = msg_key (got->what, got->stage, got->mb);
       g_hash_table_insert (a->pending, k, got);
     }
