@@ -7,6 +7,9 @@
  * test accuracy, time) and a summary; --log writes DAWNBench's TSV
  * (epoch, hours, top1Accuracy), --trace the measured timeline as Chrome
  * trace JSON, --measured it as dawnsim trace JSON.
+ *
+ * Under mpirun (or with --transport mpi) each rank runs one worker; rank 0
+ * alone prints and writes the outputs.
  */
 #include "config.h"
 
@@ -21,12 +24,14 @@
 #include "core/trace-json.h"
 #include "core/units.h"
 #include "exec/dataset.h"
+#include "exec/mpi.h"
 #include "exec/runtime.h"
 #include "planner/split.h"
 #include "traces/chrome.h"
 
 typedef struct {
   char *file, *plan_file, *schedule, *data, *data_dir, *log, *trace, *measured, *format;
+  char *transport;
   int stages, replicas, microbatches, batch_size, epochs, max_steps, seed;
   double lr, momentum, weight_decay, target;
   gboolean no_pin;
@@ -44,6 +49,7 @@ exec_args_clear (ExecArgs *a)
   g_free (a->trace);
   g_free (a->measured);
   g_free (a->format);
+  g_free (a->transport);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ExecArgs, exec_args_clear)
@@ -224,6 +230,12 @@ fill_options (const ExecArgs *a, const DsPlan *plan, DsExecOptions *o, GError **
   o->target_accuracy = a->target;
   o->record_trace = a->trace != NULL || a->measured != NULL;
   o->pin_threads = !a->no_pin;
+  if (a->transport == NULL)
+    o->transport = ds_mpi_launched () ? DS_EXEC_MPI : DS_EXEC_THREADS;
+  else if (strcmp (a->transport, "threads") == 0 || strcmp (a->transport, "mpi") == 0)
+    o->transport = a->transport[0] == 'm' ? DS_EXEC_MPI : DS_EXEC_THREADS;
+  else
+    return ds_cli_usage (error, "--transport takes threads or mpi, got '%s'", a->transport);
   o->progress = progress;
   o->progress_data = (gpointer) a;
   return TRUE;
@@ -235,6 +247,11 @@ static const char description[] =
   "the schedule's programs as the simulator plays them, PipeDream's weight\n"
   "stashing under 1f1b. Models: the zoo's mlp and mlp-wide (and any model\n"
   "file of the same layer kinds).\n\n"
+  "Under mpirun each worker is a rank instead (one per stage replica; the\n"
+  "command says how many the plan needs), and rank 0 reports. Open MPI on\n"
+  "one machine, as root, with more ranks than cores:\n"
+  "  mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 \\\n"
+  "    dawnsim exec mlp --stages 2 --schedule 1f1b\n\n"
   "The plan: --plan FILE, or --stages P (balanced by FLOPs) with --replicas R.\n"
   "The data: Fashion-MNIST (apt-get install dataset-fashion-mnist), or\n"
   "--data synthetic.\n\n"
@@ -272,6 +289,8 @@ ds_cmd_exec (int argc, char **argv, GError **error)
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &a.trace, "Write the measured timeline as Chrome trace JSON", "FILE" },
     { "measured", 0, 0, G_OPTION_ARG_FILENAME, &a.measured, "Write the measured timeline as dawnsim trace JSON", "FILE" },
     { "no-pin", 0, 0, G_OPTION_ARG_NONE, &a.no_pin, "Do not bind threads to cores", NULL },
+    { "transport", 0, 0, G_OPTION_ARG_STRING, &a.transport,
+      "threads (default) or mpi (the default under mpirun)", "NAME" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &a.format, "Output: human (default), json or csv", "FMT" },
     { NULL }
   };
@@ -298,7 +317,11 @@ ds_cmd_exec (int argc, char **argv, GError **error)
       || !fill_options (&a, plan, &o, error) || !load_data (&a, &train, &test, error))
     return FALSE;
   result = ds_exec_run (plan, model, train, test, &o, error);
-  if (result == NULL || !write_outputs (&a, result, error))
+  if (result == NULL)
+    return FALSE;
+  if (!result->root)
+    return TRUE;
+  if (!write_outputs (&a, result, error))
     return FALSE;
   text = render (model, plan, &o, result, format);
   fputs (text, stdout);

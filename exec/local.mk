@@ -21,3 +21,17 @@ noinst_LTLIBRARIES += %D%/libdawnsim-exec.la
 
 # This machine measured for the simulator: layer times, copies, hand-offs.
 %C%_libdawnsim_exec_la_SOURCES += %D%/machine.c %D%/machine.h
+
+# The MPI transport: a loader here, MPI itself in a module opened under
+# mpirun (exec/mpi.h), so that only that module links libmpi.
+%C%_libdawnsim_exec_la_SOURCES += %D%/mpi.c %D%/mpi.h
+%C%_libdawnsim_exec_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DDS_PKGLIBDIR='"$(pkglibdir)"' \
+	-DDS_BUILD_MPI_MODULE='"$(abs_top_builddir)/%D%/.libs/dawnsim-mpi.so"'
+if DS_HAVE_MPI
+pkglib_LTLIBRARIES += %D%/dawnsim-mpi.la
+%C%_dawnsim_mpi_la_SOURCES = %D%/mpi-module.c %D%/mpi.h
+%C%_dawnsim_mpi_la_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
+%C%_dawnsim_mpi_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared
+%C%_dawnsim_mpi_la_LIBADD = $(MPI_LIBS) $(GLIB_LIBS)
+endif

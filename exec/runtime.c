@@ -11,6 +11,13 @@
  * starts one thread per agent, joins them, then measures the test
  * accuracy with the newest weights of replica 0 of each stage. Threads
  * start anew each epoch; the stages' states persist.
+ *
+ * Under MPI (exec/mpi.h) every rank builds the same Run and runs the one
+ * agent whose index is its rank in its own thread; a message to another
+ * agent is an MPI send tagged with its micro-batch and kind, and an
+ * all-reduce is MPI's among the ranks of the group. At an epoch's end
+ * rank 0 collects the loss and the weights, measures the accuracy and
+ * tells the others whether to go on; at the run's end, the events.
  */
 #include "config.h"
 
@@ -22,6 +29,7 @@
 #include "core/error.h"
 #include "core/programs.h"
 #include "exec/kernels.h"
+#include "exec/mpi.h"
 #include "exec/net.h"
 #include "exec/runtime.h"
 
@@ -137,7 +145,27 @@ struct _Run {
   Reducer *reducers;             /* per stage (synchronous: per worker shard group) */
   guint *ar_total;               /* 1f1b: all-reduces in each worker's program */
   hwloc_topology_t topo;
+  const DsMpi *mpi;              /* NULL: every agent is a thread here */
+  const guint *first, *last;     /* each stage's ops */
 };
+
+/* MPI tags: a micro-batch's message is 2 mb + kind; the epoch's
+ * bookkeeping is above every one of those. */
+enum { TAG_LOSS = 1u << 29, TAG_WEIGHTS, TAG_GO_ON, TAG_EVENTS };
+
+static gboolean
+is_local (const Run *r, const Agent *a)
+{
+  return r->mpi == NULL || a->idx == r->mpi->rank;
+}
+
+/* Whether @worker runs stage @g. */
+static gboolean
+runs_stage (const Run *r, guint worker, guint g)
+{
+  return ds_schedule_is_synchronous (r->o->schedule) ? g % r->progs->n_workers == worker
+                                                     : r->progs->worker_stage[worker] == g;
+}
 
 static guint64
 msg_key (guint what, guint stage, guint mb)
@@ -161,12 +189,33 @@ agent_for (Run *r, guint stage, guint mb, guint shard)
   return &r->agents[w * r->replicas + shard];
 }
 
+/* Sends @len floats of @data (taken) to the agent of (@stage, @mb). */
 static void
-post (Run *r, guint what, guint stage, guint mb, guint shard, float *data)
+post (Run *r, guint what, guint stage, guint mb, guint shard, float *data, gsize len)
 {
-  Msg *m = g_new (Msg, 1);
+  Agent *to = agent_for (r, stage, mb, shard);
+  Msg *m;
+
+  if (!is_local (r, to))
+    {
+      r->mpi->send (to->idx, 2 * mb + what, data, len * sizeof (float));
+      return;
+    }
+  m = g_new (Msg, 1);
   *m = (Msg) { what, stage, mb, data };
-  g_async_queue_push (agent_for (r, stage, mb, shard)->inbox, m);
+  g_async_queue_push (to->inbox, m);
+}
+
+/* The message from another rank: the neighbour stage's agent sent it. */
+static float *
+receive_remote (Agent *a, guint what, guint stage, guint mb)
+{
+  Run *r = a->run;
+  Agent *from = agent_for (r, what == ACTIVATION ? stage - 1 : stage + 1, mb, a->shard);
+  gsize bytes = 0;
+
+  g_assert (!is_local (r, from));
+  return r->mpi->recv (from->idx, 2 * mb + what, &bytes);
 }
 
 /* The message for (what, stage, mb), waiting for it; others that arrive
@@ -175,9 +224,12 @@ static float *
 receive (Agent *a, guint what, guint stage, guint mb)
 {
   guint64 key = msg_key (what, stage, mb);
-  Msg *m = g_hash_table_lookup (a->pending, &key);
+  Msg *m;
   float *data;
 
+  if (a->run->mpi != NULL)
+    return receive_remote (a, what, stage, mb);
+  m = g_hash_table_lookup (a->pending, &key);
   while (m == NULL)
     {
       Msg *got = g_async_queue_pop (a->inbox);
@@ -307,7 +359,7 @@ run_forward (Agent *a, const DsOp *op)
     {
       gsize len = (gsize) n * ds_net_op_out_size (r->net, st->last_op - 1);
       post (r, ACTIVATION, op->stage + 1, op->microbatch, a->shard,
-            g_memdup2 (ds_net_tape_output (s->tape), len * sizeof (float)));
+            g_memdup2 (ds_net_tape_output (s->tape), len * sizeof (float)), len);
     }
 }
 
@@ -319,6 +371,7 @@ run_backward (Agent *a, const DsOp *op)
   Slot *s;
   float *dy, *dx = NULL;
   guint n = r->shard_rows;
+  gsize dx_len = 0;
   gboolean last = op->stage + 1 == r->progs->n_stages;
   gint64 t0;
 
@@ -327,7 +380,10 @@ run_backward (Agent *a, const DsOp *op)
   s = slot_of (st, op->microbatch);
   dy = last ? s->dlogits : receive (a, GRADIENT, op->stage, op->microbatch);
   if (op->stage > 0)
-    dx = g_new (float, (gsize) n * ds_net_op_out_size (r->net, st->first_op - 1));
+    {
+      dx_len = (gsize) n * ds_net_op_out_size (r->net, st->first_op - 1);
+      dx = g_new (float, dx_len);
+    }
   t0 = g_get_monotonic_time ();
   ds_net_backward (r->net, s->tape, s->version->w, s->input, dy, st->grads, dx);
   note (a, DS_TRACE_BACKWARD, op->stage, op->microbatch, t0);
@@ -340,21 +396,42 @@ run_backward (Agent *a, const DsOp *op)
   if (!last)
     g_free (dy);
   if (dx != NULL)
-    post (r, GRADIENT, op->stage - 1, op->microbatch, a->shard, dx);
+    post (r, GRADIENT, op->stage - 1, op->microbatch, a->shard, dx, dx_len);
   version_unref (s->version);
   s->version = NULL;
   s->busy = FALSE;
 }
 
-/* Sum (synchronous) or mean (1f1b) of the stage's gradients among the
- * agents of @red. */
+/* The same among ranks: the agents @first, @first + 1, ... */
 static void
-run_allreduce (Agent *a, const DsOp *op, Reducer *red, guint expected, gboolean mean)
+allreduce_remote (Agent *a, StageState *st, guint first, guint expected, gboolean mean)
+{
+  g_autofree guint *ranks = g_new (guint, expected);
+
+  for (guint i = 0; i < expected; i++)
+    ranks[i] = first + i;
+  a->run->mpi->allreduce (ranks, expected, st->grads, st->n_params);
+  if (mean)
+    for (gsize i = 0; i < st->n_params; i++)
+      st->grads[i] /= expected;
+}
+
+/* Sum (synchronous) or mean (1f1b) of the stage's gradients among the
+ * @expected agents from @first on, which share @red. */
+static void
+run_allreduce (Agent *a, const DsOp *op, Reducer *red, guint first, guint expected,
+               gboolean mean)
 {
   StageState *st = state_of (a, op->stage);
   gint64 t0 = g_get_monotonic_time ();
   guint64 gen;
 
+  if (a->run->mpi != NULL)
+    {
+      allreduce_remote (a, st, first, expected, mean);
+      note (a, DS_TRACE_ALLREDUCE, op->stage, op->microbatch, t0);
+      return;
+    }
   g_mutex_lock (&red->lock);
   while (red->leaving)
     g_cond_wait (&red->cond, &red->lock);
@@ -452,17 +529,18 @@ agent_main (gpointer data)
               gboolean sync = ds_schedule_is_synchronous (r->o->schedule);
               Reducer *red = sync ? &r->reducers[a->worker * r->progs->n_stages + op->stage]
                                   : &r->reducers[op->stage];
-              guint expected = r->replicas;
+              guint expected = r->replicas, first = a->worker * r->replicas;
               if (!sync)
                 {
-                  guint first = ds_programs_route (r->progs, op->stage, 0), n = 0;
+                  guint n = 0;
                   const DsPlanStage *ps = ds_plan_stage_const (r->plan, op->stage);
+                  first = ds_programs_route (r->progs, op->stage, 0);
                   first -= r->progs->worker_replica[first];
                   for (guint q = 0; q < ps->n_replicas; q++)
                     n += r->ar_total[first + q] > op->group_seq;
                   expected = n;
                 }
-              run_allreduce (a, op, red, expected, !sync);
+              run_allreduce (a, op, red, first, expected, !sync);
             }
           break;
         case DS_OP_OPTIMIZER:
@@ -560,6 +638,37 @@ evaluate (const DsNet *net, const float *params, const DsDataset *test)
   return (double) correct / test->n;
 }
 
+/* Joins the job mpirun started: one rank per agent. */
+static gboolean
+open_mpi (Run *r, GError **error)
+{
+  guint agents = r->progs->n_workers * r->replicas;
+
+  if (r->o->record_versions)
+    return ds_fail (error, DS_ERROR_UNSUPPORTED, "weight versions are recorded with "
+                    "threads only");
+  r->mpi = ds_mpi_open (error);
+  if (r->mpi == NULL)
+    return FALSE;
+  if (r->mpi->size != agents)
+    {
+      guint size = r->mpi->size;
+      r->mpi->finalize ();
+      r->mpi = NULL;
+      return ds_fail (error, DS_ERROR_INVALID, "the plan has %u workers under '%s', so it "
+                      "runs on %u ranks (mpirun -np %u), not %u", agents,
+                      ds_schedule_name (r->o->schedule), agents, agents, size);
+    }
+  if (2 * (gsize) r->progs->per_iteration * r->progs->n_iterations >= TAG_LOSS)
+    {
+      r->mpi->finalize ();
+      r->mpi = NULL;
+      return ds_fail (error, DS_ERROR_INVALID, "too many micro-batches in an epoch for "
+                      "MPI's tags");
+    }
+  return TRUE;
+}
+
 /* ---- API ---- */
 
 void
@@ -629,7 +738,14 @@ stage_state_free (StageState *st)
   g_free (st);
 }
 
-/* The newest weights of replica 0 of every stage, as one vector. */
+/* Whether @a holds the weights that count: replica 0, shard 0. */
+static gboolean
+is_primary (const Run *r, const Agent *a)
+{
+  return a->shard == 0 && r->progs->worker_replica[a->worker] == 0;
+}
+
+/* The newest weights of replica 0 of every stage here, as one vector. */
 static void
 gather_params (Run *r, float *params)
 {
@@ -638,7 +754,7 @@ gather_params (Run *r, float *params)
       Agent *ag = &r->agents[a];
       GHashTableIter it;
       gpointer key, value;
-      if (ag->shard != 0 || r->progs->worker_replica[ag->worker] != 0)
+      if (!is_primary (r, ag))
         continue;
       g_hash_table_iter_init (&it, ag->stages);
       while (g_hash_table_iter_next (&it, &key, &value))
@@ -646,6 +762,113 @@ gather_params (Run *r, float *params)
           StageState *st = value;
           memcpy (params + st->offset, st->current->w, st->n_params * sizeof (float));
         }
+    }
+}
+
+/* ---- MPI: what rank 0 collects ---- */
+
+/* The loss over the last stage's states here, (sum, samples), reset. */
+static void
+take_loss (Run *r, double sum[2])
+{
+  guint n_stages = r->progs->n_stages;
+
+  for (gsize i = 0; i < (gsize) r->n_agents * n_stages; i++)
+    if (r->states[i] != NULL && r->states[i]->stage == n_stages - 1)
+      {
+        sum[0] += r->states[i]->loss_sum;
+        sum[1] += r->states[i]->loss_count;
+        r->states[i]->loss_sum = 0;
+        r->states[i]->loss_count = 0;
+      }
+}
+
+/* Rank 0 adds every rank's loss to @sum and gathers the primary ranks'
+ * weights into @params; the other ranks send theirs. */
+static void
+collect_at_root (Run *r, double sum[2], float *params)
+{
+  const DsMpi *mpi = r->mpi;
+  Agent *me = &r->agents[mpi->rank];
+
+  if (mpi->rank != 0)
+    {
+      mpi->send (0, TAG_LOSS, g_memdup2 (sum, 2 * sizeof (double)), 2 * sizeof (double));
+      if (is_primary (r, me))
+        {
+          GByteArray *w = g_byte_array_new ();
+          gsize len;
+          for (guint g = 0; g < r->progs->n_stages; g++)
+            {
+              StageState *st = state_of (me, g);
+              if (st != NULL)
+                g_byte_array_append (w, (const guint8 *) st->current->w,
+                                     (guint) (st->n_params * sizeof (float)));
+            }
+          len = w->len;
+          mpi->send (0, TAG_WEIGHTS, g_byte_array_free (w, FALSE), len);
+        }
+      return;
+    }
+  gather_params (r, params);
+  for (guint src = 1; src < r->n_agents; src++)
+    {
+      gsize bytes = 0, at = 0;
+      g_autofree double *theirs = mpi->recv (src, TAG_LOSS, &bytes);
+      g_autofree float *w = NULL;
+      g_assert (bytes == 2 * sizeof (double));
+      sum[0] += theirs[0];
+      sum[1] += theirs[1];
+      if (!is_primary (r, &r->agents[src]))
+        continue;
+      w = mpi->recv (src, TAG_WEIGHTS, &bytes);
+      for (guint g = 0; g < r->progs->n_stages; g++)
+        if (runs_stage (r, r->agents[src].worker, g))
+          {
+            gsize n = ds_net_range_params (r->net, r->first[g], r->last[g]);
+            memcpy (params + ds_net_range_offset (r->net, r->first[g]), w + at,
+                    n * sizeof (float));
+            at += n;
+          }
+      g_assert (at * sizeof (float) == bytes);
+    }
+}
+
+/* Rank 0 tells the others whether another epoch follows. */
+static gboolean
+agree_go_on (Run *r, gboolean go_on)
+{
+  guint8 flag = go_on != FALSE;
+  gsize bytes = 0;
+
+  if (r->mpi->rank != 0)
+    {
+      g_autofree guint8 *got = r->mpi->recv (0, TAG_GO_ON, &bytes);
+      return bytes == 1 && got[0] != 0;
+    }
+  for (guint dst = 1; dst < r->n_agents; dst++)
+    r->mpi->send (dst, TAG_GO_ON, g_memdup2 (&flag, 1), 1);
+  return go_on;
+}
+
+/* Every rank's measured events to rank 0. */
+static void
+collect_events (Run *r)
+{
+  const DsMpi *mpi = r->mpi;
+
+  if (mpi->rank != 0)
+    {
+      GArray *ev = r->agents[mpi->rank].events;
+      mpi->send (0, TAG_EVENTS, g_memdup2 (ev->data, ev->len * sizeof (Event)),
+                 ev->len * sizeof (Event));
+      return;
+    }
+  for (guint src = 1; src < r->n_agents; src++)
+    {
+      gsize bytes = 0;
+      g_autofree Event *ev = mpi->recv (src, TAG_EVENTS, &bytes);
+      g_array_append_vals (r->agents[src].events, ev, (guint) (bytes / sizeof (Event)));
     }
 }
 
@@ -681,6 +904,7 @@ describe_run (DsTrace *t, const Run *r, guint steps, double iteration_s)
   char v[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_hash_table_insert (attrs, g_strdup ("schedule"), g_strdup (ds_schedule_name (r->o->schedule)));
+  g_hash_table_insert (attrs, g_strdup ("transport"), g_strdup (r->mpi != NULL ? "mpi" : "threads"));
   g_hash_table_insert (attrs, g_strdup ("minibatch"), g_strdup_printf ("%u", r->o->minibatch));
   g_hash_table_insert (attrs, g_strdup ("n_microbatches"),
                        g_strdup_printf ("%u", r->progs->per_iteration));
@@ -690,7 +914,7 @@ describe_run (DsTrace *t, const Run *r, guint steps, double iteration_s)
 }
 
 /* Builds the agents for @n_workers workers (their stages from @progs) and
- * their stage states from the initial weights. */
+ * the stage states of the local ones from the initial weights. */
 static void
 make_agents (Run *r, const guint *first, const guint *last, const float *init)
 {
@@ -711,12 +935,9 @@ make_agents (Run *r, const guint *first, const guint *last, const float *init)
       a->stages = g_hash_table_new (NULL, NULL);
       a->events = g_array_new (FALSE, FALSE, sizeof (Event));
       a->versions = g_array_new (FALSE, FALSE, sizeof (DsExecVersionUse));
-      for (guint g = 0; g < n_stages; g++)
+      for (guint g = 0; g < n_stages && is_local (r, a); g++)
         {
-          gboolean runs = ds_schedule_is_synchronous (r->o->schedule)
-                          ? g % r->progs->n_workers == a->worker
-                          : r->progs->worker_stage[a->worker] == g;
-          if (!runs)
+          if (!runs_stage (r, a->worker, g))
             continue;
           r->states[(gsize) i * n_stages + g] = stage_state_new (r->net, g, first[g], last[g], init);
           g_hash_table_insert (a->stages, GUINT_TO_POINTER (g + 1),
@@ -790,6 +1011,13 @@ ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
   if (r.progs == NULL)
     return NULL;
   r.shard_rows = o->minibatch / r.progs->per_iteration / replicas;
+  r.first = first, r.last = last;
+  if (o->transport == DS_EXEC_MPI && !open_mpi (&r, error))
+    {
+      ds_programs_free (r.progs);
+      return NULL;
+    }
+  res->root = r.mpi == NULL || r.mpi->rank == 0;
   make_agents (&r, first, last, init);
   r.reducers = g_new0 (Reducer, (gsize) r.progs->n_workers * n_stages);
   for (guint i = 0; i < r.progs->n_workers * n_stages; i++)
@@ -809,54 +1037,60 @@ ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
       hwloc_topology_destroy (r.topo);
       r.topo = NULL;
     }
+  res->n_params = net->n_params;
+  res->params = g_new0 (float, net->n_params);
   start = r.t0_us = g_get_monotonic_time ();
   for (guint epoch = 1; epoch <= o->epochs; epoch++)
     {
-      g_autoptr(GPtrArray) threads = g_ptr_array_new ();
-      g_autofree float *params = g_new (float, net->n_params);
       gint64 e0 = g_get_monotonic_time ();
-      double loss = 0;
-      guint count = 0;
+      double loss[2] = { 0, 0 }, per_step;
+      gboolean go_on = TRUE;
       DsExecEpoch ep = { epoch, 0, 0, 0 };
 
       g_free (r.order);
       r.order = ds_dataset_shuffle (train->n, o->seed + epoch);
-      for (guint a = 0; a < r.n_agents; a++)
-        g_ptr_array_add (threads, g_thread_new ("dawnsim-stage", agent_main, &r.agents[a]));
-      for (guint a = 0; a < threads->len; a++)
-        g_thread_join (threads->pdata[a]);
-      {
-        double per_step = (g_get_monotonic_time () - e0) / 1e6 / steps;
-        g_array_append_val (iter_s, per_step);
-      }
-      for (gsize i = 0; i < (gsize) r.n_agents * n_stages; i++)
-        if (r.states[i] != NULL && r.states[i]->stage == n_stages - 1)
-          {
-            loss += r.states[i]->loss_sum;
-            count += r.states[i]->loss_count;
-            r.states[i]->loss_sum = 0;
-            r.states[i]->loss_count = 0;
-          }
-      gather_params (&r, params);
-      ep.train_loss = count > 0 ? loss / count : 0;
-      ep.test_accuracy = evaluate (net, params, test);
-      ep.seconds = (g_get_monotonic_time () - start) / 1e6;
-      g_array_append_val (res->epochs, ep);
-      if (o->progress != NULL)
-        o->progress (epoch, ep.train_loss, ep.test_accuracy, o->progress_data);
-      if (o->target_accuracy > 0 && ep.test_accuracy >= o->target_accuracy
-          && res->reached_epoch < 0)
+      if (r.mpi != NULL)
+        agent_main (&r.agents[r.mpi->rank]);
+      else
         {
-          res->reached_epoch = (gint) epoch;
-          res->reached_s = ep.seconds;
-          break;
+          g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+          for (guint a = 0; a < r.n_agents; a++)
+            g_ptr_array_add (threads, g_thread_new ("dawnsim-stage", agent_main, &r.agents[a]));
+          for (guint a = 0; a < threads->len; a++)
+            g_thread_join (threads->pdata[a]);
         }
+      per_step = (g_get_monotonic_time () - e0) / 1e6 / steps;
+      g_array_append_val (iter_s, per_step);
+      take_loss (&r, loss);
+      if (r.mpi != NULL)
+        collect_at_root (&r, loss, res->params);
+      else
+        gather_params (&r, res->params);
+      if (res->root)
+        {
+          ep.train_loss = loss[1] > 0 ? loss[0] / loss[1] : 0;
+          ep.test_accuracy = evaluate (net, res->params, test);
+          ep.seconds = (g_get_monotonic_time () - start) / 1e6;
+          g_array_append_val (res->epochs, ep);
+          if (o->progress != NULL)
+            o->progress (epoch, ep.train_loss, ep.test_accuracy, o->progress_data);
+          if (o->target_accuracy > 0 && ep.test_accuracy >= o->target_accuracy
+              && res->reached_epoch < 0)
+            {
+              res->reached_epoch = (gint) epoch;
+              res->reached_s = ep.seconds;
+              go_on = FALSE;
+            }
+        }
+      if (r.mpi != NULL)
+        go_on = agree_go_on (&r, go_on);
+      if (!go_on)
+        break;
     }
   res->iteration_s = gsl_stats_median ((double *) iter_s->data, 1, iter_s->len);
-  res->n_params = net->n_params;
-  res->params = g_new (float, net->n_params);
-  gather_params (&r, res->params);
-  if (o->record_trace)
+  if (o->record_trace && r.mpi != NULL)
+    collect_events (&r);
+  if (o->record_trace && res->root)
     {
       res->trace = merge_events (&r);
       describe_run (res->trace, &r, steps, res->iteration_s);
@@ -876,5 +1110,7 @@ ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
   g_free (r.order);
   free_agents (&r);
   ds_programs_free (r.progs);
+  if (r.mpi != NULL)
+    r.mpi->finalize ();
   return g_steal_pointer (&res);
 }

@@ -19,6 +19,10 @@
  * and weight decay, PyTorch's rule). Under the flushing schedules no step
  * falls between a forward and its backward, so one version serves.
  *
+ * Under MPI each rank runs one worker (replica, shard); messages become
+ * MPI sends, all-reduces MPI's, and rank 0 evaluates, decides when to
+ * stop, and gathers the trace. The MPI job ends inside ds_exec_run.
+ *
  * Loss: softmax cross-entropy of the last stage's output, the mean over
  * the minibatch (each micro-batch's gradient scaled by 1 / minibatch), so
  * micro-batches and replicas add up to the minibatch's gradient.
@@ -34,8 +38,16 @@
 
 G_BEGIN_DECLS
 
+/* Where the workers run: threads of this process, or one MPI rank each
+ * (`mpirun -np WORKERS dawnsim exec ...`, exec/mpi.h). */
+typedef enum {
+  DS_EXEC_THREADS,
+  DS_EXEC_MPI,
+} DsExecTransport;
+
 typedef struct {
   DsSchedule schedule;           /* what the workers run */
+  DsExecTransport transport;
   guint n_microbatches;          /* per minibatch, >= 1 (1 under 1f1b) */
   guint minibatch;               /* samples per minibatch */
   guint epochs;                  /* >= 1 */
@@ -70,7 +82,10 @@ typedef struct {
   guint64 forward_version, backward_version, current_version;
 } DsExecVersionUse;
 
+/* Under MPI every rank returns a result, but only rank 0's (root) holds
+ * the epochs, the trained weights and the merged trace. */
 typedef struct {
+  gboolean root;                 /* threads, or MPI rank 0 */
   GArray *epochs;                /* DsExecEpoch */
   double iteration_s;            /* median wall time per minibatch */
   gint reached_epoch;            /* first epoch at the target, or -1 */

@@ -106,20 +106,27 @@ AC_DEFUN([DS_CHECK_CUDA], [
   AM_CONDITIONAL([DS_HAVE_CUDA], [test "x$ds_cuda_summary" != xno])
 ])
 
-# DS_CHECK_MPI: optional; --with-mpi uses the mpi-c pkg-config module
-# (Debian: libopenmpi-dev or libmpich-dev).
+# DS_CHECK_MPI: optional; the MPI transport's module (exec/mpi.h) is built
+# when the mpi-c pkg-config module is found (Debian: libopenmpi-dev),
+# --with-mpi requires it, --without-mpi skips it. Only the module links
+# libmpi; dawnsim opens it under mpirun.
 AC_DEFUN([DS_CHECK_MPI], [
   AC_ARG_WITH([mpi],
-    [AS_HELP_STRING([--with-mpi], [build the MPI transport (default: no)])],
-    [], [with_mpi=no])
+    [AS_HELP_STRING([--with-mpi], [build the MPI transport (default: if mpi-c is found)])],
+    [], [with_mpi=check])
   ds_mpi_summary=no
   AS_IF([test "x$with_mpi" != xno], [
     PKG_CHECK_MODULES([MPI], [mpi-c],
       [AC_DEFINE([DS_HAVE_MPI], [1], [Build the MPI transport])
        ds_mpi_summary="yes (`$PKG_CONFIG --modversion mpi-c`)"],
-      [AC_MSG_ERROR([--with-mpi given but mpi-c not found: install libopenmpi-dev])])
+      [AS_IF([test "x$with_mpi" = xyes],
+             [AC_MSG_ERROR([--with-mpi given but mpi-c not found: install libopenmpi-dev])])])
   ])
   AM_CONDITIONAL([DS_HAVE_MPI], [test "x$ds_mpi_summary" != xno])
+  # tests/test-exec-mpi.c starts jobs with it (Debian: openmpi-bin)
+  AC_PATH_PROG([MPIRUN], [mpirun])
+  AS_IF([test -n "$MPIRUN"],
+        [AC_DEFINE_UNQUOTED([DS_MPIRUN], ["$MPIRUN"], [mpirun, for the MPI tests])])
 ])
 
 # DS_ENABLE_SANITIZERS: --enable-sanitizers builds everything with ASan and

@@ -186,3 +186,7 @@ tests_test_exec_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 # traces/validate.c and `dawnsim validate`.
 ds_exec_tests += tests/test-validate
 tests_test_validate_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# The MPI transport: mpirun jobs against the same runs on threads.
+ds_exec_tests += tests/test-exec-mpi
+tests_test_exec_mpi_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

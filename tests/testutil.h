@@ -72,5 +72,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DsTestRun, ds_test_run_clear)
  * program must exit (not die of a signal). */
 void     ds_test_run_dawnsim (DsTestRun *run, const char *first, ...)
                               G_GNUC_NULL_TERMINATED;
+/* The same with a NULL-terminated array of arguments. */
+void     ds_test_run_dawnsim_argv (DsTestRun *run, const char *const *args);
 
 G_END_DECLS
