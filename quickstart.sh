@@ -16,12 +16,13 @@ case $mode in
 esac
 cd "$(dirname "$0")"
 
-# Build tools and the libraries configure requires (DESIGN.md), and
-# Fashion-MNIST for the executor (exec/dataset.c). CUDA and MPI are
-# optional and not installed here.
+# Build tools and the libraries configure requires (DESIGN.md),
+# Fashion-MNIST for the executor (exec/dataset.c), and Open MPI for its
+# MPI transport (exec/mpi.h; optional to configure, tested when present).
+# CUDA is optional and not installed here.
 packages="build-essential autoconf automake libtool pkg-config
   libglib2.0-dev libjson-glib-dev libigraph-dev libgsl-dev libhwloc-dev
-  libopenblas-dev dataset-fashion-mnist"
+  libopenblas-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin"
 
 missing=""
 for p in $packages; do
