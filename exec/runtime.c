@@ -329,8 +329,10 @@ run_forward (Agent *a, const DsOp *op)
     }
   else
     {
+      t0 = g_get_monotonic_time ();
       g_free (s->input);
       s->input = receive (a, ACTIVATION, op->stage, op->microbatch);
+      note (a, DS_TRACE_RECV, op->stage, op->microbatch, t0);
     }
   if (last && op->stage > 0)
     {
@@ -358,8 +360,10 @@ run_forward (Agent *a, const DsOp *op)
   if (!last)
     {
       gsize len = (gsize) n * ds_net_op_out_size (r->net, st->last_op - 1);
+      t0 = g_get_monotonic_time ();
       post (r, ACTIVATION, op->stage + 1, op->microbatch, a->shard,
             g_memdup2 (ds_net_tape_output (s->tape), len * sizeof (float)), len);
+      note (a, DS_TRACE_SEND, op->stage, op->microbatch, t0);
     }
 }
 
@@ -378,7 +382,10 @@ run_backward (Agent *a, const DsOp *op)
   if (op->part > 0)
     return;                      /* buckets: the whole backward ran at part 0 */
   s = slot_of (st, op->microbatch);
+  t0 = g_get_monotonic_time ();
   dy = last ? s->dlogits : receive (a, GRADIENT, op->stage, op->microbatch);
+  if (!last)
+    note (a, DS_TRACE_RECV, op->stage, op->microbatch, t0);
   if (op->stage > 0)
     {
       dx_len = (gsize) n * ds_net_op_out_size (r->net, st->first_op - 1);
@@ -396,7 +403,11 @@ run_backward (Agent *a, const DsOp *op)
   if (!last)
     g_free (dy);
   if (dx != NULL)
-    post (r, GRADIENT, op->stage - 1, op->microbatch, a->shard, dx, dx_len);
+    {
+      t0 = g_get_monotonic_time ();
+      post (r, GRADIENT, op->stage - 1, op->microbatch, a->shard, dx, dx_len);
+      note (a, DS_TRACE_SEND, op->stage, op->microbatch, t0);
+    }
   version_unref (s->version);
   s->version = NULL;
   s->busy = FALSE;

@@ -32,8 +32,9 @@ test_short_run (void)
   text = ds_test_read (measured, &len);
   trace = ds_trace_read_json (text, len, measured, &error);
   g_assert_no_error (error);
-  /* 4 minibatches: forward, backward and step on each of 2 stages */
-  g_assert_cmpuint (ds_trace_n_events (trace), ==, 4 * 3 * 2);
+  /* 4 minibatches: forward, backward and step on each of 2 stages, and
+   * each stage sends and receives an activation or a gradient each */
+  g_assert_cmpuint (ds_trace_n_events (trace), ==, 4 * 3 * 2 + 4 * 4);
   ds_test_rmtree (dir);
 }
 
