@@ -232,6 +232,45 @@ test_1f1b_replicas (Fixture *f, gconstpointer unused)
     g_assert_true (isfinite (r->params[i]));
 }
 
+/* --eval-every's snapshots are the weights after that many steps: the
+ * accuracy measured after 3 of 6 steps equals that of a run of 3 steps,
+ * under one stage and under 1F1B (whose stages step at different times,
+ * with a forward of the next minibatch in flight). */
+static void
+test_eval_snapshots (Fixture *f, gconstpointer unused)
+{
+  g_autoptr(DsDataset) test = ds_dataset_synthetic (2000, 784, 10, 12);
+
+  (void) unused;
+  for (guint stages = 1; stages <= 3; stages += 2)
+    {
+      g_autoptr(DsPlan) plan = ds_plan_split_balanced (f->model, stages, 1, NULL);
+      g_autoptr(DsExecResult) r = NULL, half = NULL;
+      const DsExecEval *e;
+      DsExecOptions o;
+
+      options (&o, plan, stages == 1 ? DS_SCHEDULE_1F1B_FLUSH : DS_SCHEDULE_1F1B, 1);
+      o.epochs = 1;
+      o.eval_every = STEPS / 2;
+      r = ds_exec_run (plan, f->model, f->train, test, &o, NULL);
+      g_assert_nonnull (r);
+      g_assert_cmpuint (r->evals->len, ==, 2);
+      e = &g_array_index (r->evals, DsExecEval, 0);
+      g_assert_cmpfloat (e->epochs, ==, 0.5);
+      g_assert_cmpfloat (e->seconds, <=, g_array_index (r->evals, DsExecEval, 1).seconds);
+      g_assert_cmpfloat (g_array_index (r->evals, DsExecEval, 1).test_accuracy, ==,
+                         g_array_index (r->epochs, DsExecEpoch, 0).test_accuracy);
+      o.eval_every = 0;
+      o.max_steps = STEPS / 2;
+      half = ds_exec_run (plan, f->model, f->train, test, &o, NULL);
+      g_assert_nonnull (half);
+      g_assert_cmpfloat (e->test_accuracy, ==,
+                         g_array_index (half->epochs, DsExecEpoch, 0).test_accuracy);
+      g_assert_cmpfloat (e->test_accuracy, !=,
+                         g_array_index (r->epochs, DsExecEpoch, 0).test_accuracy);
+    }
+}
+
 static void
 expect (const Fixture *f, const DsPlan *plan, const DsModel *model, const DsExecOptions *o,
         gint code, const char *fragment)
@@ -286,6 +325,7 @@ main (int argc, char **argv)
   ADD ("split-matches-sequential", test_split_matches_sequential);
   ADD ("1f1b-weight-stashing", test_1f1b_weight_stashing);
   ADD ("1f1b-replicas", test_1f1b_replicas);
+  ADD ("eval-snapshots", test_eval_snapshots);
   ADD ("errors", test_errors);
 #undef ADD
   return g_test_run ();
