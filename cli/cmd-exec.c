@@ -31,7 +31,7 @@
 
 typedef struct {
   char *file, *plan_file, *schedule, *data, *data_dir, *log, *trace, *measured, *format;
-  char *transport;
+  char *transport, *slow;
   int stages, replicas, microbatches, batch_size, epochs, max_steps, seed, eval_every;
   double lr, momentum, weight_decay, target;
   gboolean no_pin;
@@ -50,6 +50,7 @@ exec_args_clear (ExecArgs *a)
   g_free (a->measured);
   g_free (a->format);
   g_free (a->transport);
+  g_free (a->slow);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ExecArgs, exec_args_clear)
@@ -153,6 +154,7 @@ render (const DsModel *model, const DsPlan *plan, const DsExecOptions *o,
 {
   const DsExecEpoch *last = &g_array_index (r->epochs, DsExecEpoch, r->epochs->len - 1);
   char x[3][DS_NUM_BUF];
+  g_autofree char *reached = NULL;
 
   if (format == DS_OUTPUT_JSON)
     {
@@ -206,10 +208,11 @@ render (const DsModel *model, const DsPlan *plan, const DsExecOptions *o,
       return g_strdelimit (g_steal_pointer (&tsv), "\t", ',');
     }
   if (r->reached_epoch > 0)
-    ds_fmt_seconds_human (x[2], r->reached_s);
+    reached = g_strdup_printf (" (target reached after %.4g epochs, %s)", r->target_epochs,
+                               ds_fmt_seconds_human (x[2], r->reached_s));
   return g_strdup_printf ("%s, %u stage%s, %s, minibatch %u in %u micro-batch%s: "
                           "%s per minibatch (%.0f samples/s)\n"
-                          "final test accuracy %.2f%% after %u epoch%s, %s%s%.4g%s%s%s\n",
+                          "final test accuracy %.2f%% after %u epoch%s, %s%s\n",
                           ds_model_get_name (model), ds_plan_n_stages (plan),
                           ds_plan_n_stages (plan) == 1 ? "" : "s", ds_schedule_name (o->schedule),
                           o->minibatch, o->n_microbatches, o->n_microbatches == 1 ? "" : "es",
@@ -217,11 +220,7 @@ render (const DsModel *model, const DsPlan *plan, const DsExecOptions *o,
                           o->minibatch / r->iteration_s, 100 * last->test_accuracy,
                           last->epoch, last->epoch == 1 ? "" : "s",
                           ds_fmt_seconds_human (x[1], last->seconds),
-                          r->reached_epoch > 0 ? " (target reached after " : "",
-                          r->reached_epoch > 0 ? r->target_epochs : 0.0,
-                          r->reached_epoch > 0 ? " epochs, " : "",
-                          r->reached_epoch > 0 ? x[2] : "",
-                          r->reached_epoch > 0 ? ")" : "");
+                          reached != NULL ? reached : "");
 }
 
 static gboolean
@@ -255,6 +254,20 @@ fill_options (const ExecArgs *a, const DsPlan *plan, DsExecOptions *o, GError **
   o->target_accuracy = a->target;
   o->record_trace = a->trace != NULL || a->measured != NULL;
   o->pin_threads = !a->no_pin;
+  if (a->slow != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (a->slow, ":", 2);
+      guint64 stage = 0;
+      char *end = NULL;
+      if (g_strv_length (parts) != 2
+          || !g_ascii_string_to_unsigned (parts[0], 10, 0, ds_plan_n_stages (plan) - 1, &stage, NULL)
+          || (o->slow_s = g_ascii_strtod (parts[1], &end), end == parts[1] || *end != '\0')
+          || !(o->slow_s > 0 && o->slow_s <= 10))
+        return ds_cli_usage (error, "--slow-stage takes STAGE:SECONDS, a stage of the plan "
+                             "(0 to %u) and a delay in (0, 10], got '%s'",
+                             ds_plan_n_stages (plan) - 1, a->slow);
+      o->slow_stage = (gint) stage;
+    }
   if (a->transport == NULL)
     o->transport = ds_mpi_launched () ? DS_EXEC_MPI : DS_EXEC_THREADS;
   else if (strcmp (a->transport, "threads") == 0 || strcmp (a->transport, "mpi") == 0)
@@ -316,6 +329,8 @@ ds_cmd_exec (int argc, char **argv, GError **error)
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &a.trace, "Write the measured timeline as Chrome trace JSON", "FILE" },
     { "measured", 0, 0, G_OPTION_ARG_FILENAME, &a.measured, "Write the measured timeline as dawnsim trace JSON", "FILE" },
     { "no-pin", 0, 0, G_OPTION_ARG_NONE, &a.no_pin, "Do not bind threads to cores", NULL },
+    { "slow-stage", 0, 0, G_OPTION_ARG_STRING, &a.slow,
+      "Add a delay to each forward and backward of a stage (a straggler)", "STAGE:SECONDS" },
     { "transport", 0, 0, G_OPTION_ARG_STRING, &a.transport,
       "threads (default) or mpi (the default under mpirun)", "NAME" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &a.format, "Output: human (default), json or csv", "FMT" },

@@ -267,6 +267,14 @@ receive (Agent *a, guint what, guint stage, guint mb)
   return data;
 }
 
+/* The injected straggler: --slow-stage's delay, inside the op's time. */
+static void
+maybe_slow (const Agent *a, guint stage)
+{
+  if (a->run->o->slow_stage == (gint) stage && a->run->o->slow_s > 0)
+    g_usleep ((gulong) (a->run->o->slow_s * 1e6));
+}
+
 static void
 note (Agent *a, DsTraceKind kind, guint stage, guint mb, gint64 start_us)
 {
@@ -370,6 +378,7 @@ run_forward (Agent *a, const DsOp *op)
       ds_k_softmax_xent_bwd (s->dlogits, s->labels, s->dlogits, n, k,
                              1.0f / r->o->minibatch);
     }
+  maybe_slow (a, op->stage);
   note (a, DS_TRACE_FORWARD, op->stage, op->microbatch, t0);
   if (!last)
     {
@@ -407,6 +416,7 @@ run_backward (Agent *a, const DsOp *op)
     }
   t0 = g_get_monotonic_time ();
   ds_net_backward (r->net, s->tape, s->version->w, s->input, dy, st->grads, dx);
+  maybe_slow (a, op->stage);
   note (a, DS_TRACE_BACKWARD, op->stage, op->microbatch, t0);
   if (r->o->record_versions)
     {
@@ -744,6 +754,7 @@ ds_exec_options_init (DsExecOptions *o, const DsPlan *plan)
   o->momentum = 0.9;
   o->seed = 1;
   o->pin_threads = TRUE;
+  o->slow_stage = -1;
 }
 
 void

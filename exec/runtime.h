@@ -64,12 +64,17 @@ typedef struct {
   gboolean record_versions;      /* each micro-batch's forward and backward
                                   * weight version, for tests */
   gboolean pin_threads;          /* bind each worker to a core (hwloc) */
+  gint slow_stage;               /* inject a delay into this stage's forwards and
+                                  * backwards (a straggler, for tests and
+                                  * `dawnsim explain`); -1 = none */
+  double slow_s;                 /* the delay, seconds, inside the op's time */
   void (*progress) (guint epoch, double loss, double accuracy, gpointer data);
   gpointer progress_data;
 } DsExecOptions;
 
 /* Defaults: the plan's schedule and micro-batches, minibatch 128, 1
- * epoch, lr 0.05, momentum 0.9, no weight decay, seed 1, threads pinned. */
+ * epoch, lr 0.05, momentum 0.9, no weight decay, seed 1, threads pinned,
+ * no slow stage. */
 void ds_exec_options_init (DsExecOptions *options, const DsPlan *plan);
 
 typedef struct {

@@ -38,6 +38,44 @@ test_short_run (void)
   ds_test_rmtree (dir);
 }
 
+/* --slow-stage: the straggler shows in the measured trace, on its stage
+ * alone (what `dawnsim explain` is to find). */
+static void
+test_slow_stage (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *measured = g_build_filename (dir, "m.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(DsTrace) trace = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(DsTestRun) r = { 0 }, bad = { 0 };
+  double slowest[2] = { 0, 0 }, fastest[2] = { G_MAXDOUBLE, G_MAXDOUBLE };
+  gsize len = 0;
+
+  ds_test_run_dawnsim (&r, "exec", "mlp", "--data", "synthetic", "--stages", "2",
+                       "--schedule", "1f1b", "--max-steps", "4", "--no-pin",
+                       "--slow-stage", "1:0.05", "--measured", measured, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  text = ds_test_read (measured, &len);
+  trace = ds_trace_read_json (text, len, measured, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < ds_trace_n_events (trace); i++)
+    {
+      const DsTraceEvent *e = ds_trace_event (trace, i);
+      if (e->kind != DS_TRACE_FORWARD && e->kind != DS_TRACE_BACKWARD)
+        continue;
+      slowest[e->stage_idx] = MAX (slowest[e->stage_idx], e->dur_s);
+      fastest[e->stage_idx] = MIN (fastest[e->stage_idx], e->dur_s);
+    }
+  g_assert_cmpfloat (fastest[1], >=, 0.05);
+  g_assert_cmpfloat (slowest[0], <, 0.05);
+  ds_test_run_dawnsim (&bad, "exec", "mlp", "--data", "synthetic", "--stages", "2",
+                       "--slow-stage", "2:0.1", NULL);
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "a stage of the plan (0 to 1)"));
+  ds_test_rmtree (dir);
+}
+
 static void
 test_bad_input (void)
 {
@@ -64,6 +102,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/exec/cli/short-run", test_short_run);
+  g_test_add_func ("/exec/cli/slow-stage", test_slow_stage);
   g_test_add_func ("/exec/cli/bad-input", test_bad_input);
   return g_test_run ();
 }
