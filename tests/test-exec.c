@@ -214,6 +214,108 @@ test_1f1b_weight_stashing (Fixture *f, gconstpointer unused)
                      g_array_index (r->epochs, DsExecEpoch, 0).train_loss);
 }
 
+/* PipeDream's 1F1B over 2 stages written out as a plain loop: the last
+ * stage steps after each minibatch's backward; stage 0 runs minibatch s's
+ * forward before the step of minibatch s - 1 (one forward in flight), on
+ * the weights after s - 1 of the epoch's steps, and its backward on those
+ * same stashed weights. Ops [0, @cut) are stage 0. */
+static float *
+reference_1f1b (const Fixture *f, const DsExecOptions *o, guint cut)
+{
+  const DsNet *net = f->net;
+  guint n_ops = net->ops->len, k = net->n_classes, b = o->minibatch;
+  gsize n0 = ds_net_range_params (net, 0, cut), off1 = ds_net_range_offset (net, cut);
+  gsize n1 = net->n_params - off1, h_len = (gsize) b * ds_net_op_out_size (net, cut - 1);
+  float *params = g_new (float, net->n_params);
+  g_autofree float *grads = g_new0 (float, net->n_params);
+  g_autofree float *mom = g_new0 (float, net->n_params);
+  g_autofree float *dlogits = g_new (float, (gsize) b * k);
+  g_autofree guint8 *y = g_new (guint8, b);
+  g_autoptr(DsNetTape) tape1 = ds_net_tape_new (net, cut, n_ops, b);
+  DsNetTape *tape0[2] = { ds_net_tape_new (net, 0, cut, b), ds_net_tape_new (net, 0, cut, b) };
+  float *x[2], *h[2], *dh[2], *stash[2];
+
+  for (guint i = 0; i < 2; i++)
+    {
+      x[i] = g_new (float, (gsize) b * net->in_features);
+      h[i] = g_new (float, h_len);
+      dh[i] = g_new (float, h_len);
+      stash[i] = g_new (float, n0);
+    }
+  ds_net_init_params (net, params, o->seed);
+  for (guint epoch = 1; epoch <= o->epochs; epoch++)
+    {
+      g_autofree guint *order = ds_dataset_shuffle (f->train->n, o->seed + epoch);
+      for (guint s = 0; s <= o->max_steps; s++)
+        {
+          guint cur = s % 2, prev = (s + 1) % 2;
+          if (s < o->max_steps)
+            {
+              /* stage 0's forward of s, stashing its weights */
+              memcpy (stash[cur], params, n0 * sizeof (float));
+              ds_dataset_gather (f->train, order, s * b, b, x[cur], y);
+              ds_net_forward (net, tape0[cur], stash[cur], x[cur], b, o->seed, (guint64) s * b);
+              memcpy (h[cur], ds_net_tape_output (tape0[cur]), h_len * sizeof (float));
+            }
+          if (s > 0)
+            {
+              /* stage 0's backward of s - 1, then its step */
+              ds_net_backward (net, tape0[prev], stash[prev], x[prev], dh[prev], grads, NULL);
+              ds_k_sgd (params, grads, mom, n0, (float) o->lr, (float) o->momentum,
+                        (float) o->weight_decay);
+              memset (grads, 0, n0 * sizeof (float));
+            }
+          if (s == o->max_steps)
+            break;
+          /* the last stage: forward, loss, backward, step */
+          ds_net_forward (net, tape1, params + off1, h[cur], b, o->seed, (guint64) s * b);
+          ds_k_softmax_xent_fwd (ds_net_tape_output (tape1), y, dlogits, b, k);
+          ds_k_softmax_xent_bwd (dlogits, y, dlogits, b, k, 1.0f / b);
+          ds_net_backward (net, tape1, params + off1, h[cur], dlogits, grads + off1, dh[cur]);
+          ds_k_sgd (params + off1, grads + off1, mom + off1, n1, (float) o->lr,
+                    (float) o->momentum, (float) o->weight_decay);
+          memset (grads + off1, 0, n1 * sizeof (float));
+        }
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      ds_net_tape_free (tape0[i]);
+      g_free (x[i]);
+      g_free (h[i]);
+      g_free (dh[i]);
+      g_free (stash[i]);
+    }
+  return params;
+}
+
+/* The executor's 1F1B is exactly that loop, bit for bit. Stage 0 ends
+ * after fc2 and its ReLU, so its backward needs its weights (through fc2)
+ * and stashing shows: the loop with the newest weights there differs. */
+static void
+test_1f1b_matches_pipedream (Fixture *f, gconstpointer unused)
+{
+  g_autoptr(DsPlan) plan = ds_plan_new ();
+  guint n_layers = ds_model_n_layers (f->model), cut_layer = n_layers - 1;
+  g_autoptr(DsExecResult) r = NULL;
+  g_autofree float *want = NULL;
+  DsExecOptions o;
+  gint cut;
+
+  (void) unused;
+  for (guint g = 0; g < 2; g++)
+    {
+      DsPlanStage *st = ds_plan_add_stage (plan);
+      for (guint l = g == 0 ? 0 : cut_layer; l < (g == 0 ? cut_layer : n_layers); l++)
+        g_array_append_val (st->layers, l);
+    }
+  cut = ds_net_op_of_layer (f->net, cut_layer);
+  g_assert_cmpint (cut, >, 2);
+  options (&o, plan, DS_SCHEDULE_1F1B, 1);
+  r = run (f, plan, &o);
+  want = reference_1f1b (f, &o, (guint) cut);
+  g_assert_cmpmem (r->params, r->n_params * sizeof (float), want, r->n_params * sizeof (float));
+}
+
 /* Replicas under 1F1B take minibatches round-robin and average. */
 static void
 test_1f1b_replicas (Fixture *f, gconstpointer unused)
@@ -324,6 +426,7 @@ main (int argc, char **argv)
   ADD ("one-stage-bit-exact", test_one_stage_bit_exact);
   ADD ("split-matches-sequential", test_split_matches_sequential);
   ADD ("1f1b-weight-stashing", test_1f1b_weight_stashing);
+  ADD ("1f1b-matches-pipedream", test_1f1b_matches_pipedream);
   ADD ("1f1b-replicas", test_1f1b_replicas);
   ADD ("eval-snapshots", test_eval_snapshots);
   ADD ("errors", test_errors);
