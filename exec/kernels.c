@@ -219,25 +219,34 @@ ds_k_layernorm_bwd (const float *x, const float *gamma, const float *mean, const
 
 /* ---- attention ---- */
 
+/* y = softmax (x) over one row of k >= 1; returns the sum of exp (x -
+ * max), max in *xmax. y == x is allowed. */
+static double
+softmax_row (const float *x, float *y, gsize k, float *xmax)
+{
+  float m = x[0];
+  double sum = 0;
+
+  for (gsize j = 1; j < k; j++)
+    m = MAX (m, x[j]);
+  for (gsize j = 0; j < k; j++)
+    {
+      y[j] = expf (x[j] - m);
+      sum += y[j];
+    }
+  for (gsize j = 0; j < k; j++)
+    y[j] = (float) (y[j] / sum);
+  *xmax = m;
+  return sum;
+}
+
 void
 ds_k_softmax_fwd (const float *x, float *y, guint n, guint k)
 {
-  for (gsize i = 0; i < n; i++)
-    {
-      const float *xr = x + i * k;
-      float *yr = y + i * k, xmax = k > 0 ? xr[0] : 0.0f;
-      double sum = 0;
+  float xmax;
 
-      for (gsize j = 1; j < k; j++)
-        xmax = MAX (xmax, xr[j]);
-      for (gsize j = 0; j < k; j++)
-        {
-          yr[j] = expf (xr[j] - xmax);
-          sum += yr[j];
-        }
-      for (gsize j = 0; j < k; j++)
-        yr[j] = (float) (yr[j] / sum);
-    }
+  for (gsize i = 0; k > 0 && i < n; i++)
+    softmax_row (x + i * k, y + i * k, k, &xmax);
 }
 
 void
@@ -373,18 +382,9 @@ ds_k_softmax_xent_fwd (const float *logits, const guint8 *labels, float *probs, 
   for (gsize i = 0; i < n; i++)
     {
       const float *z = logits + i * k;
-      float *pr = probs + i * k, zmax = z[0];
-      double sum = 0;
+      float zmax;
+      double sum = softmax_row (z, probs + i * k, k, &zmax);
 
-      for (gsize j = 1; j < k; j++)
-        zmax = MAX (zmax, z[j]);
-      for (gsize j = 0; j < k; j++)
-        {
-          pr[j] = expf (z[j] - zmax);
-          sum += pr[j];
-        }
-      for (gsize j = 0; j < k; j++)
-        pr[j] = (float) (pr[j] / sum);
       /* -log p[label] = log sum exp (z - zmax) - (z[label] - zmax) */
       loss += log (sum) - ((double) z[labels[i]] - zmax);
     }
