@@ -1,4 +1,5 @@
-/* core/zoo-cnn.c - the zoo's image classifiers: VGG-16, ResNet-50, AlexNet.
+/* core/zoo-cnn.c - the zoo's image classifiers: VGG-16, ResNet-50, AlexNet,
+ * and cnn-small, which the executor trains on Fashion-MNIST.
  *
  * Layer for layer as torchvision defines them (the models PipeDream
  * profiled), on 3x224x224 inputs, with every ReLU, pooling, BatchNorm and
@@ -211,4 +212,27 @@ zoo_build_resnet50 (ZooBuilder *b, const ZooShape *shape)
 
   x = zoo_adaptive_avgpool2d (b, x, "avgpool", 1);
   zoo_linear (b, zoo_flatten (x), "fc", 1000, TRUE);
+}
+
+/* cnn-small: LeNet's shape at Fashion-MNIST's size, two 5x5 convolutions
+ * (padding 2 keeps 28x28 and 14x14), each with ReLU and 2x2 max pooling,
+ * then a linear from the flattened 32 x 7 x 7 features to the classes:
+ * 416 + 12,832 + 15,690 = 28,938 parameters. */
+static const CnnStep cnn_small_steps[] = {
+  { STEP_CONV, "conv1", 16, 5, 1, 2 },
+  { STEP_RELU, "relu1", 0, 0, 0, 0 },
+  { STEP_MAXPOOL, "pool1", 0, 2, 2, 0 },
+  { STEP_CONV, "conv2", 32, 5, 1, 2 },
+  { STEP_RELU, "relu2", 0, 0, 0, 0 },
+  { STEP_MAXPOOL, "pool2", 0, 2, 2, 0 },
+  { STEP_LINEAR, "classifier", ZOO_FMNIST_CLASSES, 0, 0, 0 },
+};
+
+void
+zoo_build_cnn_small (ZooBuilder *b, const ZooShape *shape)
+{
+  ZooTensor x = zoo_input (b, "image", 1, ZOO_FMNIST_SIDE, ZOO_FMNIST_SIDE);
+
+  (void) shape;
+  run_steps (b, x, cnn_small_steps, G_N_ELEMENTS (cnn_small_steps));
 }

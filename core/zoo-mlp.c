@@ -10,13 +10,10 @@
 
 #include "core/zoo-private.h"
 
-#define FMNIST_PIXELS 784
-#define FMNIST_CLASSES 10
-
 void
 zoo_build_mlp (ZooBuilder *b, const ZooShape *shape)
 {
-  ZooTensor x = zoo_input (b, "pixels", FMNIST_PIXELS, 1, 1);
+  ZooTensor x = zoo_input (b, "pixels", ZOO_FMNIST_SIDE * ZOO_FMNIST_SIDE, 1, 1);
 
   for (guint i = 0; i < shape->n_layers; i++)
     {
@@ -25,5 +22,5 @@ zoo_build_mlp (ZooBuilder *b, const ZooShape *shape)
       x = zoo_linear (b, x, fc, shape->d_model, TRUE);
       x = zoo_pointwise (b, x, relu, "relu", "ReLU", 1.0);
     }
-  zoo_linear (b, x, "classifier", FMNIST_CLASSES, TRUE);
+  zoo_linear (b, x, "classifier", ZOO_FMNIST_CLASSES, TRUE);
 }

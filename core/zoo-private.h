@@ -109,5 +109,12 @@ void zoo_build_gnmt      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_bert      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_gpt3      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_mlp       (ZooBuilder *b, const ZooShape *shape);
+void zoo_build_cnn_small (ZooBuilder *b, const ZooShape *shape);
+void zoo_build_transformer_tiny (ZooBuilder *b, const ZooShape *shape);
+
+/* Fashion-MNIST, what the zoo's CPU-sized models read: 28 x 28 grey
+ * images of 10 classes. */
+#define ZOO_FMNIST_SIDE 28
+#define ZOO_FMNIST_CLASSES 10
 
 G_END_DECLS

@@ -1,4 +1,5 @@
-/* core/zoo-transformer.c - the zoo's transformers: BERT-large and GPT-3.
+/* core/zoo-transformer.c - the zoo's transformers: BERT-large, GPT-3, and
+ * transformer-tiny, which the executor trains on Fashion-MNIST.
  *
  * Two layers per block, attention and MLP, so a planner can cut inside a
  * block; each folds in the block's LayerNorm and residual add on its side
@@ -21,6 +22,16 @@
  * Megatron-LM paper): 24 s d^2 per block for the matrix products plus
  * 4 s^2 d for the scores and the weighted sum, causal masking not
  * exploited, and 2 s d V for the head.
+ *
+ * transformer-tiny reads an image as a sequence, its 28 rows the tokens
+ * of 28 pixels each: a linear embedding to d_model, a learned position
+ * embedding added, the same blocks as BERT (the executor runs them
+ * post-LN, exec/net.h), the mean of the tokens (as ViT's global average
+ * pooling) and a linear to the 10 classes. With 2 blocks of d = 64 and 4
+ * heads: 1,856 + 1,792 + 2 x (16,768 + 33,216) + 650 = 104,266
+ * parameters. A classifier over the 28 x 64 flattened tokens was tried
+ * and dropped: its input's squared norm (1,792 LayerNorm outputs) makes
+ * SGD at the executor's default lr 0.05, momentum 0.9 diverge.
  */
 #include "config.h"
 
@@ -49,7 +60,13 @@ attention (ZooBuilder *b, ZooTensor x, const char *name, guint n_heads)
   ZooOp op = { name, "attention", desc, flops,
                4 * (guint64) x.c * x.c + 6 * (guint64) x.c, FALSE,
                x.c, x.h, 1 };
-  return zoo_emit (b, &op, &x, 1);
+  ZooTensor y = zoo_emit (b, &op, &x, 1);
+  char heads[16];
+
+  g_snprintf (heads, sizeof heads, "%u", n_heads);
+  g_hash_table_replace (ds_model_layer (b->model, y.layer)->attrs,
+                        g_strdup ("heads"), g_strdup (heads));
+  return y;
 }
 
 /* Linear d -> 4d, GELU, linear 4d -> d, residual add, LayerNorm:
@@ -136,4 +153,38 @@ zoo_build_gpt3 (ZooBuilder *b, const ZooShape *shape)
   /* the tied weights are read all the same */
   DsLayer *l = ds_model_layer (b->model, logits.layer);
   l->mem_bytes += (double) shape->vocab * d * b->dtype_bytes;
+}
+
+/* A learned position embedding added to the tokens: one parameter per
+ * float of a sample, one addition each. */
+static ZooTensor
+position_embedding (ZooBuilder *b, ZooTensor x, const char *name)
+{
+  g_autofree char *desc = g_strdup_printf (
+      "PositionEmbedding(%u, %u), added", x.h, x.c);
+  ZooOp op = { name, "posembed", desc, (double) zoo_elems (x),
+               zoo_elems (x), FALSE, x.c, x.h, x.w };
+  return zoo_emit (b, &op, &x, 1);
+}
+
+/* The mean of the tokens, feature by feature: one addition an element. */
+static ZooTensor
+token_mean (ZooBuilder *b, ZooTensor x, const char *name)
+{
+  g_autofree char *desc = g_strdup_printf ("Mean over %u tokens", x.h * x.w);
+  ZooOp op = { name, "tokenmean", desc, (double) zoo_elems (x), 0, FALSE,
+               x.c, 1, 1 };
+  return zoo_emit (b, &op, &x, 1);
+}
+
+void
+zoo_build_transformer_tiny (ZooBuilder *b, const ZooShape *shape)
+{
+  ZooTensor x = zoo_input (b, "pixels", ZOO_FMNIST_SIDE, ZOO_FMNIST_SIDE, 1);
+
+  x = zoo_linear (b, x, "embed", shape->d_model, TRUE);
+  x = position_embedding (b, x, "position");
+  x = blocks (b, x, shape);
+  x = token_mean (b, x, "pool");
+  zoo_linear (b, x, "classifier", ZOO_FMNIST_CLASSES, TRUE);
 }

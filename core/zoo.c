@@ -84,6 +84,13 @@
   X ("mlp-wide", "mlp", 256, zoo_build_mlp, "mlp-big", \
      "MLP for Fashion-MNIST: 784, 4 x 2048, 10 with ReLU (14.2M), compute-heavy", \
      4, 2048, 0, 0, 0, 0) \
+  X ("cnn-small", "cnn", 128, zoo_build_cnn_small, "cnn-fmnist small-cnn", \
+     "CNN for Fashion-MNIST: 2 x (conv 5x5, ReLU, max-pool), 16 and 32 channels " \
+     "(29K), trains on the CPU", 0, 0, 0, 0, 0, 0) \
+  X ("transformer-tiny", "transformer", 128, zoo_build_transformer_tiny, \
+     "transformer-fmnist tiny-transformer", \
+     "Transformer for Fashion-MNIST: 28 row tokens, 2 blocks, d_model 64, " \
+     "4 heads (0.10M), trains on the CPU", 2, 64, 4, 0, 0, 0) \
   X ("gpt3-175b", "transformer", 1, zoo_build_gpt3, \
      "gpt3 gpt-3 gpt-3-175b gpt3-davinci", \
      "GPT-3 175B: 96 blocks, d_model 12288, 96 heads", \

@@ -13,7 +13,7 @@
  * them to that.
  *
  * Names are case-insensitive: vgg16, resnet50, alexnet, gnmt8, gnmt16, mlp,
- * mlp-wide,
+ * mlp-wide, cnn-small, transformer-tiny,
  * bert-large, gpt3-125m, gpt3-350m, gpt3-760m, gpt3-1.3b, gpt3-2.7b,
  * gpt3-6.7b, gpt3-13b, gpt3-175b, and aliases such as "gnmt", "bert",
  * "gpt3-xl" (the registry table in zoo.c lists them).

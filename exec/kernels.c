@@ -217,6 +217,150 @@ ds_k_layernorm_bwd (const float *x, const float *gamma, const float *mean, const
     }
 }
 
+/* ---- attention ---- */
+
+/* y = softmax (x) over one row of k >= 1; returns the sum of exp (x -
+ * max), max in *xmax. y == x is allowed. */
+static double
+softmax_row (const float *x, float *y, gsize k, float *xmax)
+{
+  float m = x[0];
+  double sum = 0;
+
+  for (gsize j = 1; j < k; j++)
+    m = MAX (m, x[j]);
+  for (gsize j = 0; j < k; j++)
+    {
+      y[j] = expf (x[j] - m);
+      sum += y[j];
+    }
+  for (gsize j = 0; j < k; j++)
+    y[j] = (float) (y[j] / sum);
+  *xmax = m;
+  return sum;
+}
+
+void
+ds_k_softmax_fwd (const float *x, float *y, guint n, guint k)
+{
+  float xmax;
+
+  for (gsize i = 0; k > 0 && i < n; i++)
+    softmax_row (x + i * k, y + i * k, k, &xmax);
+}
+
+void
+ds_k_softmax_bwd (const float *y, const float *dy, float *dx, guint n, guint k)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      const float *yr = y + i * k, *dyr = dy + i * k;
+      float *dxr = dx + i * k;
+      double dot = 0;
+
+      for (gsize j = 0; j < k; j++)
+        dot += (double) dyr[j] * yr[j];
+      for (gsize j = 0; j < k; j++)
+        dxr[j] = yr[j] * (dyr[j] - (float) dot);
+    }
+}
+
+void
+ds_k_attention_fwd (const float *qkv, float *probs, float *o, guint n, guint s, guint d,
+                    guint heads)
+{
+  g_return_if_fail (heads > 0 && d % heads == 0);
+  gsize dh = d / heads, ld = 3 * (gsize) d;
+  float scale = (float) (1 / sqrt ((double) dh));
+
+  for (gsize b = 0; b < n; b++)
+    for (gsize h = 0; h < heads; h++)
+      {
+        const float *q = qkv + b * s * ld + h * dh, *k = q + d, *v = q + 2 * (gsize) d;
+        float *p = probs + (b * heads + h) * s * s, *out = o + b * s * d + h * dh;
+
+        /* P = softmax (Q K^T scale); O = P V */
+        gemm (FALSE, TRUE, s, s, dh, scale, q, ld, k, ld, 0.0f, p, s);
+        ds_k_softmax_fwd (p, p, s, s);
+        gemm (FALSE, FALSE, s, dh, s, 1.0f, p, s, v, ld, 0.0f, out, d);
+      }
+}
+
+/* With S = Q K^T scale, P = softmax (S), O = P V:
+ * dV = P^T dO, dP = dO V^T, dS = softmax' (dP), dQ = dS K scale,
+ * dK = dS^T Q scale. */
+void
+ds_k_attention_bwd (const float *qkv, const float *probs, const float *dout, float *dqkv,
+                    float *scratch, guint n, guint s, guint d, guint heads)
+{
+  g_return_if_fail (heads > 0 && d % heads == 0);
+  gsize dh = d / heads, ld = 3 * (gsize) d;
+  float scale = (float) (1 / sqrt ((double) dh));
+
+  for (gsize b = 0; b < n; b++)
+    for (gsize h = 0; h < heads; h++)
+      {
+        gsize at = b * s * ld + h * dh;
+        const float *q = qkv + at, *k = q + d, *v = q + 2 * (gsize) d;
+        const float *p = probs + (b * heads + h) * s * s, *dov = dout + b * s * d + h * dh;
+        float *dq = dqkv + at, *dk = dq + d, *dv = dq + 2 * (gsize) d;
+
+        gemm (TRUE, FALSE, s, dh, s, 1.0f, p, s, dov, d, 0.0f, dv, ld);
+        gemm (FALSE, TRUE, s, s, dh, 1.0f, dov, d, v, ld, 0.0f, scratch, s);
+        ds_k_softmax_bwd (p, scratch, scratch, s, s);
+        gemm (FALSE, FALSE, s, dh, s, scale, scratch, s, k, ld, 0.0f, dq, ld);
+        gemm (TRUE, FALSE, s, dh, s, scale, scratch, s, q, ld, 0.0f, dk, ld);
+      }
+}
+
+/* ---- sums ---- */
+
+void
+ds_k_add (const float *a, const float *b, float *y, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    y[i] = a[i] + b[i];
+}
+
+void
+ds_k_position_fwd (const float *x, const float *pos, float *y, guint n, gsize len)
+{
+  for (gsize i = 0; i < n; i++)
+    ds_k_add (x + i * len, pos, y + i * len, len);
+}
+
+void
+ds_k_position_bwd (const float *dy, float *dx, float *dpos, guint n, gsize len)
+{
+  for (gsize i = 0; i < n; i++)
+    ds_k_add (dpos, dy + i * len, dpos, len);
+  if (dx != NULL && dx != dy)
+    memcpy (dx, dy, (gsize) n * len * sizeof *dx);
+}
+
+void
+ds_k_token_mean_fwd (const float *x, float *y, guint n, guint s, guint d)
+{
+  for (gsize b = 0; b < n; b++)
+    for (gsize j = 0; j < d; j++)
+      {
+        const float *xb = x + b * s * d + j;
+        double sum = 0;
+        for (gsize t = 0; t < s; t++)
+          sum += xb[t * d];
+        y[b * d + j] = (float) (sum / s);
+      }
+}
+
+void
+ds_k_token_mean_bwd (const float *dy, float *dx, guint n, guint s, guint d)
+{
+  for (gsize b = 0; b < n; b++)
+    for (gsize t = 0; t < s; t++)
+      for (gsize j = 0; j < d; j++)
+        dx[(b * s + t) * d + j] = dy[b * d + j] / (float) s;
+}
+
 /* ---- loss ---- */
 
 static gboolean
@@ -238,18 +382,9 @@ ds_k_softmax_xent_fwd (const float *logits, const guint8 *labels, float *probs, 
   for (gsize i = 0; i < n; i++)
     {
       const float *z = logits + i * k;
-      float *pr = probs + i * k, zmax = z[0];
-      double sum = 0;
+      float zmax;
+      double sum = softmax_row (z, probs + i * k, k, &zmax);
 
-      for (gsize j = 1; j < k; j++)
-        zmax = MAX (zmax, z[j]);
-      for (gsize j = 0; j < k; j++)
-        {
-          pr[j] = expf (z[j] - zmax);
-          sum += pr[j];
-        }
-      for (gsize j = 0; j < k; j++)
-        pr[j] = (float) (pr[j] / sum);
       /* -log p[label] = log sum exp (z - zmax) - (z[label] - zmax) */
       loss += log (sum) - ((double) z[labels[i]] - zmax);
     }

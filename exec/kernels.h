@@ -16,7 +16,7 @@
  *  - Output arrays must not overlap inputs unless a function says so.
  *
  * GEMMs go through exec/blas.h; call ds_kernels_init() once before any
- * kernel that multiplies matrices (linear, conv2d). ds_k_linear_fwd is one
+ * kernel that multiplies matrices (linear, conv2d, attention). ds_k_linear_fwd is one
  * sgemm plus a bias broadcast: at n = 256, in = out = 1024 it ran at 115
  * GFLOP/s, 99% of a bare single-threaded OpenBLAS sgemm of the same shape
  * (116; best of 30, one core of a 2-core AMD EPYC VM, November 2026).
@@ -85,6 +85,47 @@ void   ds_k_layernorm_fwd (const float *x, const float *gamma, const float *beta
 void   ds_k_layernorm_bwd (const float *x, const float *gamma, const float *mean,
                            const float *rstd, const float *dy, float *dx, float *dgamma,
                            float *dbeta, guint n, guint d);
+
+/* ---- attention (Vaswani et al. 2017, multi-head, no mask) ---- */
+
+/* Softmax over each of n rows of k: y = exp (x - max) / sum, the sum in
+ * double. y == x is allowed. */
+void   ds_k_softmax_fwd (const float *x, float *y, guint n, guint k);
+/* dx = y (dy - sum_j dy_j y_j) per row, from the forward's OUTPUT y.
+ * dx == dy is allowed. */
+void   ds_k_softmax_bwd (const float *y, const float *dy, float *dx, guint n, guint k);
+/* Scaled dot-product attention of n sequences of s tokens, d features in
+ * @heads heads of dh = d / heads. @qkv is n s x 3d: each token's row holds
+ * Q, K and V (d each), head h in columns h dh .. h dh + dh - 1 of each
+ * (torch.nn.MultiheadAttention's in_proj output). Per sequence and head:
+ * P = softmax (Q K^T / sqrt (dh)) (s x s) into @probs (n x heads x s x s,
+ * kept for the backward), O = P V into columns h dh.. of @o (n s x d).
+ * Two sgemms and a softmax per sequence and head. */
+void   ds_k_attention_fwd (const float *qkv, float *probs, float *o, guint n, guint s,
+                           guint d, guint heads);
+/* From the forward's @qkv and @probs and the gradient @dout of o: @dqkv
+ * (n s x 3d) overwritten with the gradients of Q, K and V. @scratch holds
+ * s x s floats. */
+void   ds_k_attention_bwd (const float *qkv, const float *probs, const float *dout,
+                           float *dqkv, float *scratch, guint n, guint s, guint d,
+                           guint heads);
+
+/* ---- sums ---- */
+
+/* y = a + b over len floats (a residual connection); y may be a or b. */
+void   ds_k_add (const float *a, const float *b, float *y, gsize len);
+/* A learned position embedding: each of n samples of len floats plus the
+ * same @pos (len floats): y = x + pos. y == x is allowed. */
+void   ds_k_position_fwd (const float *x, const float *pos, float *y, guint n, gsize len);
+/* dpos += sum over the n samples of dy; dx = dy unless dx is NULL
+ * (dx == dy is allowed). */
+void   ds_k_position_bwd (const float *dy, float *dx, float *dpos, guint n, gsize len);
+/* The mean over the s tokens of each of n samples (s x d each, a token's
+ * features contiguous): y (n x d), y[j] = sum_t x[t d + j] / s, summed in
+ * double in token order. */
+void   ds_k_token_mean_fwd (const float *x, float *y, guint n, guint s, guint d);
+/* dx (n x s x d, overwritten) = dy / s at every token. */
+void   ds_k_token_mean_bwd (const float *dy, float *dx, guint n, guint s, guint d);
 
 /* ---- loss ---- */
 

@@ -69,7 +69,9 @@ kind_of (const char *kind, DsNetOpKind *out)
     { "input", DS_NET_INPUT }, { "linear", DS_NET_LINEAR }, { "relu", DS_NET_RELU },
     { "gelu", DS_NET_GELU }, { "dropout", DS_NET_DROPOUT },
     { "layernorm", DS_NET_LAYERNORM }, { "conv2d", DS_NET_CONV2D },
-    { "maxpool2d", DS_NET_MAXPOOL2D },
+    { "maxpool2d", DS_NET_MAXPOOL2D }, { "posembed", DS_NET_POSEMBED },
+    { "attention", DS_NET_ATTENTION }, { "mlp", DS_NET_MLP },
+    { "tokenmean", DS_NET_TOKENMEAN },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
@@ -79,6 +81,12 @@ kind_of (const char *kind, DsNetOpKind *out)
         return TRUE;
       }
   return FALSE;
+}
+
+static gsize
+op_in_size (const DsNetOp *op)
+{
+  return (gsize) op->in_c * op->in_h * op->in_w;
 }
 
 /* The op's shapes, window and parameter counts, checked against its
@@ -111,11 +119,33 @@ shape_op (const DsLayer *l, DsNetOp *op, GError **error)
     case DS_NET_LAYERNORM:
       op->n_weights = op->n_bias = op->in_c;
       break;
+    case DS_NET_POSEMBED:
+      op->n_weights = op_in_size (op);
+      break;
+    case DS_NET_ATTENTION:
+      if (!parse_uint_attr (l, "heads", &op->heads, TRUE, error))
+        return FALSE;
+      if (op->heads == 0 || op->in_c % op->heads != 0)
+        return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': %u heads do not divide "
+                        "%u features", l->name, op->heads, op->in_c);
+      op->n_weights = 4 * (gsize) op->in_c * op->in_c + 6 * (gsize) op->in_c;
+      break;
+    case DS_NET_MLP:
+      op->n_weights = 8 * (gsize) op->in_c * op->in_c + 7 * (gsize) op->in_c;
+      break;
+    case DS_NET_TOKENMEAN:
+      if (op->out_c != op->in_c || op->out_h != 1 || op->out_w != 1)
+        return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': a tokenmean gives "
+                        "shape %u,1,1 from %u,%u,%u", l->name, op->in_c, op->in_c,
+                        op->in_h, op->in_w);
+      return TRUE;
     case DS_NET_LINEAR:
-      if (op->in_h != op->out_h || op->in_w != op->out_w)
+      op->flatten = op->out_h == 1 && op->out_w == 1 && op->in_h * op->in_w > 1;
+      if (!op->flatten && (op->in_h != op->out_h || op->in_w != op->out_w))
         return ds_fail (error, DS_ERROR_UNSUPPORTED, "layer '%s': a linear keeps the "
-                        "positions (h, w) of its input", l->name);
-      op->n_weights = (gsize) op->out_c * op->in_c;
+                        "positions (h, w) of its input, or flattens them to one",
+                        l->name);
+      op->n_weights = (gsize) op->out_c * (op->flatten ? op_in_size (op) : op->in_c);
       op->n_bias = op->bias ? op->out_c : 0;
       return TRUE;
     case DS_NET_CONV2D:
@@ -162,7 +192,8 @@ ds_net_new (const DsModel *model, GError **error)
       if (!kind_of (layer->kind, &op.kind))
         return ds_fail_null (error, DS_ERROR_UNSUPPORTED, "layer '%s': the executor does "
                              "not run '%s' layers (it runs input, linear, relu, gelu, "
-                             "dropout, layernorm, conv2d, maxpool2d)", layer->name,
+                             "dropout, layernorm, conv2d, maxpool2d, posembed, "
+                             "attention, mlp, tokenmean)", layer->name,
                              layer->kind);
       if ((i == 0) != (op.kind == DS_NET_INPUT)
           || ds_model_n_inputs (model, l) != (i == 0 ? 0u : 1u)
@@ -230,12 +261,6 @@ ds_net_op_out_size (const DsNet *net, guint i)
   return (gsize) op->out_c * op->out_h * op->out_w;
 }
 
-static gsize
-op_in_size (const DsNetOp *op)
-{
-  return (gsize) op->in_c * op->in_h * op->in_w;
-}
-
 gsize
 ds_net_range_offset (const DsNet *net, guint first)
 {
@@ -249,6 +274,54 @@ ds_net_range_params (const DsNet *net, guint first, guint last)
   return end->param_offset + end->n_weights + end->n_bias - op_at (net, first)->param_offset;
 }
 
+/* One tensor of a block's parameters: uniform in +-bound, or constant
+ * @value when bound is 0. */
+typedef struct {
+  gsize len;
+  float bound, value;
+} ParamPart;
+
+/* The parts of an attention or mlp op, in their order (net.h). */
+static guint
+block_parts (const DsNetOp *op, ParamPart *parts)
+{
+  gsize d = op->in_c;
+  float r1 = (float) (1 / sqrt ((double) d)), r4 = (float) (1 / sqrt (4.0 * d));
+
+  if (op->kind == DS_NET_ATTENTION)
+    {
+      ParamPart a[] = { { 3 * d * d, (float) sqrt (6.0 / (4.0 * d)), 0 }, { 3 * d, 0, 0 },
+                        { d * d, r1, 0 }, { d, 0, 0 }, { d, 0, 1 }, { d, 0, 0 } };
+      memcpy (parts, a, sizeof a);
+      return G_N_ELEMENTS (a);
+    }
+  ParamPart m[] = { { 4 * d * d, r1, 0 }, { 4 * d, r1, 0 }, { 4 * d * d, r4, 0 },
+                    { d, r4, 0 }, { d, 0, 1 }, { d, 0, 0 } };
+  memcpy (parts, m, sizeof m);
+  return G_N_ELEMENTS (m);
+}
+
+/* Each part's stream is keyed key * 2 + part * 2^32: apart from the keys
+ * of other ops (key * 2, key * 2 + 1) as long as a network has fewer
+ * than 2^31 ops. */
+static void
+init_block (const DsNetOp *op, float *w, guint64 key)
+{
+  ParamPart parts[6];
+  guint n = block_parts (op, parts);
+
+  for (guint i = 0; i < n; w += parts[i].len, i++)
+    if (parts[i].bound > 0)
+      ds_k_init_uniform (w, parts[i].len, parts[i].bound,
+                         key * 2 + ((guint64) i << 32));
+    else
+      for (gsize j = 0; j < parts[i].len; j++)
+        w[j] = parts[i].value;
+}
+
+/* BERT's initializer_range, 0.02, as the standard deviation of a uniform. */
+#define POSEMBED_BOUND (0.02f * 1.7320508f)
+
 void
 ds_net_init_params (const DsNet *net, float *params, guint64 seed)
 {
@@ -257,13 +330,24 @@ ds_net_init_params (const DsNet *net, float *params, guint64 seed)
       const DsNetOp *op = op_at (net, i);
       float *w = params + op->param_offset, *b = w + op->n_weights;
       guint64 key = seed * 1000003u + i;
-      double fan_in = op->kind == DS_NET_CONV2D ? (double) op->in_c * op->k * op->k : op->in_c;
+      double fan_in = op->kind == DS_NET_CONV2D ? (double) op->in_c * op->k * op->k
+                      : op->flatten ? (double) op_in_size (op) : op->in_c;
 
-      if (op->kind == DS_NET_LAYERNORM)
+      switch (op->kind)
         {
+        case DS_NET_LAYERNORM:
           for (gsize j = 0; j < op->n_weights; j++)
             w[j] = 1, b[j] = 0;
           continue;
+        case DS_NET_ATTENTION:
+        case DS_NET_MLP:
+          init_block (op, w, key);
+          continue;
+        case DS_NET_POSEMBED:
+          ds_k_init_uniform (w, op->n_weights, POSEMBED_BOUND, key * 2);
+          continue;
+        default:
+          break;
         }
       if (op->n_weights > 0)
         ds_k_init_uniform (w, op->n_weights, (float) (1 / sqrt (fan_in)), key * 2);
@@ -279,18 +363,65 @@ struct _DsNetTape {
   guint64 seed, row0;
   float **out;                   /* per op of the range: its output */
   guint8 **mask;                 /* dropout */
-  float **mean, **rstd;          /* layernorm */
+  float **mean, **rstd;          /* layernorm, attention, mlp */
   guint32 **argmax;              /* maxpool2d */
+  float **save;                  /* attention, mlp: their inner tensors */
   float *col;                    /* conv2d scratch, the largest im2col */
+  float *work;                   /* attention, mlp: backward scratch, the largest */
   float *grad[2];                /* backward ping-pong, the largest activation */
 };
+
+/* What an attention or mlp op keeps between forward and backward, and
+ * the scratch of its backward, for @rows tokens of d features. */
+typedef struct {
+  float *qkv, *probs, *ctx;      /* attention: rows x 3d, n x heads x s x s, rows x d */
+  float *h1, *a1;                /* mlp: W1 x + b1 and its GELU, rows x 4d */
+  float *z;                      /* the sum LayerNorm normalises, rows x d */
+  float *dz, *dmid, *dqkv, *ds;  /* backward: rows x d, rows x d (attention) or
+                                  * 4d (mlp), rows x 3d, s x s */
+} BlockBufs;
+
+/* Carves @save and @work for @max_rows samples; either may be NULL when
+ * only its length is wanted. Returns the lengths in *save_len and
+ * *work_len. */
+static BlockBufs
+block_bufs (const DsNetOp *op, guint max_rows, float *save, float *work, gsize *save_len,
+            gsize *work_len)
+{
+  gsize s = (gsize) op->in_h * op->in_w, d = op->in_c, rows = max_rows * s;
+  BlockBufs b = { 0 };
+  gsize at = 0, wat = 0;
+
+#define CARVE(field, base, offset, len) \
+  (b.field = (base) != NULL ? (base) + (offset) : NULL, (offset) += (len))
+  if (op->kind == DS_NET_ATTENTION)
+    {
+      CARVE (qkv, save, at, rows * 3 * d);
+      CARVE (probs, save, at, max_rows * op->heads * s * s);
+      CARVE (ctx, save, at, rows * d);
+      CARVE (dmid, work, wat, rows * d);
+      CARVE (dqkv, work, wat, rows * 3 * d);
+      CARVE (ds, work, wat, s * s);
+    }
+  else
+    {
+      CARVE (h1, save, at, rows * 4 * d);
+      CARVE (a1, save, at, rows * 4 * d);
+      CARVE (dmid, work, wat, rows * 4 * d);
+    }
+  CARVE (z, save, at, rows * d);
+  CARVE (dz, work, wat, rows * d);
+#undef CARVE
+  *save_len = at, *work_len = wat;
+  return b;
+}
 
 DsNetTape *
 ds_net_tape_new (const DsNet *net, guint first, guint last, guint max_rows)
 {
   DsNetTape *t = g_new0 (DsNetTape, 1);
   guint n_ops = last - first;
-  gsize biggest = 0, col = 0;
+  gsize biggest = 0, col = 0, work = 0;
 
   t->first = first, t->last = last, t->max_rows = max_rows;
   t->out = g_new0 (float *, n_ops);
@@ -298,17 +429,19 @@ ds_net_tape_new (const DsNet *net, guint first, guint last, guint max_rows)
   t->mean = g_new0 (float *, n_ops);
   t->rstd = g_new0 (float *, n_ops);
   t->argmax = g_new0 (guint32 *, n_ops);
+  t->save = g_new0 (float *, n_ops);
   for (guint i = first; i < last; i++)
     {
       const DsNetOp *op = op_at (net, i);
       gsize out = ds_net_op_out_size (net, i) * max_rows, j = i - first;
       gsize rows = (gsize) max_rows * op->in_h * op->in_w;
+      gboolean block = op->kind == DS_NET_ATTENTION || op->kind == DS_NET_MLP;
 
       t->out[j] = g_new (float, out);
       biggest = MAX (biggest, MAX (out, op_in_size (op) * max_rows));
       if (op->kind == DS_NET_DROPOUT)
         t->mask[j] = g_new (guint8, out);
-      if (op->kind == DS_NET_LAYERNORM)
+      if (op->kind == DS_NET_LAYERNORM || block)
         {
           t->mean[j] = g_new (float, rows);
           t->rstd[j] = g_new (float, rows);
@@ -317,8 +450,16 @@ ds_net_tape_new (const DsNet *net, guint first, guint last, guint max_rows)
         t->argmax[j] = g_new (guint32, out);
       if (op->kind == DS_NET_CONV2D)
         col = MAX (col, (gsize) op->in_c * op->k * op->k * op->out_h * op->out_w);
+      if (block)
+        {
+          gsize save_len, work_len;
+          block_bufs (op, max_rows, NULL, NULL, &save_len, &work_len);
+          t->save[j] = g_new (float, save_len);
+          work = MAX (work, work_len);
+        }
     }
   t->col = col > 0 ? g_new (float, col) : NULL;
+  t->work = work > 0 ? g_new (float, work) : NULL;
   t->grad[0] = g_new (float, biggest);
   t->grad[1] = g_new (float, biggest);
   return t;
@@ -336,13 +477,16 @@ ds_net_tape_free (DsNetTape *t)
       g_free (t->mean[j]);
       g_free (t->rstd[j]);
       g_free (t->argmax[j]);
+      g_free (t->save[j]);
     }
   g_free (t->out);
   g_free (t->mask);
   g_free (t->mean);
   g_free (t->rstd);
   g_free (t->argmax);
+  g_free (t->save);
   g_free (t->col);
+  g_free (t->work);
   g_free (t->grad[0]);
   g_free (t->grad[1]);
   g_free (t);
@@ -352,6 +496,85 @@ float *
 ds_net_tape_output (DsNetTape *t)
 {
   return t->out[t->last - 1 - t->first];
+}
+
+/* The buffers of op @i (of the tape's range). */
+static BlockBufs
+tape_block (const DsNetOp *op, DsNetTape *t, guint i)
+{
+  gsize save_len, work_len;
+  return block_bufs (op, t->max_rows, t->save[i - t->first], t->work, &save_len, &work_len);
+}
+
+/* y = LayerNorm (x + Attention (x)) over n samples (net.h). */
+static void
+attention_fwd (const DsNetOp *op, DsNetTape *t, guint i, const float *w, const float *x,
+               float *y)
+{
+  BlockBufs b = tape_block (op, t, i);
+  guint d = op->in_c, s = op->in_h * op->in_w, rows = t->n * s, j = i - t->first;
+  const float *w_qkv = w, *b_qkv = w_qkv + 3 * d * d, *w_o = b_qkv + 3 * d;
+  const float *b_o = w_o + d * d, *gamma = b_o + d, *beta = gamma + d;
+
+  ds_k_linear_fwd (x, w_qkv, b_qkv, b.qkv, rows, d, 3 * d);
+  ds_k_attention_fwd (b.qkv, b.probs, b.ctx, t->n, s, d, op->heads);
+  ds_k_linear_fwd (b.ctx, w_o, b_o, b.z, rows, d, d);
+  ds_k_add (b.z, x, b.z, (gsize) rows * d);
+  ds_k_layernorm_fwd (b.z, gamma, beta, y, t->mean[j], t->rstd[j], rows, d);
+}
+
+/* The backward of attention_fwd: parameter gradients into @g, the input's
+ * into @dx unless NULL. */
+static void
+attention_bwd (const DsNetOp *op, DsNetTape *t, guint i, const float *w, const float *x,
+               const float *dy, float *g, float *dx)
+{
+  BlockBufs b = tape_block (op, t, i);
+  guint d = op->in_c, s = op->in_h * op->in_w, rows = t->n * s, j = i - t->first;
+  gsize off_o = 3 * (gsize) d * d + 3 * d, off_ln = off_o + (gsize) d * d + d;
+
+  ds_k_layernorm_bwd (b.z, w + off_ln, t->mean[j], t->rstd[j], dy, b.dz, g + off_ln,
+                      g + off_ln + d, rows, d);
+  ds_k_linear_bwd (b.ctx, w + off_o, b.dz, b.dmid, g + off_o, g + off_o + (gsize) d * d,
+                   rows, d, d);
+  ds_k_attention_bwd (b.qkv, b.probs, b.dmid, b.dqkv, b.ds, t->n, s, d, op->heads);
+  ds_k_linear_bwd (x, w, b.dqkv, dx, g, g + 3 * (gsize) d * d, rows, d, 3 * d);
+  if (dx != NULL)
+    ds_k_add (dx, b.dz, dx, (gsize) rows * d);
+}
+
+/* y = LayerNorm (x + W2 GELU (W1 x + b1) + b2) over n samples (net.h). */
+static void
+mlp_fwd (const DsNetOp *op, DsNetTape *t, guint i, const float *w, const float *x, float *y)
+{
+  BlockBufs b = tape_block (op, t, i);
+  guint d = op->in_c, rows = t->n * op->in_h * op->in_w, j = i - t->first;
+  const float *w1 = w, *b1 = w1 + 4 * d * d, *w2 = b1 + 4 * d, *b2 = w2 + 4 * d * d;
+  const float *gamma = b2 + d, *beta = gamma + d;
+
+  ds_k_linear_fwd (x, w1, b1, b.h1, rows, d, 4 * d);
+  ds_k_gelu_fwd (b.h1, b.a1, (gsize) rows * 4 * d);
+  ds_k_linear_fwd (b.a1, w2, b2, b.z, rows, 4 * d, d);
+  ds_k_add (b.z, x, b.z, (gsize) rows * d);
+  ds_k_layernorm_fwd (b.z, gamma, beta, y, t->mean[j], t->rstd[j], rows, d);
+}
+
+static void
+mlp_bwd (const DsNetOp *op, DsNetTape *t, guint i, const float *w, const float *x,
+         const float *dy, float *g, float *dx)
+{
+  BlockBufs b = tape_block (op, t, i);
+  guint d = op->in_c, rows = t->n * op->in_h * op->in_w, j = i - t->first;
+  gsize off_w2 = 4 * (gsize) d * d + 4 * d, off_ln = off_w2 + 4 * (gsize) d * d + d;
+
+  ds_k_layernorm_bwd (b.z, w + off_ln, t->mean[j], t->rstd[j], dy, b.dz, g + off_ln,
+                      g + off_ln + d, rows, d);
+  ds_k_linear_bwd (b.a1, w + off_w2, b.dz, b.dmid, g + off_w2,
+                   g + off_w2 + 4 * (gsize) d * d, rows, 4 * d, d);
+  ds_k_gelu_bwd (b.h1, b.dmid, b.dmid, (gsize) rows * 4 * d);
+  ds_k_linear_bwd (x, w, b.dmid, dx, g, g + 4 * (gsize) d * d, rows, d, 4 * d);
+  if (dx != NULL)
+    ds_k_add (dx, b.dz, dx, (gsize) rows * d);
 }
 
 void
@@ -378,7 +601,20 @@ ds_net_forward (const DsNet *net, DsNetTape *t, const float *params, const float
           memcpy (y, in, len * sizeof (float));
           break;
         case DS_NET_LINEAR:
-          ds_k_linear_fwd (in, w, op->bias ? b : NULL, y, rows, op->in_c, op->out_c);
+          ds_k_linear_fwd (in, w, op->bias ? b : NULL, y, op->flatten ? n : rows,
+                           op->flatten ? (guint) op_in_size (op) : op->in_c, op->out_c);
+          break;
+        case DS_NET_POSEMBED:
+          ds_k_position_fwd (in, w, y, n, op_in_size (op));
+          break;
+        case DS_NET_ATTENTION:
+          attention_fwd (op, t, i, w, in, y);
+          break;
+        case DS_NET_MLP:
+          mlp_fwd (op, t, i, w, in, y);
+          break;
+        case DS_NET_TOKENMEAN:
+          ds_k_token_mean_fwd (in, y, n, op->in_h * op->in_w, op->in_c);
           break;
         case DS_NET_RELU:
           ds_k_relu_fwd (in, y, len);
@@ -433,8 +669,21 @@ ds_net_backward (const DsNet *net, DsNetTape *t, const float *params, const floa
             memcpy (g_in, g_out, len * sizeof (float));
           break;
         case DS_NET_LINEAR:
-          ds_k_linear_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL, rows, op->in_c,
-                           op->out_c);
+          ds_k_linear_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL,
+                           op->flatten ? n : rows,
+                           op->flatten ? (guint) op_in_size (op) : op->in_c, op->out_c);
+          break;
+        case DS_NET_POSEMBED:
+          ds_k_position_bwd (g_out, g_in, gw, n, op_in_size (op));
+          break;
+        case DS_NET_ATTENTION:
+          attention_bwd (op, t, i, w, in, g_out, gw, g_in);
+          break;
+        case DS_NET_MLP:
+          mlp_bwd (op, t, i, w, in, g_out, gw, g_in);
+          break;
+        case DS_NET_TOKENMEAN:
+          ds_k_token_mean_bwd (g_out, g_in, n, op->in_h * op->in_w, op->in_c);
           break;
         case DS_NET_RELU:
           ds_k_relu_bwd (t->out[j], g_out, g_in, len);

@@ -7,19 +7,47 @@
  * whose layers say their output shape per sample (the "shape" attribute,
  * "c,h,w", which the zoo writes), of the kinds: input, linear, relu, gelu,
  * dropout ("p", default 0.1), layernorm, conv2d and maxpool2d ("kernel",
- * "stride", "padding"). The last layer's output is the logits of softmax
- * cross-entropy, which the runtime applies. A linear works on the last
- * dimension: in = the input's c, rows = samples x h x w.
+ * "stride", "padding"), posembed, attention ("heads"), mlp and tokenmean. The last
+ * layer's output is the logits of softmax cross-entropy, which the runtime
+ * applies.
+ *
+ * Layouts: images are NCHW (conv2d, maxpool2d); everything else works on
+ * the last dimension, c features at each of h x w positions, the features
+ * of a position contiguous: a sequence of s tokens of d features is shape
+ * d,s,1, stored s x d per sample. A linear maps c features to out at each
+ * position (rows = samples x h x w), except that a linear whose output is
+ * one position (shape out,1,1) from an input of several flattens it: in =
+ * c x h x w, the sample's floats in their stored order (torch.flatten for
+ * an NCHW image), which is what the zoo's zoo_flatten() describes.
+ *
+ * The transformer layers are the zoo's (core/zoo-transformer.c), post-LN
+ * as BERT, over the h x w positions as tokens, without dropout:
+ *
+ *   posembed:  y = x + P                 P: one learned value per float
+ *   attention: y = LayerNorm (x + MultiHeadSelfAttention (x))
+ *   mlp:       y = LayerNorm (x + W2 GELU (W1 x + b1) + b2),  W1: 4d x d
+ *   tokenmean: y = the mean of the tokens (shape d,s,1 to d,1,1)
+ *
+ * where the attention projects each token to Q, K, V (one d x 3d linear
+ * with bias), runs the heads (ds_k_attention_fwd: no mask, every token
+ * sees every other) and projects back (d x d with bias); 4d^2 + 6d and
+ * 8d^2 + 7d parameters, the zoo's counts.
  *
  * Parameters: one float vector for the whole network, each op's weights
  * then bias at its offset (weights in PyTorch's layout: linear out x in,
- * conv c_out x c_in x k x k; layernorm gamma then beta). A range's
- * parameters are a contiguous slice, which is what a stage owns, stashes
- * and updates.
+ * conv c_out x c_in x k x k; layernorm gamma then beta; posembed h x w x
+ * c). An attention or mlp layer's parameters are all counted as weights
+ * (n_bias 0), in the order of the PyTorch modules' state_dict: attention
+ * in_proj_weight (3d x d: Q, K, V stacked), in_proj_bias (3d),
+ * out_proj.weight (d x d), out_proj.bias, norm.weight (gamma), norm.bias
+ * (beta); mlp W1 (4d x d), b1 (4d), W2 (d x 4d), b2, gamma, beta. A
+ * range's parameters are a contiguous slice, which is what a stage owns,
+ * stashes and updates.
  *
  * A tape holds what one micro-batch's forward over a range leaves for its
- * backward (every op's output, masks, statistics), sized for a maximum row
- * count; the runtime keeps one per micro-batch in flight.
+ * backward (every op's output, masks, statistics, the attention's Q, K, V
+ * and probabilities), sized for a maximum row count; the runtime keeps one
+ * per micro-batch in flight.
  */
 #pragma once
 
@@ -38,6 +66,10 @@ typedef enum {
   DS_NET_LAYERNORM,
   DS_NET_CONV2D,
   DS_NET_MAXPOOL2D,
+  DS_NET_POSEMBED,
+  DS_NET_ATTENTION,
+  DS_NET_MLP,
+  DS_NET_TOKENMEAN,
 } DsNetOpKind;
 
 typedef struct {
@@ -47,6 +79,8 @@ typedef struct {
   guint out_c, out_h, out_w;
   guint k, s, p;                 /* conv2d, maxpool2d */
   gboolean bias;                 /* linear, conv2d */
+  gboolean flatten;              /* linear: in = in_c x in_h x in_w, one row a sample */
+  guint heads;                   /* attention */
   float drop_p;                  /* dropout */
   gsize n_weights, n_bias;       /* floats */
   gsize param_offset;            /* floats before this op's parameters */
@@ -72,7 +106,10 @@ gsize    ds_net_op_out_size   (const DsNet *net, guint i);
 gsize    ds_net_range_offset  (const DsNet *net, guint first);
 gsize    ds_net_range_params  (const DsNet *net, guint first, guint last);
 /* PyTorch's defaults from a seed: linear and conv weights and biases
- * uniform in +-1/sqrt(fan_in), layernorm gamma 1 and beta 0. */
+ * uniform in +-1/sqrt(fan_in), layernorm gamma 1 and beta 0; attention's
+ * in_proj_weight Xavier-uniform (+-sqrt(6 / (d + 3d))), out_proj.weight
+ * +-1/sqrt(d), both biases 0 (torch.nn.MultiheadAttention); posembed
+ * uniform with standard deviation 0.02 (BERT's initializer_range). */
 void     ds_net_init_params   (const DsNet *net, float *params, guint64 seed);
 
 typedef struct _DsNetTape DsNetTape;

@@ -487,6 +487,209 @@ test_layernorm_accumulates (void)
   layernorm_clear (&l);
 }
 
+/* ---- attention ---- */
+
+typedef struct {
+  Case base;
+  guint n, k;
+  double *x;
+} Softmax;
+
+static void
+softmax_ref (const Case *c, double *y)
+{
+  const Softmax *sm = (const Softmax *) c;
+  for (guint i = 0; i < sm->n; i++)
+    {
+      const double *x = sm->x + i * sm->k;
+      double sum = 0;
+      for (guint j = 0; j < sm->k; j++)
+        sum += exp (x[j]);
+      for (guint j = 0; j < sm->k; j++)
+        y[i * sm->k + j] = exp (x[j]) / sum;
+    }
+}
+
+/* Rows with large logits, which a softmax without the max shift would
+ * overflow in float; the reference in double does not need it. */
+static void
+test_softmax (void)
+{
+  Softmax sm = { { softmax_ref, 15, rand_d (15, -1, 1) }, 3, 5, rand_d (15, -3, 3) };
+  g_autofree float *x = NULL, *y = g_new (float, 15), *dx = g_new (float, 15);
+  g_autofree float *dy = to_f (sm.base.r, 15);
+  double want[15];
+
+  for (guint j = 0; j < 5; j++)
+    sm.x[5 + j] += 95;
+  x = to_f (sm.x, 15);
+  ds_k_softmax_fwd (x, y, 3, 5);
+  softmax_ref (&sm.base, want);
+  check_fwd ("y", y, want, 15);
+  ds_k_softmax_bwd (y, dy, dx, 3, 5);
+  check_grad ("dx", &sm.base, sm.x, 15, dx);
+  /* in place, both ways */
+  ds_k_softmax_fwd (x, x, 3, 5);
+  g_assert_cmpmem (x, 15 * sizeof (float), y, 15 * sizeof (float));
+  ds_k_softmax_bwd (y, dy, dy, 3, 5);
+  g_assert_cmpmem (dy, 15 * sizeof (float), dx, 15 * sizeof (float));
+  g_free ((double *) sm.base.r);
+  g_free (sm.x);
+}
+
+typedef struct {
+  Case base;
+  guint n, s, d, heads;
+  double *qkv;
+  double *probs;                /* filled by the reference when not NULL */
+} Attention;
+
+/* The textbook formula, one (sequence, head, query) at a time. */
+static void
+attention_ref (const Case *c, double *o)
+{
+  const Attention *a = (const Attention *) c;
+  guint d = a->d, dh = d / a->heads, s = a->s;
+
+  for (guint b = 0; b < a->n; b++)
+    for (guint h = 0; h < a->heads; h++)
+      for (guint i = 0; i < s; i++)
+        {
+          const double *q = a->qkv + ((gsize) b * s + i) * 3 * d + h * dh;
+          double score[8], sum = 0;
+          g_assert_cmpuint (s, <=, G_N_ELEMENTS (score));
+          for (guint j = 0; j < s; j++)
+            {
+              const double *k = a->qkv + ((gsize) b * s + j) * 3 * d + d + h * dh;
+              score[j] = 0;
+              for (guint e = 0; e < dh; e++)
+                score[j] += q[e] * k[e] / sqrt (dh);
+              sum += exp (score[j]);
+            }
+          for (guint e = 0; e < dh; e++)
+            {
+              double acc = 0;
+              for (guint j = 0; j < s; j++)
+                acc += exp (score[j]) / sum
+                       * a->qkv[((gsize) b * s + j) * 3 * d + 2 * d + h * dh + e];
+              o[((gsize) b * s + i) * d + h * dh + e] = acc;
+            }
+          for (guint j = 0; j < s && a->probs != NULL; j++)
+            a->probs[(((gsize) b * a->heads + h) * s + i) * s + j] = exp (score[j]) / sum;
+        }
+}
+
+/* 2 sequences of 5 tokens, 6 features in 3 heads of 2. */
+static void
+test_attention (void)
+{
+  enum { N = 2, S = 5, D = 6, H = 3, QKV = N * S * 3 * D, O = N * S * D, P = N * H * S * S };
+  if (!need_blas ())
+    return;
+  Attention a = { { attention_ref, O, rand_d (O, -1, 1) }, N, S, D, H,
+                  rand_d (QKV, -1.5, 1.5), NULL };
+  g_autofree float *qkv = to_f (a.qkv, QKV), *dout = to_f (a.base.r, O);
+  g_autofree float *probs = g_new (float, P), *o = g_new (float, O);
+  g_autofree float *dqkv = g_new (float, QKV), *scratch = g_new (float, S * S);
+  g_autofree double *want_probs = g_new (double, P);
+  double want[O];
+
+  for (guint i = 0; i < O; i++)
+    o[i] = NAN;                 /* every output must be written */
+  ds_k_attention_fwd (qkv, probs, o, N, S, D, H);
+  a.probs = want_probs;
+  attention_ref (&a.base, want);
+  a.probs = NULL;
+  check_fwd ("o", o, want, O);
+  check_fwd ("probs", probs, want_probs, P);
+  for (guint i = 0; i < QKV; i++)
+    dqkv[i] = NAN;
+  ds_k_attention_bwd (qkv, probs, dout, dqkv, scratch, N, S, D, H);
+  check_grad ("dqkv", &a.base, a.qkv, QKV, dqkv);
+  g_free ((double *) a.base.r);
+  g_free (a.qkv);
+}
+
+/* ---- sums ---- */
+
+typedef struct {
+  Case base;
+  guint n, s, d;
+  double *x, *pos;              /* pos NULL: the token mean */
+} Sum;
+
+static void
+sum_ref (const Case *c, double *y)
+{
+  const Sum *m = (const Sum *) c;
+  gsize len = (gsize) m->s * m->d;
+
+  for (gsize b = 0; b < m->n; b++)
+    for (gsize j = 0; j < m->d; j++)
+      {
+        double mean = 0;
+        for (gsize t = 0; t < m->s; t++)
+          {
+            gsize at = t * m->d + j;
+            if (m->pos != NULL)
+              y[b * len + at] = m->x[b * len + at] + m->pos[at];
+            mean += m->x[b * len + at] / m->s;
+          }
+        if (m->pos == NULL)
+          y[b * m->d + j] = mean;
+      }
+}
+
+static void
+test_position (void)
+{
+  enum { N = 3, S = 4, D = 5, LEN = S * D };
+  Sum m = { { sum_ref, N * LEN, rand_d (N * LEN, -1, 1) }, N, S, D, rand_d (N * LEN, -1, 1),
+            rand_d (LEN, -1, 1) };
+  g_autofree float *x = to_f (m.x, N * LEN), *pos = to_f (m.pos, LEN);
+  g_autofree float *dy = to_f (m.base.r, N * LEN), *y = g_new (float, N * LEN);
+  g_autofree float *dx = g_new (float, N * LEN), *dpos = g_new0 (float, LEN);
+  double want[N * LEN];
+
+  ds_k_position_fwd (x, pos, y, N, LEN);
+  sum_ref (&m.base, want);
+  check_fwd ("y", y, want, N * LEN);
+  ds_k_position_bwd (dy, dx, dpos, N, LEN);
+  check_grad ("dx", &m.base, m.x, N * LEN, dx);
+  check_grad ("dpos", &m.base, m.pos, LEN, dpos);
+  /* dpos accumulates; dx may be left out */
+  float dpos1[LEN];
+  memcpy (dpos1, dpos, sizeof dpos1);
+  ds_k_position_bwd (dy, NULL, dpos, N, LEN);
+  check_doubled ("dpos", dpos1, dpos, LEN);
+  /* y = a + b, in place */
+  ds_k_add (x, dy, x, N * LEN);
+  for (guint i = 0; i < N * LEN; i++)
+    g_assert_cmpfloat (x[i], ==, (float) m.x[i] + dy[i]);
+  g_free ((double *) m.base.r);
+  g_free (m.x);
+  g_free (m.pos);
+}
+
+static void
+test_token_mean (void)
+{
+  enum { N = 3, S = 4, D = 5 };
+  Sum m = { { sum_ref, N * D, rand_d (N * D, -1, 1) }, N, S, D, rand_d (N * S * D, -1, 1),
+            NULL };
+  g_autofree float *x = to_f (m.x, N * S * D), *dy = to_f (m.base.r, N * D);
+  g_autofree float *y = g_new (float, N * D), *dx = g_new (float, N * S * D);
+  double want[N * D];
+
+  ds_k_token_mean_fwd (x, y, N, S, D);
+  sum_ref (&m.base, want);
+  check_fwd ("y", y, want, N * D);
+  ds_k_token_mean_bwd (dy, dx, N, S, D);
+  check_grad ("dx", &m.base, m.x, N * S * D, dx);
+  g_free ((double *) m.base.r);
+  g_free (m.x);
+}
+
 /* ---- softmax cross-entropy ---- */
 
 typedef struct {
@@ -1064,6 +1267,10 @@ main (int argc, char **argv)
   g_test_add_func ("/exec/kernels/layernorm/forward", test_layernorm_forward);
   g_test_add_func ("/exec/kernels/layernorm/backward", test_layernorm_backward);
   g_test_add_func ("/exec/kernels/layernorm/accumulates", test_layernorm_accumulates);
+  g_test_add_func ("/exec/kernels/softmax/forward-backward", test_softmax);
+  g_test_add_func ("/exec/kernels/attention/forward-backward", test_attention);
+  g_test_add_func ("/exec/kernels/position/forward-backward", test_position);
+  g_test_add_func ("/exec/kernels/token-mean/forward-backward", test_token_mean);
   g_test_add_func ("/exec/kernels/softmax-xent/forward", test_xent_forward);
   g_test_add_func ("/exec/kernels/softmax-xent/uniform-is-ln-k", test_xent_uniform);
   g_test_add_func ("/exec/kernels/softmax-xent/backward", test_xent_backward);

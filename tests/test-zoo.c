@@ -41,7 +41,7 @@ test_list (void)
   guint n = 0;
   const DsZooEntry *entries = ds_zoo_list (&n);
 
-  g_assert_cmpuint (n, ==, 16);
+  g_assert_cmpuint (n, ==, 18);
   for (guint i = 0; i < n; i++)
     {
       g_assert_true (ds_zoo_find (entries[i].name) == &entries[i]);
@@ -126,6 +126,12 @@ static const ParamCase param_cases[] = {
   /* torch.nn.Linear with biases: 784*256+256 + 256*256+256 + 256*10+10 */
   { "mlp", 269322, 269322, 0 },
   { "mlp-wide", 784 * 2048 + 2048 + 3 * (2048 * 2048 + 2048) + 2048 * 10 + 10, 14.2e6, 0.002 },
+  /* torch.nn: Conv2d(1, 16, 5), Conv2d(16, 32, 5), Linear(32*7*7, 10) */
+  { "cnn-small", 16 * 25 + 16 + 32 * 16 * 25 + 32 + 1568 * 10 + 10, 28938, 0 },
+  /* Linear(28, 64), 28 x 64 positions, 2 x (4d^2 + 6d + 8d^2 + 7d),
+   * Linear(64, 10) */
+  { "transformer-tiny", 28 * 64 + 64 + 28 * 64 + 2 * (12 * 64 * 64 + 13 * 64) + 650,
+    104266, 0 },
 };
 
 static void
@@ -445,6 +451,23 @@ test_transformer_granularity (void)
                                                                       "head"));
   g_assert_cmpuint (head->n_params, ==, 0);
   g_assert_cmpfloat (head->bwd_flops, ==, 2 * head->fwd_flops);
+
+  /* transformer-tiny's blocks are the same layers at d = 64, 28 tokens:
+   * GPT-3's block FLOPs formula at s = 28 (Megatron-LM's 24 s d^2 +
+   * 4 s^2 d, with softmax, GELU and LayerNorm as zoo-transformer.c
+   * counts them) */
+  g_autoptr(DsModel) tiny = build ("transformer-tiny", NULL);
+  const DsLayer *attn = ds_model_layer_const (tiny, ds_model_find_layer (tiny,
+                                                                        "block1.attn"));
+  const DsLayer *mlp = ds_model_layer_const (tiny, ds_model_find_layer (tiny,
+                                                                       "block1.mlp"));
+  double s = 28, d = 64;
+  g_assert_cmpuint (count_kind (tiny, "attention", 1), ==, 2);
+  g_assert_cmpstr (g_hash_table_lookup (attn->attrs, "heads"), ==, "4");
+  g_assert_cmpuint (attn->n_params + mlp->n_params, ==, 12 * 64 * 64 + 13 * 64);
+  g_assert_cmpfloat_with_epsilon ((attn->fwd_flops + mlp->fwd_flops) / 128,
+                                  24 * s * d * d + 4 * s * s * d + 3 * 4 * s * s
+                                  + 8 * s * 4 * d + 2 * 9 * s * d, 1e-3);
 }
 
 /* Every layer says its output shape per sample, and windows their
