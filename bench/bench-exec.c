@@ -65,8 +65,9 @@ int
 main (void)
 {
   g_autoptr(DsModel) m = ds_zoo_build ("mlp-wide", NULL, NULL);
-  g_autoptr(DsDataset) train = ds_dataset_synthetic (256 * 30, 784, 10, 1);
-  g_autoptr(DsDataset) test = ds_dataset_synthetic (256, 784, 10, 2);
+  g_autoptr(DsDataset) all = ds_dataset_synthetic (256 * 31, 784, 10, 1);
+  g_autoptr(DsDataset) train = ds_dataset_slice (all, 0, 256 * 30);
+  g_autoptr(DsDataset) test = ds_dataset_slice (all, 256 * 30, 256);
   double one, two, gpipe;
 
   g_assert (ds_blas_load (NULL));

@@ -82,8 +82,10 @@ load_data (const ExecArgs *a, DsDataset **train, DsDataset **test, GError **erro
     }
   if (strcmp (a->data, "synthetic") == 0)
     {
-      *train = ds_dataset_synthetic (60000, 784, 10, (guint64) a->seed);
-      *test = ds_dataset_synthetic (10000, 784, 10, (guint64) a->seed + 1);
+      /* one task, split: the test set shares the training set's centres */
+      g_autoptr(DsDataset) all = ds_dataset_synthetic (70000, 784, 10, (guint64) a->seed);
+      *train = ds_dataset_slice (all, 0, 60000);
+      *test = ds_dataset_slice (all, 60000, 10000);
       return TRUE;
     }
   return ds_cli_usage (error, "--data takes fashion-mnist or synthetic, got '%s'", a->data);
@@ -283,8 +285,8 @@ static const char description[] =
   "Trains MODEL for real on this machine's cores: each stage (replica) a\n"
   "thread pinned to a core, activations and gradients passed between them,\n"
   "the schedule's programs as the simulator plays them, PipeDream's weight\n"
-  "stashing under 1f1b. Models: the zoo's mlp and mlp-wide (and any model\n"
-  "file of the same layer kinds).\n\n"
+  "stashing under 1f1b. Models: the zoo's mlp, mlp-wide, cnn-small and\n"
+  "transformer-tiny (and any model file of the same layer kinds).\n\n"
   "Under mpirun each worker is a rank instead (one per stage replica; the\n"
   "command says how many the plan needs), and rank 0 reports. Open MPI on\n"
   "one machine, as root, with more ranks than cores:\n"

@@ -493,6 +493,21 @@ ds_dataset_synthetic (guint n, guint n_features, guint n_classes, guint64 seed)
 
 /* ---- API: the rest ---- */
 
+DsDataset *
+ds_dataset_slice (const DsDataset *d, guint first, guint n)
+{
+  DsDataset *s;
+
+  g_return_val_if_fail (d != NULL && n > 0 && first <= d->n && n <= d->n - first, NULL);
+  s = g_new0 (DsDataset, 1);
+  s->n = n;
+  s->n_features = d->n_features;
+  s->n_classes = d->n_classes;
+  s->x = g_memdup2 (d->x + (gsize) first * d->n_features, (gsize) n * d->n_features * sizeof (float));
+  s->y = g_memdup2 (d->y + first, n);
+  return s;
+}
+
 void
 ds_dataset_free (DsDataset *d)
 {

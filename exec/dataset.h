@@ -86,6 +86,11 @@ DsDataset *ds_dataset_fashion_mnist (const char *dir, gboolean train,
 DsDataset *ds_dataset_synthetic (guint n, guint n_features, guint n_classes,
                                  guint64 seed);
 
+/* A new dataset of @d's examples first .. first + n - 1 (a train/test
+ * split of one synthetic task, whose test set must share its centres).
+ * first + n <= d->n. */
+DsDataset *ds_dataset_slice (const DsDataset *d, guint first, guint n);
+
 /* Frees @d and both arrays; NULL is allowed. */
 void       ds_dataset_free (DsDataset *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDataset, ds_dataset_free)

@@ -400,6 +400,21 @@ test_synthetic_deterministic (void)
   g_assert_true (memcmp (a->y, c->y, 500) != 0);
 }
 
+/* A slice is those rows, copied: a train/test split of one task. */
+static void
+test_slice (void)
+{
+  g_autoptr(DsDataset) all = ds_dataset_synthetic (50, 6, 3, 7);
+  g_autoptr(DsDataset) tail = ds_dataset_slice (all, 40, 10);
+
+  g_assert_cmpuint (tail->n, ==, 10);
+  g_assert_cmpuint (tail->n_features, ==, 6);
+  g_assert_cmpuint (tail->n_classes, ==, 3);
+  g_assert_cmpmem (tail->x, 10 * 6 * sizeof (float), all->x + 40 * 6, 10 * 6 * sizeof (float));
+  g_assert_cmpmem (tail->y, 10, all->y + 40, 10);
+  g_assert_true (tail->x != all->x + 40 * 6);
+}
+
 static void
 test_synthetic_balance (void)
 {
@@ -554,6 +569,7 @@ main (int argc, char **argv)
   g_test_add_func ("/exec/dataset/fashion-mnist/bad-label", test_fashion_bad_label);
   g_test_add_func ("/exec/dataset/synthetic/deterministic", test_synthetic_deterministic);
   g_test_add_func ("/exec/dataset/synthetic/balance", test_synthetic_balance);
+  g_test_add_func ("/exec/dataset/synthetic/slice", test_slice);
   g_test_add_func ("/exec/dataset/synthetic/learnable", test_synthetic_learnable);
   g_test_add_func ("/exec/dataset/shuffle", test_shuffle);
   g_test_add_func ("/exec/dataset/gather", test_gather);

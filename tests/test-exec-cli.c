@@ -38,6 +38,23 @@ test_short_run (void)
   ds_test_rmtree (dir);
 }
 
+/* --data synthetic tests on the task it trains on: its test set shares
+ * the training set's class centres, so a short run beats chance clearly
+ * (a test set drawn with another seed would be another task). */
+static void
+test_synthetic_learns (void)
+{
+  g_auto(DsTestRun) r = { 0 };
+  const char *acc;
+
+  ds_test_run_dawnsim (&r, "exec", "mlp", "--data", "synthetic", "--max-steps", "100",
+                       "--no-pin", "--format", "json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  acc = strstr (r.out, "\"test_accuracy\": ");
+  g_assert_nonnull (acc);
+  g_assert_cmpfloat (g_ascii_strtod (acc + strlen ("\"test_accuracy\": "), NULL), >, 0.4);
+}
+
 /* --slow-stage: the straggler shows in the measured trace, on its stage
  * alone (what `dawnsim explain` is to find). */
 static void
@@ -102,6 +119,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/exec/cli/short-run", test_short_run);
+  g_test_add_func ("/exec/cli/synthetic-learns", test_synthetic_learns);
   g_test_add_func ("/exec/cli/slow-stage", test_slow_stage);
   g_test_add_func ("/exec/cli/bad-input", test_bad_input);
   return g_test_run ();
