@@ -271,6 +271,181 @@ test_after_hit_irrelevant (void)
     }
 }
 
+/* ---- dawnsim tta ---- */
+
+static JsonObject *
+run_json (DsTestRun *run, JsonParser *parser)
+{
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, run->out, -1, NULL));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* All 69 entries in one run: tta_hours and cost_usd as cases.json has them. */
+static void
+test_cli_entries (void)
+{
+  JsonArray *entries = json_object_get_array_member (cases_root (), "entries");
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(DsTestRun) run = { 0 };
+  JsonArray *inputs;
+
+  g_ptr_array_add (args, g_strdup ("tta"));
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    g_ptr_array_add (args, shared_path (json_object_get_string_member (
+        json_array_get_object_element (entries, i), "json")));
+  g_ptr_array_add (args, g_strdup ("--format=json"));
+  g_ptr_array_add (args, NULL);
+  ds_test_run_dawnsim_argv (&run, (const char *const *) args->pdata);
+  inputs = json_object_get_array_member (run_json (&run, parser), "inputs");
+  g_assert_cmpuint (json_array_get_length (inputs), ==, json_array_get_length (entries));
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *want = json_array_get_object_element (entries, i);
+      JsonObject *got = json_array_get_object_element (inputs, i);
+      JsonNode *cost = json_object_get_member (want, "cost_usd");
+      double hours;
+
+      g_assert_true (ds_tta_parse_decimal (json_object_get_string_member (want, "tta_hours"),
+                                           &hours));
+      g_assert_cmpfloat (json_object_get_double_member (got, "tta_hours"), ==, hours);
+      g_assert_cmpstr (json_object_get_string_member (got, "tta_hours_text"), ==,
+                       json_object_get_string_member (want, "tta_hours"));
+      g_assert_cmpint (json_object_get_int_member (got, "evaluations_to_target"), ==,
+                       json_object_get_int_member (want, "hit_row") + 1);
+      if (JSON_NODE_HOLDS_NULL (cost))
+        g_assert_true (json_object_get_null_member (got, "cost_usd"));
+      else
+        g_assert_true (ds_test_rel_close (json_object_get_double_member (got, "cost_usd"),
+                                          json_node_get_double (cost), 1e-9));
+    }
+}
+
+/* Not reached prints null, not 0; a price does not make a cost. */
+static void
+test_cli_not_reached (void)
+{
+  g_autofree char *tsv = shared_path ("CIFAR10/train/basenet.tsv");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(DsTestRun) run = { 0 }, human = { 0 };
+  JsonObject *in;
+
+  ds_test_run_dawnsim (&run, "tta", tsv, "--threshold", "94.5", "--cost-per-hour", "3",
+                       "--format", "json", NULL);
+  in = json_array_get_object_element (
+      json_object_get_array_member (run_json (&run, parser), "inputs"), 0);
+  g_assert_false (json_object_get_boolean_member (in, "reached"));
+  g_assert_true (json_object_get_null_member (in, "tta_hours"));
+  g_assert_true (json_object_get_null_member (in, "cost_usd"));
+  g_assert_cmpfloat (json_object_get_double_member (in, "best_value"), ==, 94.34);
+  ds_test_run_dawnsim (&human, "tta", tsv, "--threshold", "94.5", NULL);
+  g_assert_cmpint (human.status, ==, 0);
+  g_assert_nonnull (strstr (human.out, "not reached"));
+}
+
+/* Errors name file and line; usage errors exit 2. */
+static void
+test_cli_errors (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *tsv = g_build_filename (dir, "nohours.tsv", NULL);
+  g_autofree char *a = g_build_filename (dir, "a.tsv", NULL);
+  g_autofree char *b = g_build_filename (dir, "b.tsv", NULL);
+  g_autofree char *want = NULL;
+  g_auto(DsTestRun) bad = { 0 }, usage = { 0 }, none = { 0 }, mixed = { 0 };
+
+  g_assert_true (g_file_set_contents (tsv, "epoch\ttop1Accuracy\n1\t94\n", -1, NULL));
+  ds_test_run_dawnsim (&bad, "tta", tsv, NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  want = g_strdup_printf ("dawnsim: error: %s:1: missing column 'hours'\n", tsv);
+  g_assert_cmpstr (bad.err, ==, want);
+  ds_test_run_dawnsim (&usage, "tta", tsv, "--threshold", "9x", NULL);
+  g_assert_cmpint (usage.status, ==, 2);
+  ds_test_run_dawnsim (&none, "tta", NULL);
+  g_assert_cmpint (none.status, ==, 2);
+  /* runs compared on different metrics */
+  g_assert_true (g_file_set_contents (a, "hours\ttop1Accuracy\n1\t94\n", -1, NULL));
+  g_assert_true (g_file_set_contents (b, "hours\tf1Score\n1\t0.8\n", -1, NULL));
+  ds_test_run_dawnsim (&mixed, "tta", a, b, "--runs", NULL);
+  g_assert_cmpint (mixed.status, ==, 2);
+  g_assert_true (g_str_has_suffix (mixed.err, "reads 'f1Score' (give --metric or --target)\n"));
+  ds_test_rmtree (dir);
+}
+
+/* Repeated runs and a sweep over the three entries of tta.md 6.2: the
+ * Huawei entry leads at 92, the Alibaba one from 92.5. */
+static void
+test_cli_runs_sweep (void)
+{
+  const char *names[] = {
+    "ImageNet/train/huaweicloud_resnet50_modelarts_16_machine_tensorflow18.json",
+    "ImageNet/train/alibabacloud_resnet50_gn6e_16_machine_tensorflow.json",
+    "ImageNet/train/google_resnet50_tpupod_tensorflow18.json",
+  };
+  g_autofree char *a = shared_path (names[0]), *b = shared_path (names[1]);
+  g_autofree char *c = shared_path (names[2]);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(DsTestRun) run = { 0 };
+  JsonObject *root, *runs, *sweep;
+  JsonArray *rank, *thresholds;
+
+  ds_test_run_dawnsim (&run, "tta", a, b, c, "--runs", "--sweep", "--format", "json", NULL);
+  root = run_json (&run, parser);
+  runs = json_object_get_object_member (root, "runs");
+  g_assert_cmpint (json_object_get_int_member (runs, "n_reached"), ==, 3);
+  /* olympic mean of three runs is the middle one: Huawei's 0.045093458 h */
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (runs, "olympic_mean_s"),
+                                  0.045093458 * 3600, 1e-9);
+  sweep = json_object_get_object_member (root, "sweep");
+  thresholds = json_object_get_array_member (sweep, "thresholds");
+  g_assert_cmpfloat (json_array_get_double_element (thresholds, 2), ==, 92);
+  g_assert_cmpfloat (json_array_get_double_element (thresholds, 3), ==, 92.5);
+  rank = json_object_get_array_member (sweep, "rank");
+  g_assert_cmpint (json_array_get_int_element (json_array_get_array_element (rank, 0), 2), ==, 1);
+  g_assert_cmpint (json_array_get_int_element (json_array_get_array_element (rank, 1), 2), ==, 2);
+  g_assert_cmpint (json_array_get_int_element (json_array_get_array_element (rank, 0), 3), ==, 2);
+  g_assert_cmpint (json_array_get_int_element (json_array_get_array_element (rank, 1), 3), ==, 1);
+  g_assert_true (json_array_get_null_element (
+      json_array_get_array_element (json_object_get_array_member (sweep, "tta_hours"), 2), 5));
+}
+
+/* The executor's own log: TTA at its best accuracy is the first row with it. */
+static void
+test_cli_exec_log (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *log = g_build_filename (dir, "run.tsv", NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(DsTestRun) exec = { 0 }, run = { 0 };
+  JsonObject *in;
+  double best = -1;
+  guint best_row = 0;
+  char threshold[G_ASCII_DTOSTR_BUF_SIZE];
+
+  ds_test_run_dawnsim (&exec, "exec", "mlp", "--data", "synthetic", "--epochs", "2",
+                       "--no-pin", "--log", log, NULL);
+  g_assert_cmpint (exec.status, ==, 0);
+  rows = ds_test_read_tsv (log);
+  g_assert_cmpuint (rows->len, >=, 2);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      double v = g_ascii_strtod (((char **) g_ptr_array_index (rows, i))[2], NULL);
+      if (v > best)
+        best = v, best_row = i;
+    }
+  g_ascii_dtostr (threshold, sizeof threshold, best);
+  ds_test_run_dawnsim (&run, "tta", log, "--threshold", threshold, "--format", "json", NULL);
+  in = json_array_get_object_element (
+      json_object_get_array_member (run_json (&run, parser), "inputs"), 0);
+  g_assert_true (json_object_get_boolean_member (in, "reached"));
+  g_assert_cmpint (json_object_get_int_member (in, "evaluations_to_target"), ==, best_row + 1);
+  g_assert_cmpstr (json_object_get_string_member (in, "tta_hours_text"), ==,
+                   ((char **) g_ptr_array_index (rows, best_row))[1]);
+  ds_test_rmtree (dir);
+}
+
 static void
 test_shared_skipped (void)
 {
@@ -306,6 +481,9 @@ add_conformance_cases (void)
   g_test_add_func ("/tta/conformance/not-reached", test_not_reached);
   g_test_add_func ("/tta/conformance/olympic-appendix", test_olympic_appendix);
   g_test_add_func ("/tta/conformance/after-hit-irrelevant", test_after_hit_irrelevant);
+  g_test_add_func ("/tta/cli/entries", test_cli_entries);
+  g_test_add_func ("/tta/cli/not-reached", test_cli_not_reached);
+  g_test_add_func ("/tta/cli/runs-sweep", test_cli_runs_sweep);
 }
 
 /* ---- the parser: quirks and bad input ---- */
@@ -661,6 +839,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tta/stats/kendall", test_kendall);
   g_test_add_func ("/tta/stats/sweep-ranks", test_sweep_ranks);
   g_test_add_func ("/tta/format-hms", test_format_hms);
+  g_test_add_func ("/tta/cli/errors", test_cli_errors);
+  g_test_add_func ("/tta/cli/exec-log", test_cli_exec_log);
   rc = g_test_run ();
   g_clear_object (&cases_parser);
   return rc;
