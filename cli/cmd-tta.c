@@ -270,9 +270,10 @@ human_sweep (GString *s, GArray *inputs, const DsTtaSweep *sw, GArray *targets)
   ds_table_add_row (t, (const char *const *) cells->pdata);
   {
     g_autofree char *table = ds_table_to_human (t);
-    g_string_append_printf (s, "\nTTA by threshold (%s %s; rank in parentheses):\n",
+    g_string_append_printf (s, "\nTTA by threshold (%s %s%s):\n",
                             g_array_index (targets, DsTtaTarget, 0).metric,
-                            g_array_index (targets, DsTtaTarget, 0).at_most ? "<=" : ">=");
+                            g_array_index (targets, DsTtaTarget, 0).at_most ? "<=" : ">=",
+                            sw->n_runs > 1 ? "; rank in parentheses" : "");
     g_string_append (s, table);
   }
   if (sw->n_runs < 2)

@@ -198,3 +198,11 @@ ds_tta_tests = tests/test-tta
 check_PROGRAMS += $(ds_tta_tests)
 TESTS += $(ds_tta_tests)
 tests_test_tta_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the DAWNBench TSV and entry JSON readers (see the fuzz
+# notes above); its corpus holds one shared entry per quirk.
+ds_tta_fuzz_targets = tests/fuzz/fuzz-tta
+check_PROGRAMS += $(ds_tta_fuzz_targets)
+TESTS += $(ds_tta_fuzz_targets)
+tests_fuzz_fuzz_tta_SOURCES = tests/fuzz/fuzz-tta.c tests/fuzz/driver.c
+tests_fuzz_fuzz_tta_LDADD = $(DS_TEST_LIBS)
