@@ -16,6 +16,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-simulate.c \
 	%D%/cmd-exec.c \
 	%D%/cmd-validate.c
+# `dawnsim tta` (issue #12)
+%C%_libdawnsim_cli_la_SOURCES += %D%/cmd-tta.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c

@@ -193,3 +193,19 @@ tests_test_validate_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 # The MPI transport: mpirun jobs against the same runs on threads.
 ds_exec_tests += tests/test-exec-mpi
 tests_test_exec_mpi_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# traces/tta.c and `dawnsim tta`: the DAWNBench entries of
+# ../shared/data/dawnbench/cases.json, the parser's quirks and bad input,
+# repeated-run statistics and sweeps (issue #12).
+ds_tta_tests = tests/test-tta
+check_PROGRAMS += $(ds_tta_tests)
+TESTS += $(ds_tta_tests)
+tests_test_tta_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the DAWNBench TSV and entry JSON readers (see the fuzz
+# notes above); its corpus holds one shared entry per quirk.
+ds_tta_fuzz_targets = tests/fuzz/fuzz-tta
+check_PROGRAMS += $(ds_tta_fuzz_targets)
+TESTS += $(ds_tta_fuzz_targets)
+tests_fuzz_fuzz_tta_SOURCES = tests/fuzz/fuzz-tta.c tests/fuzz/driver.c
+tests_fuzz_fuzz_tta_LDADD = $(DS_TEST_LIBS)
