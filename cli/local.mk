@@ -15,7 +15,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-hw.c \
 	%D%/cmd-simulate.c \
 	%D%/cmd-exec.c \
-	%D%/cmd-validate.c
+	%D%/cmd-validate.c \
+	%D%/cmd-explain.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c
