@@ -191,19 +191,18 @@ resolve_columns (const DsExplainConfig *cfg, DsExplainInput input, const char *f
         add_unique (cols->load_attrs, attrs[i]);
     }
   if (c->kind == DS_EXPLAIN_CLS_COLUMN)
-    add_unique (cols->metrics, cfg->outlier_column);
-  else if (c->kind == DS_EXPLAIN_CLS_PREDICATE && c->predicate.string != NULL)
+    add_unique (cols->metrics, cfg->outlier_column);       /* metric 0: the weight */
+  if (c->kind == DS_EXPLAIN_CLS_PREDICATE && c->predicate.string != NULL)
     add_unique (cols->load_attrs, c->predicate.column);
-  else if (c->kind != DS_EXPLAIN_CLS_PREDICATE)
+  if (metrics == NULL && c->kind != DS_EXPLAIN_CLS_PREDICATE && c->kind != DS_EXPLAIN_CLS_COLUMN)
     {
-      if (metrics == NULL && default_metric == NULL)
+      if (default_metric == NULL)
         return ds_fail (error, DS_ERROR_INVALID, "%s: name the metric with --metric (a plain "
                         "CSV has no default)", file);
-      if (metrics == NULL)
-        add_unique (cols->metrics, default_metric);
-      for (guint i = 0; metrics != NULL && metrics[i] != NULL; i++)
-        add_unique (cols->metrics, metrics[i]);
+      add_unique (cols->metrics, default_metric);
     }
+  for (guint i = 0; metrics != NULL && metrics[i] != NULL; i++)
+    add_unique (cols->metrics, metrics[i]);
   if (c->kind == DS_EXPLAIN_CLS_PREDICATE && c->predicate.string == NULL)
     add_unique (cols->metrics, c->predicate.column);
   for (guint i = 0; cfg->buckets != NULL && cfg->buckets[i] != NULL; i++)
