@@ -47,6 +47,13 @@ test_prevalence_and_global (void)
                                     4.1128404669260705, 1e-12));
 }
 
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
 static double *
 iota (guint n)
 {
@@ -66,6 +73,35 @@ test_percentile (void)
   assert_close (ds_explain_percentile (v, 1000, 10), 99.1, 1e-9);
   assert_close (ds_explain_percentile (v, 1000, 0.01), 0, 0);
   assert_close (ds_explain_percentile (v, 1000, 100), 999, 0);
+}
+
+/* The LEGACY estimator and the median against a full sort, on random
+ * data with many ties (the selection shortcut must not change them). */
+static void
+test_percentile_sorted (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+
+  for (guint n = 1; n < 300; n += 7)
+    {
+      g_autofree double *v = g_new (double, n), *sorted = g_new (double, n);
+      double median, mad;
+      for (guint i = 0; i < n; i++)
+        v[i] = g_rand_int_range (rand, 0, 20);
+      memcpy (sorted, v, n * sizeof *v);
+      qsort (sorted, n, sizeof *v, cmp_double);
+      for (double p = 0.5; p < 100; p += 7.25)
+        {
+          g_autofree double *w = g_memdup2 (v, n * sizeof *v);
+          double pos = p * (n + 1) / 100, want;
+          guint k = (guint) floor (pos);
+          want = pos < 1 ? sorted[0] : pos >= n ? sorted[n - 1]
+                 : sorted[k - 1] + (pos - k) * (sorted[k] - sorted[k - 1]);
+          assert_close (ds_explain_percentile (w, n, p), want, 1e-12);
+        }
+      ds_explain_mad_fit (v, n, &median, &mad);
+      assert_close (median, n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2, 0);
+    }
 }
 
 /* LEG-01, LEG-02 (the MAD = 0 fallback), LEG-03 (no 1.4826: bug B5). */
@@ -644,6 +680,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/metrics/risk-ratio", test_risk_ratio);
   g_test_add_func ("/explain/metrics/prevalence-and-global", test_prevalence_and_global);
   g_test_add_func ("/explain/classify/percentile-legacy", test_percentile);
+  g_test_add_func ("/explain/classify/percentile-vs-sort", test_percentile_sorted);
   g_test_add_func ("/explain/classify/mad", test_mad);
   g_test_add_func ("/explain/classify/zscore", test_zscore);
   g_test_add_func ("/explain/classify/predicate", test_predicate);
