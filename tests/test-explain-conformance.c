@@ -60,22 +60,35 @@ node_number (JsonNode *node)
   return json_node_get_double (node);
 }
 
-/* "k=v,k=v" against an explanation's attributes object. */
+/* "k=v,k=v" against an explanation's attributes object; a piece without
+ * '=' continues the value before it (bucket labels hold commas). */
 static gboolean
 attrs_match (const char *spec, JsonObject *attrs)
 {
-  g_auto(GStrv) pairs = g_strsplit (spec, ",", -1);
-  guint n = 0;
+  g_auto(GStrv) pieces = g_strsplit (spec, ",", -1);
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint i = 0; pairs[i] != NULL; i++, n++)
+  for (guint i = 0; pieces[i] != NULL; i++)
+    if (strchr (pieces[i], '=') != NULL || pairs->len == 0)
+      g_ptr_array_add (pairs, g_strdup (pieces[i]));
+    else
+      {
+        char *joined = g_strconcat (g_ptr_array_index (pairs, pairs->len - 1), ",",
+                                    pieces[i], NULL);
+        g_free (g_ptr_array_index (pairs, pairs->len - 1));
+        g_ptr_array_index (pairs, pairs->len - 1) = joined;
+      }
+  for (guint i = 0; i < pairs->len; i++)
     {
-      const char *eq = strchr (pairs[i], '=');
-      g_autofree char *key = g_strndup (pairs[i], eq - pairs[i]);
+      const char *pair = g_ptr_array_index (pairs, i), *eq = strchr (pair, '=');
+      g_autofree char *key = NULL;
+      g_assert_nonnull (eq);
+      key = g_strndup (pair, eq - pair);
       if (!json_object_has_member (attrs, key)
           || strcmp (json_object_get_string_member (attrs, key), eq + 1) != 0)
         return FALSE;
     }
-  return n == json_object_get_size (attrs);
+  return pairs->len == json_object_get_size (attrs);
 }
 
 /* One expected explanation "attrs support ratio o t" against a reported one. */

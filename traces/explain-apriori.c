@@ -169,14 +169,7 @@ judge (Apl *a, const DsExplainItem *items, guint n, const Agg *agg)
   ratio = ds_explain_ratio (a->opt->ratio, agg->o, agg->t, a->outliers, a->total);
   if (ratio < a->opt->min_ratio)
     return NEXT;
-  {
-    DsExplanation *x = ds_explanation_new (items, n);
-    x->support = support;
-    x->ratio = ratio;
-    x->o = agg->o;
-    x->t = agg->t;
-    g_ptr_array_add (a->res->explanations, x);
-  }
+  ds_explain_result_add (a->res, items, n, support, ratio, agg->o, agg->t);
   return KEEP;
 }
 

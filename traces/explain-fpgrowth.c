@@ -178,14 +178,8 @@ find_good (Fpg *f, const DsExplainFpgOptions *o, DsExplainResult *res, double re
           f->good_id[c][v] = (gint32) f->good->len;
           g_array_append_val (f->good, item);
           if (!o->combinations || f->n_cols == 1)
-            {
-              DsExplanation *x = ds_explanation_new (&item, 1);
-              x->support = co[v] / f->n_out;
-              x->ratio = rr;
-              x->o = co[v];
-              x->t = co[v] + ci[v];
-              g_ptr_array_add (res->explanations, x);
-            }
+            ds_explain_result_add (res, &item, 1, co[v] / f->n_out, rr, co[v],
+                                   co[v] + ci[v]);
         }
     }
 }
@@ -290,14 +284,8 @@ report_itemsets (Fpg *f, const DsExplainFpgOptions *o, GPtrArray *sets, DsExplai
         continue;
       for (guint i = 0; i < s->n_items; i++)
         items[i] = g_array_index (f->good, DsExplainItem, s->items[i]);
-      {
-        DsExplanation *x = ds_explanation_new (items, s->n_items);
-        x->support = s->count / f->n_out;
-        x->ratio = rr;
-        x->o = s->count;
-        x->t = s->count + ci;
-        g_ptr_array_add (res->explanations, x);
-      }
+      ds_explain_result_add (res, items, s->n_items, s->count / f->n_out, rr, s->count,
+                             s->count + ci);
     }
 }
 

@@ -132,6 +132,19 @@ ds_explain_result_free (DsExplainResult *res)
   g_free (res);
 }
 
+void
+ds_explain_result_add (DsExplainResult *res, const DsExplainItem *items, guint n_items,
+                       double support, double ratio, double o, double t)
+{
+  DsExplanation *x = ds_explanation_new (items, n_items);
+
+  x->support = support;
+  x->ratio = ratio;
+  x->o = o;
+  x->t = t;
+  g_ptr_array_add (res->explanations, x);
+}
+
 /* Descending, +inf first, NaN last. */
 static int
 cmp_desc (double a, double b)

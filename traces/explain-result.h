@@ -63,6 +63,10 @@ typedef struct {
 DsExplainResult *ds_explain_result_new  (DsExplainRatio ratio, double outliers,
                                          double total);
 void             ds_explain_result_free (DsExplainResult *res);
+/* Appends an explanation of @items (copied) with its values. */
+void             ds_explain_result_add  (DsExplainResult *res, const DsExplainItem *items,
+                                         guint n_items, double support, double ratio,
+                                         double o, double t);
 /* Spec section 9: ratio descending (+inf first, NaN last), support
  * descending, fewer items first, then items by (column, value text). */
 void             ds_explain_result_sort (DsExplainResult *res, const DsExplainData *d);

@@ -646,19 +646,14 @@ ds_explain_window_results (DsExplainWindow *w, const DsExplainData *d)
       const Tracked *x = v;
       g_autofree DsExplainItem *items = g_new (DsExplainItem, x->n_items);
       double s_in, s_out, rr;
-      DsExplanation *e;
       since (w, x, &s_in, &s_out);
       rr = ds_explain_risk_ratio (x->in_sum, x->out_sum, s_in, s_out);
       if (rr < w->min_ratio)
         continue;
       for (guint i = 0; i < x->n_items; i++)
         items[i] = (DsExplainItem) { x->ids[i] % w->n_cols, x->ids[i] / w->n_cols };
-      e = ds_explanation_new (items, x->n_items);
-      e->support = x->out_sum / s_out;
-      e->ratio = rr;
-      e->o = x->out_sum;
-      e->t = x->out_sum + x->in_sum;
-      g_ptr_array_add (res->explanations, e);
+      ds_explain_result_add (res, items, x->n_items, x->out_sum / s_out, rr, x->out_sum,
+                             x->out_sum + x->in_sum);
     }
   ds_explain_result_sort (res, d);
   return res;
