@@ -195,6 +195,14 @@ run_case (gconstpointer data)
   g_ptr_array_add (argv, (gpointer) "--format=json");
   g_ptr_array_add (argv, NULL);
   ds_test_run_dawnsim_argv (&run, (const char *const *) argv->pdata);
+  if (strcmp (c->compare, "error") == 0)
+    {
+      /* the message is the product here: "dawnsim: error: FILE:LINE: ..." */
+      g_autofree char *want = g_strdup_printf ("dawnsim: error: %s%s\n", path, c->expect);
+      g_assert_cmpint (run.status, ==, 1);
+      g_assert_cmpstr (run.err, ==, want);
+      return;
+    }
   if (run.status != 0)
     g_error ("%s: dawnsim exited %d: %s", c->id, run.status, run.err);
   g_assert_true (json_parser_load_from_data (parser, run.out, -1, &error));
