@@ -554,7 +554,7 @@ test_csv_errors (void)
   expect_error ("a,b,m\n\nx,y,1,2\n", m, DS_ERROR_SYNTAX, "t.csv:3: the row has 4 fields");
   expect_error ("a,b\nx,y\n", m, DS_ERROR_UNKNOWN_NAME, "t.csv:1: no column 'm'");
   expect_error ("a,b,m\nx,\"y\n\n", m, DS_ERROR_SYNTAX, "t.csv:2: field 2: quoted field not");
-  expect_error ("a,b,m\nx,\"y\"z,1\n", m, DS_ERROR_SYNTAX, "t.csv:2: field 2: unexpected 'z'");
+  expect_error ("a,b,m\nx,\"y\"z,1\n", m, DS_ERROR_SYNTAX, "t.csv:2: field 2: unexpected 'z' after");
   expect_error ("a,b,m\nx,y,abc\nx,y,\n", m, DS_ERROR_INVALID, "t.csv:2: no usable rows");
   expect_error ("a,b,m,m\nx,y,1,2\n", m, DS_ERROR_INVALID, "t.csv:1: column 'm' appears twice");
 }

@@ -157,12 +157,21 @@ parse_record (DsExplainCsvReader *r, const char *p, const char *end, gboolean fi
           if (wanted (r, field))
             keep_cell (r, s, p, TRUE);
           p++;
-          if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n')
-            p++;
+          if (p < end && *p == '\r')
+            {
+              /* "\r\n" ends the record; the '\n' may be in the next chunk */
+              if (p + 1 >= end && !final)
+                return REC_MORE;
+              if (p + 1 >= end || p[1] == '\n')
+                p++;
+            }
           if (p < end && *p != ',' && *p != '\n')
             {
+              char what[8];
+              g_snprintf (what, sizeof what, g_ascii_isprint (*p) ? "'%c'" : "byte 0x%02x",
+                          g_ascii_isprint (*p) ? *p : (guint8) *p);
               ds_fail_at (error, DS_ERROR_SYNTAX, DS_POS (r->file, r->line + *lines),
-                          "field %u: unexpected '%c' after a closing quote", field + 1, *p);
+                          "field %u: unexpected %s after a closing quote", field + 1, what);
               return REC_ERROR;
             }
         }
