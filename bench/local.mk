@@ -31,3 +31,8 @@ bench_bench_sim_LDADD = tests/libdstest.la $(DS_LIBS) $(DS_DEP_LIBS)
 # The executor: a 2-stage pipeline against one stage on this machine.
 ds_benches += bench/bench-exec
 bench_bench_exec_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
+
+# explain: MAD + APriori-linear on pre-parsed rows, and `dawnsim explain`
+# on a CSV end to end, in rows per second (issue #11).
+ds_benches += bench/bench-explain
+bench_bench_explain_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)

@@ -106,5 +106,6 @@ gboolean ds_cmd_simulate   (int argc, char **argv, GError **error);
 gboolean ds_cmd_exec       (int argc, char **argv, GError **error);
 gboolean ds_cmd_validate   (int argc, char **argv, GError **error);
 gboolean ds_cmd_tta        (int argc, char **argv, GError **error);
+gboolean ds_cmd_explain    (int argc, char **argv, GError **error);
 
 G_END_DECLS

@@ -18,6 +18,7 @@ static const DsCommand commands[] = {
   { "exec",    ds_cmd_exec,    "train a plan for real on this machine's cores" },
   { "validate", ds_cmd_validate, "compare a measured run with the simulator's prediction" },
   { "tta",     ds_cmd_tta,     "time to accuracy of DAWNBench entries and logs, cost, spread" },
+  { "explain", ds_cmd_explain, "explain the outliers of a trace or CSV (MacroBase)" },
   { "hw",      ds_cmd_hw,      "hardware presets, detection, predictions, calibration" },
   { "help",    ds_cmd_help,    "show help for dawnsim or one command" },
 };

@@ -15,7 +15,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-hw.c \
 	%D%/cmd-simulate.c \
 	%D%/cmd-exec.c \
-	%D%/cmd-validate.c
+	%D%/cmd-validate.c \
+	%D%/cmd-explain.c
 # `dawnsim tta` (issue #12)
 %C%_libdawnsim_cli_la_SOURCES += %D%/cmd-tta.c
 

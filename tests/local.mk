@@ -209,3 +209,19 @@ check_PROGRAMS += $(ds_tta_fuzz_targets)
 TESTS += $(ds_tta_fuzz_targets)
 tests_fuzz_fuzz_tta_SOURCES = tests/fuzz/fuzz-tta.c tests/fuzz/driver.c
 tests_fuzz_fuzz_tta_LDADD = $(DS_TEST_LIBS)
+
+# traces/explain-*: MacroBase-style explanation (issue #11): the library
+# (metrics, estimators, sketches, the window, the miner, bad input) and
+# the conformance cases of ../shared/data/macrobase run through the CLI.
+ds_explain_tests = tests/test-explain tests/test-explain-conformance
+check_PROGRAMS += $(ds_explain_tests)
+TESTS += $(ds_explain_tests)
+tests_test_explain_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_explain_conformance_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for explain's CSV reader (see the fuzz notes above).
+ds_explain_fuzz_targets = tests/fuzz/fuzz-explain-csv
+check_PROGRAMS += $(ds_explain_fuzz_targets)
+TESTS += $(ds_explain_fuzz_targets)
+tests_fuzz_fuzz_explain_csv_SOURCES = tests/fuzz/fuzz-explain-csv.c tests/fuzz/driver.c
+tests_fuzz_fuzz_explain_csv_LDADD = $(DS_TEST_LIBS)

@@ -17,3 +17,16 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 %C%_libdawnsim_traces_la_SOURCES += \
 	%D%/tta.c %D%/tta.h \
 	%D%/tta-stats.c %D%/tta-stats.h
+
+# explain: MacroBase-style classification and explanation (issue #11;
+# ../shared/reference/macrobase.md). Flat explain-*.c files rather than a
+# folder, so tools/fuzz.sh compiles them with the rest of traces/.
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/explain-data.c %D%/explain-data.h \
+	%D%/explain-csv.c %D%/explain-csv.h \
+	%D%/explain-classify.c %D%/explain-classify.h \
+	%D%/explain-result.c %D%/explain-result.h \
+	%D%/explain-apriori.c %D%/explain-apriori.h \
+	%D%/explain-fpgrowth.c %D%/explain-fpgrowth.h \
+	%D%/explain.c %D%/explain.h \
+	%D%/explain-stream.c %D%/explain-stream.h
