@@ -22,6 +22,7 @@
 #include "traces/explain.h"
 
 typedef struct {
+  char *where;
   char *classifier, *predicate, *tails, *explainer, *ratio, *format, *time_column;
   char **attributes, **metrics, **low_metrics, **buckets;
   char *weight, *outlier_column;
@@ -36,6 +37,7 @@ explain_args_clear (ExplainArgs *a)
 {
   g_free (a->classifier);
   g_free (a->predicate);
+  g_free (a->where);
   g_free (a->tails);
   g_free (a->explainer);
   g_free (a->ratio);
@@ -85,6 +87,12 @@ to_config (ExplainArgs *a, DsExplainConfig *cfg, GError **error)
   cfg->outlier_column = g_strdup (a->outlier_column);
   if (a->outlier_column != NULL)
     c->kind = DS_EXPLAIN_CLS_COLUMN;
+  if (a->where != NULL)
+    {
+      cfg->where = g_new0 (DsExplainPredicate, 1);
+      if (!ds_explain_predicate_parse (a->where, cfg->where, &e))
+        return ds_cli_usage (error, "--where: %s", e->message);
+    }
   if (a->predicate != NULL)
     {
       if (!ds_explain_predicate_parse (a->predicate, &c->predicate, &e))
@@ -475,6 +483,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
       "fpgrowth: single attribute values only", NULL },
     { "prune", 0, 0, G_OPTION_ARG_NONE, &a.prune,
       "Drop explanations that extend a better one", NULL },
+    { "where", 'w', 0, G_OPTION_ARG_STRING, &a.where,
+      "Keep only the rows with 'COLUMN OP VALUE' before classifying", "EXPR" },
     { "stream", 0, 0, G_OPTION_ARG_NONE, &a.stream,
       "Read rows as they come and report per window", NULL },
     { "time-column", 0, 0, G_OPTION_ARG_STRING, &a.time_column,
@@ -500,6 +510,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
     return ds_cli_usage (error, "explain takes one FILE ('-' for standard input)");
   if (!to_config (&a, &cfg, error))
     return FALSE;
+  if (a.stream && a.where != NULL)
+    return ds_cli_usage (error, "--where works in batch mode, not with --stream");
   if (a.stream)
     {
       DsExplainStreamOptions so = { a.time_column, a.window, a.slide > 0 ? a.slide : a.window };

@@ -273,8 +273,9 @@ classify_percentile (DsExplainData *d, const DsExplainClassifier *c, DsExplainFi
     mark (d, i, (hi && x[i] > fit->high) || (lo && x[i] < fit->low));
 }
 
-static gboolean
-classify_predicate (DsExplainData *d, const DsExplainPredicate *p, GError **error)
+gboolean
+ds_explain_predicate_match (const DsExplainData *d, const DsExplainPredicate *p,
+                            gboolean *match, GError **error)
 {
   int col;
 
@@ -284,7 +285,7 @@ classify_predicate (DsExplainData *d, const DsExplainPredicate *p, GError **erro
       if (m < 0)
         return ds_fail (error, DS_ERROR_UNKNOWN_NAME, "predicate: no metric '%s'", p->column);
       for (guint i = 0; i < d->n_rows; i++)
-        mark (d, i, ds_explain_compare_double (p->op, d->metrics[m][i], p->value));
+        match[i] = ds_explain_compare_double (p->op, d->metrics[m][i], p->value);
       return TRUE;
     }
   col = ds_explain_data_attr (d, p->column);
@@ -298,8 +299,20 @@ classify_predicate (DsExplainData *d, const DsExplainPredicate *p, GError **erro
       hit[v] = ds_explain_compare_string (p->op, g_ptr_array_index (column->values, v),
                                           p->string);
     for (guint i = 0; i < d->n_rows; i++)
-      mark (d, i, hit[d->codes[(gsize) i * d->n_attrs + col]]);
+      match[i] = hit[d->codes[(gsize) i * d->n_attrs + col]];
   }
+  return TRUE;
+}
+
+static gboolean
+classify_predicate (DsExplainData *d, const DsExplainPredicate *p, GError **error)
+{
+  g_autofree gboolean *match = g_new (gboolean, d->n_rows + 1);
+
+  if (!ds_explain_predicate_match (d, p, match, error))
+    return FALSE;
+  for (guint i = 0; i < d->n_rows; i++)
+    mark (d, i, match[i]);
   return TRUE;
 }
 

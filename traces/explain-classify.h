@@ -59,6 +59,10 @@ typedef struct {
 gboolean ds_explain_predicate_parse (const char *text, DsExplainPredicate *out,
                                      GError **error);
 void     ds_explain_predicate_clear (DsExplainPredicate *p);
+/* match[i] = whether row i of @d satisfies @p (a metric, or an attribute
+ * for a string); fails when the column is not loaded. */
+gboolean ds_explain_predicate_match (const DsExplainData *d, const DsExplainPredicate *p,
+                                     gboolean *match, GError **error);
 gboolean ds_explain_compare_double  (DsExplainOp op, double x, double value);
 gboolean ds_explain_compare_string  (DsExplainOp op, const char *x, const char *value);
 

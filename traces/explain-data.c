@@ -210,6 +210,30 @@ ds_explain_data_clear_rows (DsExplainData *d)
 }
 
 void
+ds_explain_data_keep_rows (DsExplainData *d, const gboolean *keep)
+{
+  guint n = 0;
+
+  g_return_if_fail (d->outlier == NULL);
+  for (guint i = 0; i < d->n_rows; i++)
+    {
+      if (!keep[i])
+        continue;
+      if (n != i)
+        {
+          memmove (d->codes + (gsize) n * d->n_attrs, d->codes + (gsize) i * d->n_attrs,
+                   d->n_attrs * sizeof *d->codes);
+          for (guint m = 0; m < d->n_metrics; m++)
+            d->metrics[m][n] = d->metrics[m][i];
+          if (d->weight != NULL)
+            d->weight[n] = d->weight[i];
+        }
+      n++;
+    }
+  d->n_rows = n;
+}
+
+void
 ds_explain_data_drop (DsExplainData *d, guint line, const char *why)
 {
   if (d->n_dropped++ == 0)

@@ -75,6 +75,8 @@ guint          ds_explain_data_add_attr (DsExplainData *d, const char *name,
  * an existing column) come first, in that order; the others follow in
  * their old order. Explainers take "the first n columns". */
 void           ds_explain_data_order_attrs (DsExplainData *d, const char *const *names);
+/* Keeps the rows whose keep[] is TRUE, in order (before classifying). */
+void           ds_explain_data_keep_rows (DsExplainData *d, const gboolean *keep);
 /* Forgets the rows (and drop counts) but keeps the dictionaries. */
 void           ds_explain_data_clear_rows (DsExplainData *d);
 /* Records a dropped row (for the reader's report). */

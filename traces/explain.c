@@ -39,6 +39,11 @@ ds_explain_config_clear (DsExplainConfig *cfg)
   g_clear_pointer (&cfg->outlier_column, g_free);
   g_clear_pointer (&cfg->buckets, g_strfreev);
   ds_explain_classifier_clear (&cfg->classifier);
+  if (cfg->where != NULL)
+    {
+      ds_explain_predicate_clear (cfg->where);
+      g_clear_pointer (&cfg->where, g_free);
+    }
 }
 
 gboolean
@@ -205,6 +210,17 @@ resolve_columns (const DsExplainConfig *cfg, DsExplainInput input, const char *f
     add_unique (cols->metrics, metrics[i]);
   if (c->kind == DS_EXPLAIN_CLS_PREDICATE && c->predicate.string == NULL)
     add_unique (cols->metrics, c->predicate.column);
+  if (cfg->where != NULL && cfg->where->string != NULL)
+    add_unique (cols->load_attrs, cfg->where->column);
+  else if (cfg->where != NULL)
+    {
+      if (c->kind == DS_EXPLAIN_CLS_MCD
+          && !g_ptr_array_find_with_equal_func (cols->metrics, cfg->where->column, g_str_equal, NULL))
+        return ds_fail (error, DS_ERROR_INVALID, "--where on '%s': MCD classifies on every "
+                        "metric, so a filter's metric must be one of them (--metric)",
+                        cfg->where->column);
+      add_unique (cols->metrics, cfg->where->column);
+    }
   for (guint i = 0; cfg->buckets != NULL && cfg->buckets[i] != NULL; i++)
     {
       g_autofree char *metric = g_strndup (cfg->buckets[i], strcspn (cfg->buckets[i], ":"));
@@ -308,6 +324,23 @@ ds_explain_explain (const DsExplainConfig *cfg, const DsExplainData *d, guint n_
   return res;
 }
 
+/* --where: the rows to explain among. */
+static gboolean
+keep_where (const DsExplainConfig *cfg, DsExplainData *d, const char *file, GError **error)
+{
+  g_autofree gboolean *keep = NULL;
+
+  if (cfg->where == NULL)
+    return TRUE;
+  keep = g_new (gboolean, d->n_rows + 1);
+  if (!ds_explain_predicate_match (d, cfg->where, keep, error))
+    return FALSE;
+  ds_explain_data_keep_rows (d, keep);
+  if (d->n_rows == 0)
+    return ds_fail (error, DS_ERROR_INVALID, "%s: no row satisfies --where", file);
+  return TRUE;
+}
+
 DsExplainReport *
 ds_explain_run_text (const DsExplainConfig *cfg, const char *text, gsize len,
                      const char *file, GError **error)
@@ -323,7 +356,8 @@ ds_explain_run_text (const DsExplainConfig *cfg, const char *text, gsize len,
       return NULL;
     }
   r->data = load (cfg, r->input, text, len, file, &cols, error);
-  ok = r->data != NULL && apply_buckets (cfg, r->data, error);
+  ok = r->data != NULL && keep_where (cfg, r->data, file, error)
+       && apply_buckets (cfg, r->data, error);
   if (ok)
     {
       r->n_explained = cols.explain->len - 1;

@@ -40,6 +40,7 @@ typedef struct {
   guint max_order;           /* apriori, 1..3 (3) */
   gboolean no_combinations;  /* fpgrowth: single items only */
   gboolean prune;            /* drop supersets of better explanations */
+  DsExplainPredicate *where; /* rows to keep before classifying; NULL: all */
 } DsExplainConfig;
 
 void     ds_explain_config_init  (DsExplainConfig *cfg);
