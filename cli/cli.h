@@ -105,5 +105,7 @@ gboolean ds_cmd_hw         (int argc, char **argv, GError **error);
 gboolean ds_cmd_simulate   (int argc, char **argv, GError **error);
 gboolean ds_cmd_exec       (int argc, char **argv, GError **error);
 gboolean ds_cmd_validate   (int argc, char **argv, GError **error);
+gboolean ds_cmd_replay     (int argc, char **argv, GError **error);
+gboolean ds_cmd_diff       (int argc, char **argv, GError **error);
 
 G_END_DECLS

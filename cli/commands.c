@@ -17,6 +17,8 @@ static const DsCommand commands[] = {
   { "simulate", ds_cmd_simulate, "play a plan's training iterations event by event" },
   { "exec",    ds_cmd_exec,    "train a plan for real on this machine's cores" },
   { "validate", ds_cmd_validate, "compare a measured run with the simulator's prediction" },
+  { "replay",  ds_cmd_replay,  "replay a trace from its dependency graph; ask what-if" },
+  { "diff",    ds_cmd_diff,    "compare two traces operation by operation" },
   { "hw",      ds_cmd_hw,      "hardware presets, detection, predictions, calibration" },
   { "help",    ds_cmd_help,    "show help for dawnsim or one command" },
 };

@@ -15,7 +15,9 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-hw.c \
 	%D%/cmd-simulate.c \
 	%D%/cmd-exec.c \
-	%D%/cmd-validate.c
+	%D%/cmd-validate.c \
+	%D%/cmd-replay.c \
+	%D%/cmd-diff.c
 
 bin_PROGRAMS += %D%/dawnsim
 %C%_dawnsim_SOURCES = %D%/main.c
