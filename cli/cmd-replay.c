@@ -80,7 +80,7 @@ at (const GArray *a, guint i)
 }
 
 static char *
-render_human (const char *path, const DsReplay *r, const DsReplayResult *base,
+render_human (const char *path, const DsTrace *trace, const DsReplay *r, const DsReplayResult *base,
               const DsReplayResult *what, const char *notes)
 {
   static const char *const headers[] = { "iteration", "trace", "replay", "error",
@@ -99,6 +99,19 @@ render_human (const char *path, const DsReplay *r, const DsReplayResult *base,
   g_string_append_printf (s, "replay error per iteration: mean %.2f%%, max %.2f%% over %u\n",
                           100 * base->mean_abs_error, 100 * base->max_abs_error,
                           base->original_s->len);
+  {
+    /* dawnsim exec records its own clock's time per minibatch: the check
+     * that the trace holds everything the run spent time on */
+    const char *it = g_hash_table_lookup (ds_trace_get_attrs ((DsTrace *) trace), "iteration_s");
+    double m = it != NULL ? g_ascii_strtod (it, NULL) : 0;
+    if (m > 0 && isfinite (m) && base->replayed_s->len > 0)
+      {
+        double mean = base->replayed_total_s / base->replayed_s->len;
+        g_string_append_printf (s, "run's own iteration_s %s, replay mean %s (%+.2f%%)\n",
+                                ds_fmt_seconds_human (x[0], m), ds_fmt_seconds_human (x[1], mean),
+                                100 * (mean / m - 1));
+      }
+  }
   if (what != NULL)
     {
       g_string_append (s, notes);
@@ -251,7 +264,7 @@ ds_cmd_replay (int argc, char **argv, GError **error)
     }
   out = format == DS_OUTPUT_JSON ? render_json (r, base, what)
         : format == DS_OUTPUT_CSV ? render_csv (base, what)
-        : render_human (argv[1], r, base, what, notes->str);
+        : render_human (argv[1], trace, r, base, what, notes->str);
   fputs (out, stdout);
   return TRUE;
 }

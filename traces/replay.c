@@ -1178,11 +1178,18 @@ ds_replay_remove_waits (DsReplay *r, const char *glob_text, guint *n_matched, GE
 
 /* ---- the replay ---- */
 
+/* Graph nodes: 2i is task i's start, 2i + 1 its end. */
+static guint
+node_from (const Edge *e)
+{
+  return 2 * e->from + (e->from_end ? 1 : 0);
+}
+
 static gint
 edge_by_from (gconstpointer pa, gconstpointer pb)
 {
-  const Edge *a = pa, *b = pb;
-  return a->from < b->from ? -1 : a->from > b->from;
+  guint a = node_from (pa), b = node_from (pb);
+  return a < b ? -1 : a > b;
 }
 
 static void
@@ -1195,15 +1202,16 @@ relax (Task *to, const Edge *e, const Task *from)
     to->s = MAX (to->s, t);
 }
 
-/* Kahn's order over the tasks: a task is timed once every edge into it
- * has its source timed. Start constraints are folded in before its end
- * is computed; end constraints after. */
+/* Kahn's order over starts and ends: a start is final once every start
+ * edge into it is relaxed, an end once its own start and every end edge
+ * are. Splitting the two is what lets collective members wait on each
+ * other's starts. */
 DsReplayResult *
 ds_replay_run (DsReplay *r, GError **error)
 {
   guint n = r->tasks->len, done = 0;
-  g_autofree guint *indeg = g_new0 (guint, n);
-  g_autofree guint *first = g_new0 (guint, n + 1);
+  g_autofree guint *indeg = g_new0 (guint, 2 * n);
+  g_autofree guint *first = g_new0 (guint, 2 * n + 1);
   g_autoptr(GArray) edges = g_array_copy (r->edges);
   g_autoptr(GArray) ready = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(DsReplayResult) res = g_new0 (DsReplayResult, 1);
@@ -1213,42 +1221,55 @@ ds_replay_run (DsReplay *r, GError **error)
     {
       const Edge *e = &g_array_index (edges, Edge, i);
       if (!e->removed)
-        indeg[e->to]++;
-      first[e->from + 1]++;
+        indeg[2 * e->to + (e->to_end ? 1 : 0)]++;
+      first[node_from (e) + 1]++;
     }
+  for (guint i = 0; i < 2 * n; i++)
+    first[i + 1] += first[i];
   for (guint i = 0; i < n; i++)
     {
       Task *t = task (r, i);
-      first[i + 1] += first[i];
       t->s = t->anchored ? t->s0 : -G_MAXDOUBLE;
       t->e = -G_MAXDOUBLE;
-      if (indeg[i] == 0)
-        g_array_append_val (ready, i);
+      indeg[2 * i + 1]++;                 /* its own start */
+      if (indeg[2 * i] == 0)
+        {
+          guint node = 2 * i;
+          g_array_append_val (ready, node);
+        }
     }
   while (ready->len > 0)
     {
-      guint i = g_array_index (ready, guint, ready->len - 1);
-      Task *t = task (r, i);
+      guint node = g_array_index (ready, guint, ready->len - 1);
+      Task *t = task (r, node / 2);
       g_array_set_size (ready, ready->len - 1);
-      if (t->s == -G_MAXDOUBLE)
-        t->s = t->s0;                /* every start edge was removed */
-      t->e = MAX (t->e, t->s + t->dur);
       done++;
-      for (guint k = first[i]; k < first[i + 1]; k++)
+      if (node % 2 == 0)
+        {
+          if (t->s == -G_MAXDOUBLE)
+            t->s = t->s0;                  /* every start edge was removed */
+          t->e = MAX (t->e, t->s + t->dur);
+          if (--indeg[node + 1] == 0)
+            {
+              guint end = node + 1;
+              g_array_append_val (ready, end);
+            }
+        }
+      for (guint k = first[node]; k < first[node + 1]; k++)
         {
           const Edge *e = &g_array_index (edges, Edge, k);
+          guint to;
           if (e->removed)
             continue;
           relax (task (r, e->to), e, t);
-          if (--indeg[e->to] == 0)
-            g_array_append_val (ready, e->to);
+          to = 2 * e->to + (e->to_end ? 1 : 0);
+          if (--indeg[to] == 0)
+            g_array_append_val (ready, to);
         }
     }
-  if (done < n)
+  if (done < 2 * n)
     return ds_fail_null (error, DS_ERROR_INVALID, "the trace's dependencies form a cycle "
-                         "(%u of %u operations never become ready)", n - done, n);
-  /* An end constraint can only have been applied before the task's own
-   * duration was added if the task finished later; ends are final now. */
+                         "(%u of %u operations never become ready)", n - done / 2, n);
   r->has_run = TRUE;
   res->original_s = g_array_new (FALSE, FALSE, sizeof (double));
   res->replayed_s = g_array_new (FALSE, FALSE, sizeof (double));
