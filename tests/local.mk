@@ -193,3 +193,8 @@ tests_test_validate_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 # The MPI transport: mpirun jobs against the same runs on threads.
 ds_exec_tests += tests/test-exec-mpi
 tests_test_exec_mpi_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Chrome/Kineto readers, replay and what-ifs, diff (issue #10).
+check_PROGRAMS += tests/test-replay
+TESTS += tests/test-replay
+tests_test_replay_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

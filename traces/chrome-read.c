@@ -178,6 +178,23 @@ kind_of (const char *cat, const char *name)
 
 /* ---- events ---- */
 
+/* traces/chrome.c names a dawnsim event "KIND" or "KIND mbN"; such a name
+ * says nothing the kind and micro-batch do not, and keeping it would stop
+ * `dawnsim diff` from aligning a trace with its own Chrome export. */
+static gboolean
+is_generated_name (const DsTraceEvent *e, const char *cat, const char *name)
+{
+  const char *kind = ds_trace_kind_name (e->kind);
+  g_autofree char *with_mb = NULL;
+
+  if (cat == NULL || strcmp (cat, kind) != 0)
+    return FALSE;
+  if (strcmp (name, kind) == 0)
+    return TRUE;
+  with_mb = g_strdup_printf ("%s mb%d", kind, e->microbatch);
+  return strcmp (name, with_mb) == 0;
+}
+
 static gboolean
 add_slice (Reader *r, const char *resource, const char *name, const char *cat,
            double ts_us, double dur_us, JsonObject *args, guint line, GError **error)
@@ -198,7 +215,8 @@ add_slice (Reader *r, const char *resource, const char *name, const char *cat,
     return ds_fail_at (error, DS_ERROR_INVALID, DS_POS (r->file, line),
                        "event '%s': ts %g is out of range", name, ts_us);
   copy_args (e, args);
-  ds_trace_event_set_attr (e, "name", name);
+  if (!is_generated_name (e, cat, name))
+    ds_trace_event_set_attr (e, "name", name);
   if (cat != NULL)
     ds_trace_event_set_attr (e, "cat", cat);
   return TRUE;
