@@ -198,3 +198,7 @@ tests_test_exec_mpi_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 check_PROGRAMS += tests/test-replay
 TESTS += tests/test-replay
 tests_test_replay_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_fuzz_fuzz_chrome_read_SOURCES = tests/fuzz/fuzz-chrome-read.c tests/fuzz/driver.c
+tests_fuzz_fuzz_chrome_read_LDADD = $(DS_TEST_LIBS)
+check_PROGRAMS += tests/fuzz/fuzz-chrome-read
+TESTS += tests/fuzz/fuzz-chrome-read
