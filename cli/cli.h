@@ -107,5 +107,7 @@ gboolean ds_cmd_exec       (int argc, char **argv, GError **error);
 gboolean ds_cmd_validate   (int argc, char **argv, GError **error);
 gboolean ds_cmd_tta        (int argc, char **argv, GError **error);
 gboolean ds_cmd_explain    (int argc, char **argv, GError **error);
+gboolean ds_cmd_replay     (int argc, char **argv, GError **error);
+gboolean ds_cmd_diff       (int argc, char **argv, GError **error);
 
 G_END_DECLS

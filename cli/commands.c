@@ -19,6 +19,8 @@ static const DsCommand commands[] = {
   { "validate", ds_cmd_validate, "compare a measured run with the simulator's prediction" },
   { "tta",     ds_cmd_tta,     "time to accuracy of DAWNBench entries and logs, cost, spread" },
   { "explain", ds_cmd_explain, "explain the outliers of a trace or CSV (MacroBase)" },
+  { "replay",  ds_cmd_replay,  "replay a trace from its dependency graph; ask what-if" },
+  { "diff",    ds_cmd_diff,    "compare two traces operation by operation" },
   { "hw",      ds_cmd_hw,      "hardware presets, detection, predictions, calibration" },
   { "help",    ds_cmd_help,    "show help for dawnsim or one command" },
 };

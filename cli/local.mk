@@ -16,7 +16,9 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-simulate.c \
 	%D%/cmd-exec.c \
 	%D%/cmd-validate.c \
-	%D%/cmd-explain.c
+	%D%/cmd-explain.c \
+	%D%/cmd-replay.c \
+	%D%/cmd-diff.c
 # `dawnsim tta` (issue #12)
 %C%_libdawnsim_cli_la_SOURCES += %D%/cmd-tta.c
 

@@ -225,3 +225,12 @@ check_PROGRAMS += $(ds_explain_fuzz_targets)
 TESTS += $(ds_explain_fuzz_targets)
 tests_fuzz_fuzz_explain_csv_SOURCES = tests/fuzz/fuzz-explain-csv.c tests/fuzz/driver.c
 tests_fuzz_fuzz_explain_csv_LDADD = $(DS_TEST_LIBS)
+
+# Chrome/Kineto readers, replay and what-ifs, diff (issue #10).
+check_PROGRAMS += tests/test-replay
+TESTS += tests/test-replay
+tests_test_replay_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_fuzz_fuzz_chrome_read_SOURCES = tests/fuzz/fuzz-chrome-read.c tests/fuzz/driver.c
+tests_fuzz_fuzz_chrome_read_LDADD = $(DS_TEST_LIBS)
+check_PROGRAMS += tests/fuzz/fuzz-chrome-read
+TESTS += tests/fuzz/fuzz-chrome-read

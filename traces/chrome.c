@@ -169,7 +169,9 @@ static void
 write_event (DsJsonWriter *w, const DsTraceEvent *e, const Track *t)
 {
   const char *kind = ds_trace_kind_name (e->kind);
-  g_autofree char *name = e->microbatch >= 0
+  const char *given = e->attrs != NULL ? g_hash_table_lookup (e->attrs, "name") : NULL;
+  /* an imported event (kernel, op) keeps its own name */
+  g_autofree char *name = given != NULL ? g_strdup (given) : e->microbatch >= 0
     ? g_strdup_printf ("%s mb%d", kind, e->microbatch) : g_strdup (kind);
 
   ds_json_begin_object_inline (w);

@@ -30,3 +30,12 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 	%D%/explain-fpgrowth.c %D%/explain-fpgrowth.h \
 	%D%/explain.c %D%/explain.h \
 	%D%/explain-stream.c %D%/explain-stream.h
+
+# Readers for Chrome/Kineto JSON (streamed, gzip through GIO), the replay
+# of a trace as a dependency graph with what-if transforms, and the
+# per-operation diff of two traces (issue #10).
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/trace-stream.c %D%/trace-stream.h \
+	%D%/chrome-read.c %D%/chrome-read.h
+%C%_libdawnsim_traces_la_SOURCES += %D%/replay.c %D%/replay.h
+%C%_libdawnsim_traces_la_SOURCES += %D%/diff.c %D%/diff.h
