@@ -110,11 +110,15 @@ test_explain_finds_straggler (void)
   JsonArray *explanations;
 
   ds_test_run_dawnsim (&r, "exec", "mlp", "--data", "synthetic", "--stages", "4",
-                       "--schedule", "1f1b", "--max-steps", "40", "--no-pin",
-                       "--slow-stage", "2:0.005", "--measured", measured, NULL);
+                       "--schedule", "1f1b", "--max-steps", "20", "--no-pin",
+                       "--slow-stage", "2:0.03", "--measured", measured, NULL);
   g_assert_cmpint (r.status, ==, 0);
+  /* the top 5% (stage 2's forwards and backwards are 12% of the
+   * operations): a slow margin over what a loaded machine's preemptions
+   * add to the others */
   ds_test_run_dawnsim (&x, "explain", measured, "--attributes", "stage,kind", "--where",
-                       "kind != \"recv\"", "--format", "json", NULL);
+                       "kind != \"recv\"", "--cutoff", "5", "--tails", "high", "--format",
+                       "json", NULL);
   g_assert_cmpint (x.status, ==, 0);
   json_parser_load_from_data (parser, x.out, -1, &error);
   g_assert_no_error (error);
