@@ -209,3 +209,6 @@ check_PROGRAMS += $(ds_tta_fuzz_targets)
 TESTS += $(ds_tta_fuzz_targets)
 tests_fuzz_fuzz_tta_SOURCES = tests/fuzz/fuzz-tta.c tests/fuzz/driver.c
 tests_fuzz_fuzz_tta_LDADD = $(DS_TEST_LIBS)
+# Issue #6: the 3D planner's cost and memory models and search.
+ds_unit_tests += tests/test-plan3d-fidelity
+tests_test_plan3d_fidelity_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
