@@ -15,4 +15,5 @@ noinst_LTLIBRARIES += %D%/libdawnsim-planner.la
 
 # Issue #6: the transformer cost and memory model under tensor x pipeline
 # x data parallelism, and the search over strategies.
-%C%_libdawnsim_planner_la_SOURCES += %D%/megatron.c %D%/megatron.h
+%C%_libdawnsim_planner_la_SOURCES += %D%/megatron.c %D%/megatron.h \
+	%D%/search3d.c %D%/search3d.h

@@ -97,9 +97,6 @@ ds_tfm_shape_check (const DsTfmShape *s, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (v); i++)
     if (v[i] == 0)
       return ds_fail (error, DS_ERROR_INVALID, "transformer: '%s' must be >= 1", names[i]);
-  if (s->hidden % s->heads != 0)
-    return ds_fail (error, DS_ERROR_INVALID, "transformer: hidden %u is not a multiple "
-                    "of heads %u", s->hidden, s->heads);
   return TRUE;
 }
 

@@ -40,7 +40,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   guint n_layers;      /* transformer blocks, >= 1 */
-  guint hidden;        /* h, a multiple of heads */
+  guint hidden;        /* h; need not be a multiple of heads (the zoo's
+                        * GPT-3 13B has the paper's 5140 over 40 heads) */
   guint heads;         /* a */
   guint seq;           /* s, tokens per sample */
   guint vocab;         /* V; the output layer is tied to the embedding */
@@ -52,8 +53,7 @@ typedef struct {
  * has no attention layer. */
 gboolean ds_tfm_shape_from_model (const DsModel *model, DsTfmShape *out,
                                   GError **error);
-/* Every field > 0 and hidden % heads == 0; DS_ERROR_INVALID naming the
- * field otherwise. */
+/* Every field > 0; DS_ERROR_INVALID naming the field otherwise. */
 gboolean ds_tfm_shape_check      (const DsTfmShape *shape, GError **error);
 /* 12 L h^2 + 13 L h + (V + s) h + 2 h: GPT-3's count (zoo-transformer.c). */
 double   ds_tfm_n_params         (const DsTfmShape *shape);

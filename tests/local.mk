@@ -212,3 +212,5 @@ tests_fuzz_fuzz_tta_LDADD = $(DS_TEST_LIBS)
 # Issue #6: the 3D planner's cost and memory models and search.
 ds_unit_tests += tests/test-plan3d-fidelity
 tests_test_plan3d_fidelity_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_unit_tests += tests/test-plan3d
+tests_test_plan3d_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
