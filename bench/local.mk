@@ -31,3 +31,7 @@ bench_bench_sim_LDADD = tests/libdstest.la $(DS_LIBS) $(DS_DEP_LIBS)
 # The executor: a 2-stage pipeline against one stage on this machine.
 ds_benches += bench/bench-exec
 bench_bench_exec_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
+
+# Issue #6's 3D searches: GPT-3 13B on 64 and 175B on 1,024 A100s.
+ds_benches += bench/bench-plan3d
+bench_bench_plan3d_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)

@@ -444,6 +444,14 @@ price_sync (const Rates *r, const DsTfmShape *s, const DsStrategy3d *st, DsCost3
   c->optimizer_s = mem_s (r, 30 * params / (st->zero1 ? st->dp : 1)) + mem_s (r, 4 * params);
 }
 
+double
+ds_cost3d_gemm_rate (const DsHwDevice *device)
+{
+  const DsHwRate *cal = ds_hw_device_calibrated (device, "matmul/bf16");
+
+  return cal != NULL ? cal->rate_per_s : GEMM_FRACTION_OF_PEAK * ds_hw_device_peak (device, "bf16");
+}
+
 gboolean
 ds_cost3d_estimate (const DsTfmShape *s, const DsStrategy3d *st, const DsCluster *cluster,
                     const DsHwDevice *device, DsCost3d *out, GError **error)
@@ -454,8 +462,7 @@ ds_cost3d_estimate (const DsTfmShape *s, const DsStrategy3d *st, const DsCluster
   if (!ds_hw_device_rate (device, DS_HW_WORK_MATMUL, "bf16", &r.matmul, error)
       || !ds_hw_device_rate (device, DS_HW_WORK_MEMORY, "bf16", &r.memory, error))
     return FALSE;
-  if (ds_hw_device_calibrated (device, "matmul/bf16") == NULL)
-    r.matmul.rate_per_s = GEMM_FRACTION_OF_PEAK * ds_hw_device_peak (device, "bf16");
+  r.matmul.rate_per_s = ds_cost3d_gemm_rate (device);
   const DsClusterLevel *inner = ds_cluster_level (cluster, 0);
   if (st->tp > inner->count)
     return ds_fail (error, DS_ERROR_INVALID, "tp %u spans more than the %u devices joined "

@@ -133,6 +133,11 @@ typedef struct {
   guint n_microbatches;              /* m = B / (b d) */
 } DsCost3d;
 
+/* The bf16 GEMM rate ds_cost3d_estimate prices with, flop/s (0 when the
+ * device has no bf16 peak): no strategy's GEMMs run faster, so FLOPs over
+ * it bound an iteration from below. */
+double   ds_cost3d_gemm_rate (const DsHwDevice *device);
+
 /* Prices @st of @shape on @cluster with @device's rates (dtype bf16).
  * Fails (DS_ERROR_INVALID) when the device has no bf16 rate or the
  * cluster's innermost level is smaller than tp. */

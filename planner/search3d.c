@@ -185,11 +185,10 @@ ds_search3d_run (const DsTfmShape *shape, guint global_batch, const DsCluster *c
                          "memory: the 3D search needs it", ds_cluster_get_name (cluster));
   if (global_batch == 0)
     return ds_fail_null (error, DS_ERROR_INVALID, "the global batch must be >= 1");
-  /* fail early when the device cannot be priced; bound with the peak,
-   * which no priced GEMM exceeds */
+  /* fail early when the device cannot be priced */
   if (!ds_cost3d_estimate (shape, &probe, cluster, device, &c, error))
     return NULL;
-  s.gemm_rate = ds_hw_device_peak (device, "bf16");
+  s.gemm_rate = ds_cost3d_gemm_rate (device);
   if (!enumerate (&s, global_batch, error))
     return NULL;
   if (res->n_considered == 0)
