@@ -19,8 +19,7 @@
 #include "hwmodels/presets.h"
 #include "planner/baselines.h"
 #include "planner/export.h"
-#include "planner/search3d.h"
-#include "sim/pipeline.h"
+#include "cli/plan3d.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,7 +41,8 @@ typedef struct {
   int gpus;                    /* --gpus */
   char *device;                /* --device: prices layers without times */
   /* the 3D search (issue #6) */
-  int global_batch, top, layers, hidden, heads, seq, vocab;
+  int global_batch, top;
+  DsCli3dShapeArgs shape;
   gboolean explain, no_simulate;
 } PlanArgs;
 
@@ -473,36 +473,7 @@ write_outputs (const Planned *p, const PlanArgs *a, GError **error)
 static gboolean
 wants_3d (const PlanArgs *a)
 {
-  return a->global_batch > 0 || a->layers > 0 || a->hidden > 0 || a->heads > 0
-         || a->vocab > 0 || a->top > 0 || a->explain;
-}
-
-/* The shape from --layers ... --vocab, or from MODEL (a zoo transformer)
- * with any of them overriding. */
-static gboolean
-shape_3d (const PlanArgs *a, const char *spec, const DsCliModelArgs *margs,
-          DsTfmShape *s, GError **error)
-{
-  *s = (DsTfmShape) { 0 };
-  if (spec != NULL)
-    {
-      g_autoptr(DsModel) model = ds_cli_open_model (spec, margs, error);
-      if (model == NULL || !ds_tfm_shape_from_model (model, s, error))
-        return FALSE;
-    }
-  else if (a->layers <= 0 || a->hidden <= 0 || a->heads <= 0)
-    return ds_cli_usage (error, "the 3D search needs a MODEL or --layers, --hidden and "
-                         "--heads (--seq 2048 and --vocab 51200 by default)");
-  if (a->layers < 0 || a->hidden < 0 || a->heads < 0 || a->seq < 0 || a->vocab < 0)
-    return ds_cli_usage (error, "--layers, --hidden, --heads, --seq and --vocab must be >= 1");
-  if (a->layers > 0) s->n_layers = a->layers;
-  if (a->hidden > 0) s->hidden = a->hidden;
-  if (a->heads > 0) s->heads = a->heads;
-  if (a->seq > 0) s->seq = a->seq;
-  if (a->vocab > 0) s->vocab = a->vocab;
-  if (s->seq == 0) s->seq = 2048;        /* Megatron-LM's GPT runs (SC'21, s. 5) */
-  if (s->vocab == 0) s->vocab = 51200;
-  return ds_tfm_shape_check (s, error);
+  return a->global_batch != 0 || a->top != 0 || a->explain || ds_cli_3d_has_shape (&a->shape);
 }
 
 /* Plays each kept plan in the discrete-event simulator. */
@@ -512,22 +483,11 @@ simulate_3d (const DsTfmShape *s, const DsCluster *cluster, DsSearch3dResult *r,
 {
   for (guint i = 0; i < r->plans->len; i++)
     {
-      DsPlan3d *p = &g_array_index (r->plans, DsPlan3d, i);
-      g_autoptr(DsModel) model = NULL;
-      g_autoptr(DsPlan) plan = NULL;
-      DsSimOptions o;
-
-      if (!ds_search3d_sim_input (s, p, &model, &plan, error))
-        return FALSE;
-      ds_sim_options_init (&o);
-      o.schedule = ds_plan_get_schedule (plan);
-      o.tensor_parallel = p->st.tp;
-      o.chunks = p->st.interleave;
-      o.optimizer_state_factor = 2;     /* Adam: m and v per fp32 gradient byte */
-      g_autoptr(DsSimResult) sim = ds_sim_run (plan, model, cluster, &o, error);
+      g_autoptr(DsSimResult) sim = ds_cli_3d_simulate (s, cluster,
+                                                       &g_array_index (r->plans, DsPlan3d, i),
+                                                       error);
       if (sim == NULL)
         return FALSE;
-      p->sim_iteration_s = sim->iteration_s;
     }
   return TRUE;
 }
@@ -707,7 +667,7 @@ plan_3d (const PlanArgs *a, const char *spec, const DsCliModelArgs *margs,
     return ds_cli_usage (error, "the 3D search needs --global-batch N (samples per iteration)");
   if (a->top < 0)
     return ds_cli_usage (error, "--top must be >= 1");
-  if (!shape_3d (a, spec, margs, &s, error))
+  if (!ds_cli_3d_shape (&a->shape, spec, margs, &s, error))
     return FALSE;
   g_autoptr(DsHwDevice) device = ds_hw_device_open (ds_cluster_device_const (cluster)->name,
                                                     error);
@@ -798,11 +758,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
       "Device that prices layers without measured times (default: the cluster's)", "NAME" },
     { "global-batch", 0, 0, G_OPTION_ARG_INT, &a.global_batch,
       "3D search: samples per iteration (tensor x pipeline x data)", "N" },
-    { "layers", 0, 0, G_OPTION_ARG_INT, &a.layers, "3D search: transformer blocks", "L" },
-    { "hidden", 0, 0, G_OPTION_ARG_INT, &a.hidden, "3D search: hidden size", "H" },
-    { "heads", 0, 0, G_OPTION_ARG_INT, &a.heads, "3D search: attention heads", "A" },
-    { "seq", 0, 0, G_OPTION_ARG_INT, &a.seq, "3D search: sequence length (default 2048)", "S" },
-    { "vocab", 0, 0, G_OPTION_ARG_INT, &a.vocab, "3D search: vocabulary (default 51200)", "V" },
+    DS_CLI_3D_SHAPE_OPTIONS (&a.shape),
     { "top", 0, 0, G_OPTION_ARG_INT, &a.top, "3D search: plans to print (default 5)", "K" },
     { "explain", 0, 0, G_OPTION_ARG_NONE, &a.explain,
       "3D search: say why the best plan beats the runner-up", NULL },

@@ -236,8 +236,8 @@ in_flight (const DsStrategy3d *st, guint m, guint i)
   return k;
 }
 
-static void
-stage_memory (const DsTfmShape *s, const DsStrategy3d *st, guint i, DsMem3d *out)
+void
+ds_mem3d_stage (const DsTfmShape *s, const DsStrategy3d *st, guint i, DsMem3d *out)
 {
   guint m = st->global_batch / (st->micro_batch * st->dp);
   double per_layer = ds_mem3d_block_activation_bytes (s, st);
@@ -273,7 +273,7 @@ ds_mem3d_estimate (const DsTfmShape *s, const DsStrategy3d *st, DsMem3d *out)
   for (guint i = 0; i < st->pp; i += MAX (st->pp - 1, 1))
     {
       DsMem3d m;
-      stage_memory (s, st, i, &m);
+      ds_mem3d_stage (s, st, i, &m);
       if (m.total_bytes > best.total_bytes)
         best = m;
     }

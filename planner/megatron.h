@@ -108,6 +108,9 @@ typedef struct {
  * one tensor-parallel rank (Korthikanti et al. 2022, table 2). */
 double ds_mem3d_block_activation_bytes (const DsTfmShape *shape,
                                         const DsStrategy3d *st);
+/* A device of pipeline stage @stage (< st->pp). */
+void   ds_mem3d_stage    (const DsTfmShape *shape, const DsStrategy3d *st, guint stage,
+                          DsMem3d *out);
 /* The device of the stage whose total is largest. @st must pass
  * ds_strategy3d_check. */
 void   ds_mem3d_estimate (const DsTfmShape *shape, const DsStrategy3d *st,

@@ -214,3 +214,5 @@ ds_unit_tests += tests/test-plan3d-fidelity
 tests_test_plan3d_fidelity_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_unit_tests += tests/test-plan3d
 tests_test_plan3d_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_unit_tests += tests/test-plan3d-cli
+tests_test_plan3d_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
