@@ -36,3 +36,7 @@ bench_bench_exec_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
 # on a CSV end to end, in rows per second (issue #11).
 ds_benches += bench/bench-explain
 bench_bench_explain_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
+
+# Issue #6's 3D searches: GPT-3 13B on 64 and 175B on 1,024 A100s.
+ds_benches += bench/bench-plan3d
+bench_bench_plan3d_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)

@@ -19,6 +19,7 @@
 #include "hwmodels/presets.h"
 #include "planner/baselines.h"
 #include "planner/export.h"
+#include "cli/plan3d.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,6 +40,10 @@ typedef struct {
   char *cluster;               /* --cluster: preset, spec or file */
   int gpus;                    /* --gpus */
   char *device;                /* --device: prices layers without times */
+  /* the 3D search (issue #6) */
+  int global_batch, top;
+  DsCli3dShapeArgs shape;
+  gboolean explain, no_simulate;
 } PlanArgs;
 
 static void
@@ -463,6 +468,230 @@ write_outputs (const Planned *p, const PlanArgs *a, GError **error)
   return TRUE;
 }
 
+/* ---- the tensor x pipeline x data search (issue #6) ---- */
+
+static gboolean
+wants_3d (const PlanArgs *a)
+{
+  return a->global_batch != 0 || a->top != 0 || a->explain || ds_cli_3d_has_shape (&a->shape);
+}
+
+/* Plays each kept plan in the discrete-event simulator. */
+static gboolean
+simulate_3d (const DsTfmShape *s, const DsCluster *cluster, DsSearch3dResult *r,
+             GError **error)
+{
+  for (guint i = 0; i < r->plans->len; i++)
+    {
+      g_autoptr(DsSimResult) sim = ds_cli_3d_simulate (s, cluster,
+                                                       &g_array_index (r->plans, DsPlan3d, i),
+                                                       error);
+      if (sim == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  double compute_s, bubble_s, tp_s, p2p_s, dp_sync_s, optimizer_s;
+} Parts3d;
+
+/* Where an iteration's time goes, from the price's terms. */
+static void
+parts_3d (const DsTfmShape *s, const DsPlan3d *p, Parts3d *o)
+{
+  const DsCost3d *c = &p->cost;
+  double pp = p->st.pp, v = p->st.interleave, m = c->n_microbatches;
+  double sends = pp > 1 ? 2 * v * c->p2p_s : 0;
+  double tp_mb = s->n_layers / pp * c->block_tp_s;
+
+  o->bubble_s = (pp - 1) / v * (c->stage_s + sends);
+  o->tp_s = m * tp_mb;
+  o->p2p_s = m * sends;
+  o->compute_s = m * (c->stage_s - tp_mb);
+  o->dp_sync_s = c->dp_sync_s;
+  o->optimizer_s = c->optimizer_s;
+}
+
+static double
+tflops_3d (const DsTfmShape *s, const DsPlan3d *p, double iteration_s)
+{
+  guint n = p->st.tp * p->st.pp * p->st.dp;
+
+  /* model FLOPs as Megatron counts them, recomputation included when run */
+  return ds_tfm_iteration_flops (s, p->st.global_batch,
+                                 p->st.recompute == DS_RECOMPUTE_FULL)
+         / (iteration_s * n) / 1e12;
+}
+
+static void
+explain_3d (const DsTfmShape *s, const DsSearch3dResult *r, GString *out)
+{
+  static const char *const names[6] = { "compute", "pipeline bubble",
+                                        "tensor-parallel communication",
+                                        "pipeline sends", "data-parallel gradient sync",
+                                        "optimizer step" };
+  char b1[DS_NUM_BUF], b2[DS_NUM_BUF];
+
+  if (r->plans->len < 2)
+    {
+      g_string_append (out, "\nonly one strategy fits: nothing to compare\n");
+      return;
+    }
+  const DsPlan3d *w = &g_array_index (r->plans, DsPlan3d, 0);
+  const DsPlan3d *u = &g_array_index (r->plans, DsPlan3d, 1);
+  g_autofree char *wd = ds_strategy3d_describe (&w->st);
+  g_autofree char *ud = ds_strategy3d_describe (&u->st);
+  Parts3d pw, pu;
+  parts_3d (s, w, &pw);
+  parts_3d (s, u, &pu);
+  const double *a = &pw.compute_s, *b = &pu.compute_s;
+  double gap = u->cost.iteration_s - w->cost.iteration_s;
+
+  g_string_append_printf (out, "\nwhy %s beats %s: %s faster per iteration (%.1f%%)\n",
+                          wd, ud, ds_fmt_seconds_human (b1, gap),
+                          100 * gap / u->cost.iteration_s);
+  for (guint i = 0; i < 6; i++)
+    if (fabs (b[i] - a[i]) > 1e-4 * u->cost.iteration_s)
+      {
+        char b3[DS_NUM_BUF];
+        g_string_append_printf (out, "  %-30s %10s vs %10s  (%s %s)\n", names[i],
+                                ds_fmt_seconds_human (b1, a[i]),
+                                ds_fmt_seconds_human (b2, b[i]),
+                                b[i] > a[i] ? "saves" : "costs",
+                                ds_fmt_seconds_human (b3, fabs (b[i] - a[i])));
+      }
+  g_string_append_printf (out, "  %-30s %10s vs %10s\n", "memory per device",
+                          ds_fmt_bytes_human (b1, w->mem.total_bytes),
+                          ds_fmt_bytes_human (b2, u->mem.total_bytes));
+}
+
+static char *
+human_3d (const char *title, const DsTfmShape *s, const DsSearch3dResult *r,
+          gboolean explain)
+{
+  static const char *const head[] = { "rank", "tp", "pp", "dp", "mb", "v", "recompute",
+                                      "sp", "zero1", "memory/device", "iteration",
+                                      "simulated", "TFLOP/s/GPU" };
+  g_autoptr(DsTable) t = ds_table_new (G_N_ELEMENTS (head), head, "rrrrrrllllrrr");
+  GString *out = g_string_new (title);
+  char buf[8][DS_NUM_BUF];
+
+  g_string_append_printf (out, "strategies: %" G_GUINT64_FORMAT " considered, %"
+                          G_GUINT64_FORMAT " over memory, %" G_GUINT64_FORMAT
+                          " cut by the FLOP bound, %" G_GUINT64_FORMAT " priced, %u simulated\n\n",
+                          r->n_considered, r->n_over_memory, r->n_bounded, r->n_priced,
+                          r->plans->len);
+  for (guint i = 0; i < r->plans->len; i++)
+    {
+      const DsPlan3d *p = &g_array_index (r->plans, DsPlan3d, i);
+      g_snprintf (buf[0], DS_NUM_BUF, "%u", i + 1);
+      g_snprintf (buf[1], DS_NUM_BUF, "%u", p->st.tp);
+      g_snprintf (buf[2], DS_NUM_BUF, "%u", p->st.pp);
+      g_snprintf (buf[3], DS_NUM_BUF, "%u", p->st.dp);
+      g_snprintf (buf[4], DS_NUM_BUF, "%u", p->st.micro_batch);
+      g_snprintf (buf[5], DS_NUM_BUF, "%u", p->st.interleave);
+      g_snprintf (buf[7], DS_NUM_BUF, "%.1f", tflops_3d (s, p, p->cost.iteration_s));
+      char mem[DS_NUM_BUF], it[DS_NUM_BUF], sim[DS_NUM_BUF];
+      const char *row[] = { buf[0], buf[1], buf[2], buf[3], buf[4], buf[5],
+                            ds_recompute_name (p->st.recompute),
+                            p->st.sequence_parallel ? "yes" : "no",
+                            p->st.zero1 ? "yes" : "no",
+                            ds_fmt_bytes_human (mem, p->mem.total_bytes),
+                            ds_fmt_seconds_human (it, p->cost.iteration_s),
+                            p->sim_iteration_s > 0 ? ds_fmt_seconds_human (sim, p->sim_iteration_s)
+                                                   : "-",
+                            buf[7] };
+      ds_table_add_row (t, row);
+    }
+  g_autofree char *table = ds_table_to_human (t);
+  g_string_append (out, table);
+  if (explain)
+    explain_3d (s, r, out);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+json_3d (const DsTfmShape *s, const DsCluster *cluster, const DsSearch3dResult *r)
+{
+  DsJsonWriter *w = ds_json_writer_new ();
+
+  ds_json_begin_object (w);
+  ds_json_member_string (w, "cluster", ds_cluster_get_name (cluster));
+  ds_json_member_uint64 (w, "devices", ds_cluster_n_devices (cluster));
+  ds_json_member_uint64 (w, "considered", r->n_considered);
+  ds_json_member_uint64 (w, "over_memory", r->n_over_memory);
+  ds_json_member_uint64 (w, "bounded", r->n_bounded);
+  ds_json_member_uint64 (w, "priced", r->n_priced);
+  ds_json_member_double (w, "capacity_bytes", r->capacity_bytes);
+  ds_json_member (w, "plans");
+  ds_json_begin_array (w);
+  for (guint i = 0; i < r->plans->len; i++)
+    {
+      const DsPlan3d *p = &g_array_index (r->plans, DsPlan3d, i);
+      ds_json_begin_object (w);
+      ds_json_member_uint64 (w, "tp", p->st.tp);
+      ds_json_member_uint64 (w, "pp", p->st.pp);
+      ds_json_member_uint64 (w, "dp", p->st.dp);
+      ds_json_member_uint64 (w, "micro_batch", p->st.micro_batch);
+      ds_json_member_uint64 (w, "global_batch", p->st.global_batch);
+      ds_json_member_uint64 (w, "interleave", p->st.interleave);
+      ds_json_member_string (w, "recompute", ds_recompute_name (p->st.recompute));
+      ds_json_member (w, "sequence_parallel");
+      ds_json_bool (w, p->st.sequence_parallel);
+      ds_json_member (w, "zero1");
+      ds_json_bool (w, p->st.zero1);
+      ds_json_member_double (w, "iteration_s", p->cost.iteration_s);
+      if (p->sim_iteration_s > 0)
+        ds_json_member_double (w, "simulated_iteration_s", p->sim_iteration_s);
+      ds_json_member_double (w, "peak_memory_bytes", p->mem.total_bytes);
+      ds_json_member_double (w, "tflops_per_device", tflops_3d (s, p, p->cost.iteration_s));
+      ds_json_end_object (w);
+    }
+  ds_json_end_array (w);
+  ds_json_end_object (w);
+  return ds_json_writer_finish (w, NULL);
+}
+
+static gboolean
+plan_3d (const PlanArgs *a, const char *spec, const DsCliModelArgs *margs,
+         DsCluster *cluster, DsOutputFormat format, GError **error)
+{
+  DsTfmShape s;
+  DsSearch3dOptions o = { (guint) MAX (a->top, 0) };
+  char b1[DS_NUM_BUF], b2[DS_NUM_BUF];
+
+  if (cluster == NULL)
+    return ds_cli_usage (error, "the 3D search needs --cluster (e.g. dgx-a100:64)");
+  if (a->global_batch <= 0)
+    return ds_cli_usage (error, "the 3D search needs --global-batch N (samples per iteration)");
+  if (a->top < 0)
+    return ds_cli_usage (error, "--top must be >= 1");
+  if (!ds_cli_3d_shape (&a->shape, spec, margs, &s, error))
+    return FALSE;
+  g_autoptr(DsHwDevice) device = ds_hw_device_open (ds_cluster_device_const (cluster)->name,
+                                                    error);
+  if (device == NULL)
+    return FALSE;
+  g_autoptr(DsSearch3dResult) r = ds_search3d_run (&s, a->global_batch, cluster, device,
+                                                   &o, error);
+  if (r == NULL)
+    return FALSE;
+  if (!a->no_simulate && !simulate_3d (&s, cluster, r, error))
+    return FALSE;
+  g_autofree char *title = g_strdup_printf (
+      "plan %s: %u layers, hidden %u, %u heads, sequence %u, vocabulary %u (%s parameters)\n"
+      "on %s: %u x %s (%s), global batch %u\n",
+      spec ? spec : "transformer", s.n_layers, s.hidden, s.heads, s.seq, s.vocab,
+      ds_fmt_count_human (b1, ds_tfm_n_params (&s)), ds_cluster_get_name (cluster),
+      ds_cluster_n_devices (cluster), ds_cluster_device_const (cluster)->name,
+      ds_fmt_bytes_human (b2, r->capacity_bytes), a->global_batch);
+  g_autofree char *text = format == DS_OUTPUT_JSON ? json_3d (&s, cluster, r)
+                                                   : human_3d (title, &s, r, a->explain);
+  fputs (text, stdout);
+  return TRUE;
+}
+
 static const char description[] =
   "MODEL is a zoo name or a model file; -f FILE is the same (the original\n"
   "optimizer's spelling). A zoo model's layers are priced from their FLOPs\n"
@@ -481,7 +710,14 @@ static const char description[] =
   "  dawnsim plan -f vgg16/graph.txt -n 4 --activation_compression_ratio 1\n"
   "  dawnsim plan -f gnmt_large/graph.txt -n 4 4 -b 1e10 1.25e9 --format json\n"
   "  dawnsim plan resnet50.json -n 16 -o plan.json --export pipedream out/\n"
-  "  dawnsim plan -f inception_v3/graph.txt -n 8 --compress-branches 2";
+  "  dawnsim plan -f inception_v3/graph.txt -n 8 --compress-branches 2\n\n"
+  "With --global-batch, the tensor x pipeline x data search for a transformer\n"
+  "(a zoo GPT/BERT or --layers/--hidden/--heads/--seq/--vocab): every\n"
+  "strategy Megatron-LM can run, pruned by the device's memory, ranked by the\n"
+  "predicted time per iteration, the best confirmed in the simulator:\n"
+  "  dawnsim plan gpt3-175b --cluster dgx-a100:64 --global-batch 1536 --explain\n"
+  "  dawnsim plan --layers 96 --hidden 12288 --heads 96 --seq 2048 --vocab 51200 \\\n"
+  "      --cluster dgx-a100:1024 --global-batch 1536 --format json";
 
 gboolean
 ds_cmd_plan (int argc, char **argv, GError **error)
@@ -520,6 +756,14 @@ ds_cmd_plan (int argc, char **argv, GError **error)
       "Resize the cluster's outermost level to N devices in all", "N" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &a.device,
       "Device that prices layers without measured times (default: the cluster's)", "NAME" },
+    { "global-batch", 0, 0, G_OPTION_ARG_INT, &a.global_batch,
+      "3D search: samples per iteration (tensor x pipeline x data)", "N" },
+    DS_CLI_3D_SHAPE_OPTIONS (&a.shape),
+    { "top", 0, 0, G_OPTION_ARG_INT, &a.top, "3D search: plans to print (default 5)", "K" },
+    { "explain", 0, 0, G_OPTION_ARG_NONE, &a.explain,
+      "3D search: say why the best plan beats the runner-up", NULL },
+    { "no-simulate", 0, 0, G_OPTION_ARG_NONE, &a.no_simulate,
+      "3D search: skip confirming the plans in the simulator", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -548,6 +792,13 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   if (a.cluster != NULL
       && (cluster = ds_hw_cluster_open (a.cluster, a.gpus, error)) == NULL)
     return FALSE;
+  if (wants_3d (&a))
+    {
+      if (n_args > 2 || (a.file != NULL && n_args == 2))
+        return ds_cli_usage (error, "plan takes one MODEL, or -f FILE (see 'dawnsim help plan')");
+      return plan_3d (&a, a.file != NULL ? a.file : n_args == 2 ? parse_argv[1] : NULL,
+                      &margs, cluster, format, error);
+    }
   if (!fill_options (&a, cluster, &options, error))
     return FALSE;
   if (a.export_kind != NULL && (strcmp (a.export_kind, "pipedream") != 0 || a.export_dir == NULL))

@@ -25,6 +25,7 @@
 #include "planner/antichain.h"
 #include "planner/pipedream-dp.h"
 #include "planner/split.h"
+#include "cli/plan3d.h"
 #include "sim/pipeline.h"
 #include "traces/chrome.h"
 #include "traces/svg.h"
@@ -40,6 +41,11 @@ typedef struct {
   gboolean recompute, blocking, free_comm, ps;
   char *compat;
   double optimizer_state;
+  /* a fixed tensor x pipeline x data layout (issue #6) */
+  int tp, pp, dp, micro_batch, global_batch, interleave;
+  char *recompute_mode;
+  gboolean sequence_parallel, zero1;
+  DsCli3dShapeArgs shape;
 } SimArgs;
 
 static void
@@ -54,6 +60,7 @@ sim_args_clear (SimArgs *a)
   g_free (a->trace_file);
   g_free (a->svg_file);
   g_free (a->compat);
+  g_free (a->recompute_mode);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SimArgs, sim_args_clear)
@@ -442,6 +449,179 @@ fill_options (const SimArgs *a, const DsPlan *plan, DsSimOptions *o, GError **er
   return TRUE;
 }
 
+/* ---- a fixed tensor x pipeline x data layout (issue #6) ---- */
+
+static gboolean
+wants_3d (const SimArgs *a)
+{
+  return a->tp != 0 || a->pp != 0 || a->dp != 0 || a->micro_batch != 0
+         || a->global_batch != 0 || a->interleave != 0 || a->recompute_mode != NULL
+         || a->sequence_parallel || a->zero1 || ds_cli_3d_has_shape (&a->shape);
+}
+
+/* "--recompute full" is the 3D layout's; a bare --recompute keeps its
+ * old meaning. GOption cannot take an optional value after a space, so
+ * the pair becomes --recompute-mode=NAME before parsing. Returns strings
+ * owned by the array. */
+static GPtrArray *
+expand_recompute (int argc, char **argv)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  DsRecompute r;
+
+  for (int i = 0; i < argc; i++)
+    if (strcmp (argv[i], "--recompute") == 0 && i + 1 < argc
+        && ds_recompute_parse (argv[i + 1], &r))
+      g_ptr_array_add (out, g_strdup_printf ("--recompute-mode=%s", argv[++i]));
+    else
+      g_ptr_array_add (out, g_strdup (argv[i]));
+  return out;
+}
+
+static gboolean
+strategy_3d (const SimArgs *a, const DsTfmShape *s, guint n_dev, DsStrategy3d *st,
+             GError **error)
+{
+  if (a->tp < 0 || a->pp < 0 || a->dp < 0 || a->micro_batch < 0 || a->global_batch < 0
+      || a->interleave < 0)
+    return ds_cli_usage (error, "--tp, --pp, --dp, --micro-batch, --global-batch and "
+                         "--interleave must be >= 1");
+  *st = (DsStrategy3d) { MAX (a->tp, 1), MAX (a->pp, 1), (guint) a->dp,
+                         MAX (a->micro_batch, 1), (guint) a->global_batch,
+                         MAX (a->interleave, 1), DS_RECOMPUTE_NONE, a->sequence_parallel,
+                         a->zero1 };
+  if (a->recompute_mode != NULL && !ds_recompute_parse (a->recompute_mode, &st->recompute))
+    return ds_cli_usage (error, "--recompute takes full, selective or none, got '%s'",
+                         a->recompute_mode);
+  if (a->recompute && a->recompute_mode == NULL)
+    st->recompute = DS_RECOMPUTE_FULL;
+  if (st->dp == 0)
+    st->dp = MAX (n_dev / (st->tp * st->pp), 1);
+  if (st->global_batch == 0)
+    return ds_cli_usage (error, "a tensor x pipeline x data layout needs --global-batch N");
+  g_autoptr(GError) local = NULL;
+  if (!ds_strategy3d_check (st, s, n_dev, &local))
+    return ds_cli_usage (error, "%s", local->message);
+  return TRUE;
+}
+
+static char *
+render_3d_json (const DsTfmShape *s, const DsPlan3d *p, const DsCluster *cluster,
+                double capacity)
+{
+  DsJsonWriter *w = ds_json_writer_new ();
+  const DsStrategy3d *st = &p->st;
+  double peak = 0;
+
+  ds_json_begin_object (w);
+  ds_json_member_string (w, "cluster", ds_cluster_get_name (cluster));
+  g_autofree char *what = ds_strategy3d_describe (st);
+  ds_json_member_string (w, "strategy", what);
+  ds_json_member_double (w, "iteration_s", p->sim_iteration_s);
+  ds_json_member_double (w, "predicted_iteration_s", p->cost.iteration_s);
+  ds_json_member_double (w, "tflops_per_device",
+                         ds_tfm_iteration_flops (s, st->global_batch,
+                                                 st->recompute == DS_RECOMPUTE_FULL)
+                         / (p->sim_iteration_s * ds_cluster_n_devices (cluster)) / 1e12);
+  ds_json_member_double (w, "capacity_bytes", capacity);
+  ds_json_member (w, "devices");
+  ds_json_begin_array (w);
+  for (guint i = 0; i < st->pp; i++)
+    {
+      DsMem3d m;
+      ds_mem3d_stage (s, st, i, &m);
+      peak = MAX (peak, m.total_bytes);
+      for (guint k = 0; k < st->tp * st->dp; k++)   /* Megatron's order: tp, dp, pp */
+        {
+          ds_json_begin_object_inline (w);
+          ds_json_member_uint64 (w, "rank", (guint64) i * st->tp * st->dp + k);
+          ds_json_member_uint64 (w, "stage", i);
+          ds_json_member_double (w, "peak_memory_bytes", m.total_bytes);
+          ds_json_end_object (w);
+        }
+    }
+  ds_json_end_array (w);
+  ds_json_member_double (w, "peak_memory_bytes", peak);
+  ds_json_member (w, "fits");
+  ds_json_bool (w, peak <= capacity);
+  ds_json_end_object (w);
+  return ds_json_writer_finish (w, NULL);
+}
+
+static char *
+render_3d_human (const char *name, const DsTfmShape *s, const DsPlan3d *p,
+                 const DsCluster *cluster, double capacity)
+{
+  static const char *const head[] = { "stage", "devices", "weights", "gradients",
+                                      "optimizer", "activations", "total", "of device" };
+  g_autoptr(DsTable) t = ds_table_new (G_N_ELEMENTS (head), head, "rrrrrrrr");
+  g_autofree char *what = ds_strategy3d_describe (&p->st);
+  GString *out = g_string_new (NULL);
+  char b[8][DS_NUM_BUF];
+
+  g_string_append_printf (out, "simulate %s on %s (%u devices): %s, %u micro-batches\n\n",
+                          name, ds_cluster_get_name (cluster), ds_cluster_n_devices (cluster),
+                          what, p->cost.n_microbatches);
+  g_string_append_printf (out, "time per iteration  %s simulated, %s predicted\n",
+                          ds_fmt_seconds_human (b[0], p->sim_iteration_s),
+                          ds_fmt_seconds_human (b[1], p->cost.iteration_s));
+  g_string_append_printf (out, "throughput          %.1f TFLOP/s per device\n\n",
+                          ds_tfm_iteration_flops (s, p->st.global_batch,
+                                                  p->st.recompute == DS_RECOMPUTE_FULL)
+                          / (p->sim_iteration_s * ds_cluster_n_devices (cluster)) / 1e12);
+  for (guint i = 0; i < p->st.pp; i++)
+    {
+      DsMem3d m;
+      ds_mem3d_stage (s, &p->st, i, &m);
+      g_snprintf (b[0], DS_NUM_BUF, "%u", i);
+      g_snprintf (b[1], DS_NUM_BUF, "%u", p->st.tp * p->st.dp);
+      g_snprintf (b[7], DS_NUM_BUF, "%.0f%%", 100 * m.total_bytes / capacity);
+      const char *row[] = { b[0], b[1], ds_fmt_bytes_human (b[2], m.weights_bytes),
+                            ds_fmt_bytes_human (b[3], m.grads_bytes),
+                            ds_fmt_bytes_human (b[4], m.optimizer_bytes),
+                            ds_fmt_bytes_human (b[5], m.activations_bytes),
+                            ds_fmt_bytes_human (b[6], m.total_bytes), b[7] };
+      ds_table_add_row (t, row);
+    }
+  g_autofree char *table = ds_table_to_human (t);
+  g_string_append (out, table);
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+simulate_3d (const SimArgs *a, const char *spec, const DsCliModelArgs *margs,
+             DsCluster *cluster, DsOutputFormat format, GError **error)
+{
+  DsTfmShape s;
+  DsPlan3d p = { 0 };
+  char b[2][DS_NUM_BUF];
+
+  if (!ds_cli_3d_shape (&a->shape, spec, margs, &s, error)
+      || !strategy_3d (a, &s, ds_cluster_n_devices (cluster), &p.st, error))
+    return FALSE;
+  g_autoptr(DsHwDevice) device = ds_hw_device_open (ds_cluster_device_const (cluster)->name,
+                                                    error);
+  if (device == NULL || !ds_cost3d_estimate (&s, &p.st, cluster, device, &p.cost, error))
+    return FALSE;
+  ds_mem3d_estimate (&s, &p.st, &p.mem);
+  g_autoptr(DsSimResult) sim = ds_cli_3d_simulate (&s, cluster, &p, error);
+  if (sim == NULL)
+    return FALSE;
+  double capacity = ds_cluster_device_const (cluster)->memory_bytes;
+  g_autofree char *text = format == DS_OUTPUT_JSON
+                          ? render_3d_json (&s, &p, cluster, capacity)
+                          : render_3d_human (spec ? spec : "transformer", &s, &p, cluster,
+                                             capacity);
+  fputs (text, stdout);
+  if (capacity > 0 && p.mem.total_bytes > capacity)
+    return ds_fail (error, DS_ERROR_INVALID, "out of memory: stage %u needs %s per device, "
+                    "%s more than the device's %s", p.mem.stage,
+                    ds_fmt_bytes_human (b[0], p.mem.total_bytes),
+                    ds_fmt_bytes_human (b[1], p.mem.total_bytes - capacity),
+                    ds_fmt_bytes_human (b[1], capacity));
+  return TRUE;
+}
+
 static const char description[] =
   "Plays training iterations of a plan event by event: every forward and\n"
   "backward of every micro-batch on every device, every transfer on every\n"
@@ -461,6 +641,8 @@ static const char description[] =
   "  dawnsim simulate gpt3-175b --cluster h100:8x128,nvlink4,ib-ndr --dtype bf16 \\\n"
   "      --tensor 8 --stages 16 --schedule interleaved --chunks 2 -m 64 --recompute\n"
   "  dawnsim simulate resnet50 --cluster A --schedule dp -m 4 --format json\n"
+  "  dawnsim simulate gpt3-175b --cluster dgx-a100:64 --tp 8 --pp 8 --dp 1 --micro-batch 1 \\\n"
+  "      --global-batch 64 --interleave 3 --recompute full --sequence-parallel --format json\n"
   "  dawnsim plan vgg16 --cluster A -o plan.json && dawnsim simulate vgg16 --cluster A --plan plan.json";
 
 gboolean
@@ -504,6 +686,18 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
     { "svg", 0, 0, G_OPTION_ARG_FILENAME, &a.svg_file, "Write the timeline as an SVG Gantt chart", "FILE" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
       "Output: human (default), json or csv", "FMT" },
+    { "tp", 0, 0, G_OPTION_ARG_INT, &a.tp, "Layout: tensor-parallel degree", "T" },
+    { "pp", 0, 0, G_OPTION_ARG_INT, &a.pp, "Layout: pipeline stages", "P" },
+    { "dp", 0, 0, G_OPTION_ARG_INT, &a.dp, "Layout: data-parallel degree (default: the rest)", "D" },
+    { "micro-batch", 0, 0, G_OPTION_ARG_INT, &a.micro_batch, "Layout: samples per micro-batch", "B" },
+    { "global-batch", 0, 0, G_OPTION_ARG_INT, &a.global_batch, "Layout: samples per iteration", "N" },
+    { "interleave", 0, 0, G_OPTION_ARG_INT, &a.interleave, "Layout: chunks per device", "V" },
+    { "recompute-mode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &a.recompute_mode,
+      NULL, NULL },
+    { "sequence-parallel", 0, 0, G_OPTION_ARG_NONE, &a.sequence_parallel,
+      "Layout: sequence parallelism", NULL },
+    { "zero1", 0, 0, G_OPTION_ARG_NONE, &a.zero1, "Layout: shard the optimizer state over dp", NULL },
+    DS_CLI_3D_SHAPE_OPTIONS (&a.shape),
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -521,10 +715,27 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   const char *origin = NULL;
   gint64 t0;
 
+  g_autoptr(GPtrArray) expanded = expand_recompute (argc, argv);
+  g_autofree char **parse_argv = g_new0 (char *, expanded->len + 1);
+
+  memcpy (parse_argv, expanded->pdata, expanded->len * sizeof (char *));
+  argc = expanded->len;
+  argv = parse_argv;
   ds_cli_add_model_options (context, &margs);
   if (!ds_cli_parse (context, "simulate", &argc, &argv, error)
       || !ds_cli_output_format (a.format, &format, error))
     return FALSE;
+  if (wants_3d (&a))
+    {
+      if (a.cluster == NULL)
+        return ds_cli_usage (error, "a layout needs --cluster (e.g. dgx-a100:64)");
+      if (argc > 2 || (a.file != NULL && argc == 2))
+        return ds_cli_usage (error, "simulate takes one MODEL, or -f FILE");
+      cluster = ds_hw_cluster_open (a.cluster, a.gpus, error);
+      return cluster != NULL
+             && simulate_3d (&a, a.file != NULL ? a.file : argc == 2 ? argv[1] : NULL,
+                             &margs, cluster, format, error);
+    }
   if ((a.file != NULL) == (argc == 2) || argc > 2)
     return ds_cli_usage (error, "simulate takes one MODEL, or -f FILE (see 'dawnsim help simulate')");
   if (a.cluster == NULL)

@@ -279,9 +279,32 @@ open_any (const char *arg, GError **error)
 DsCluster *
 ds_hw_cluster_open (const char *arg, guint n_gpus, GError **error)
 {
-  g_autoptr(DsCluster) cluster = open_any (arg, error);
+  g_autoptr(DsCluster) cluster = NULL;
   g_autoptr(DsCluster) sized = NULL;
+  g_autofree char *preset = NULL;
+  const char *colon = strrchr (arg, ':');
+  guint64 count = 0;
 
+  /* "dgx-a100:64": a cluster preset resized to 64 devices (issue #6's
+   * spelling), when the part after the colon is a count and no --gpus
+   * says otherwise; anything else with a colon is an inline spec. */
+  if (colon != NULL && colon[1] != '\0' && strchr (arg, ',') == NULL
+      && g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT, &count, NULL))
+    {
+      preset = g_strndup (arg, colon - arg);
+      g_autofree char *dir = ds_hw_presets_dir ();
+      g_autofree char *file = g_strdup_printf ("%s/clusters/%s.json", dir, preset);
+      if (g_file_test (file, G_FILE_TEST_EXISTS))
+        {
+          if (n_gpus != 0 && n_gpus != count)
+            return ds_fail_null (error, DS_ERROR_INVALID, "cluster '%s' asks for %"
+                                 G_GUINT64_FORMAT " devices but --gpus says %u",
+                                 arg, count, n_gpus);
+          arg = preset;
+          n_gpus = (guint) count;
+        }
+    }
+  cluster = open_any (arg, error);
   if (cluster == NULL)
     return NULL;
   if (n_gpus == 0 || n_gpus == ds_cluster_n_devices (cluster))

@@ -12,3 +12,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-planner.la
 # Balanced straight pipelines for fixed 3D layouts (the simulator's
 # --stages, issue #6's starting point).
 %C%_libdawnsim_planner_la_SOURCES += %D%/split.c %D%/split.h
+
+# Issue #6: the transformer cost and memory model under tensor x pipeline
+# x data parallelism, and the search over strategies.
+%C%_libdawnsim_planner_la_SOURCES += %D%/megatron.c %D%/megatron.h \
+	%D%/search3d.c %D%/search3d.h

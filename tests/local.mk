@@ -234,3 +234,11 @@ tests_fuzz_fuzz_chrome_read_SOURCES = tests/fuzz/fuzz-chrome-read.c tests/fuzz/d
 tests_fuzz_fuzz_chrome_read_LDADD = $(DS_TEST_LIBS)
 check_PROGRAMS += tests/fuzz/fuzz-chrome-read
 TESTS += tests/fuzz/fuzz-chrome-read
+
+# Issue #6: the 3D planner's cost and memory models and search.
+ds_unit_tests += tests/test-plan3d-fidelity
+tests_test_plan3d_fidelity_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_unit_tests += tests/test-plan3d
+tests_test_plan3d_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+ds_unit_tests += tests/test-plan3d-cli
+tests_test_plan3d_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
