@@ -96,8 +96,9 @@ test_slow_stage (void)
 
 /* Issue #11 on our own data: a 4-stage pipeline with stage 2 slowed;
  * `dawnsim explain` over the measured operations (waits left out: they
- * are the other stages feeling it) names stage 2 first, alone or with
- * the kind of op. */
+ * are the other stages feeling it) names stage 2 first. By stage alone:
+ * with the kind too, the slow stage's backwards can rank {kind=backward}
+ * above it, which is true but not the question. */
 static void
 test_explain_finds_straggler (void)
 {
@@ -116,7 +117,7 @@ test_explain_finds_straggler (void)
   /* the top 5% (stage 2's forwards and backwards are 12% of the
    * operations): a slow margin over what a loaded machine's preemptions
    * add to the others */
-  ds_test_run_dawnsim (&x, "explain", measured, "--attributes", "stage,kind", "--where",
+  ds_test_run_dawnsim (&x, "explain", measured, "--attributes", "stage", "--where",
                        "kind != \"recv\"", "--cutoff", "5", "--tails", "high", "--format",
                        "json", NULL);
   g_assert_cmpint (x.status, ==, 0);
@@ -127,8 +128,6 @@ test_explain_finds_straggler (void)
   g_assert_cmpuint (json_array_get_length (explanations), >, 0);
   attrs = json_object_get_object_member (json_array_get_object_element (explanations, 0),
                                          "attributes");
-  /* stage 2, alone or with a kind */
-  g_assert_true (json_object_has_member (attrs, "stage"));
   g_assert_cmpstr (json_object_get_string_member (attrs, "stage"), ==, "2");
   ds_test_rmtree (dir);
 }
