@@ -81,7 +81,7 @@ run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
 static void
 equal_stages (guint p, guint m, DsModel **model, DsPlan **plan)
 {
-  double fwd[16], bwd[16];
+  double fwd[16] = { 0 }, bwd[16] = { 0 };
   guint sizes[16];
 
   g_assert_cmpuint (p, <=, 16);
@@ -318,22 +318,31 @@ test_shared_core_replicas (void)
   assert_near (shared->makespan_s, 12);
 }
 
+/* GPipe over p equal stages (F 1, B 2 per micro-batch), m micro-batches,
+ * on p devices sharing @n_cores cores (0: their own). */
+static DsSimResult *
+gpipe_on_cores (guint p, guint m, guint n_cores)
+{
+  g_autoptr(DsModel) model = NULL;
+  g_autoptr(DsPlan) plan = NULL;
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (p, 1e9);
+  DsSimOptions o;
+
+  equal_stages (p, m, &model, &plan);
+  ds_sim_options_init (&o);
+  o.schedule = DS_SCHEDULE_GPIPE;
+  o.n_cores = n_cores;
+  return run (plan, model, c, &o);
+}
+
 /* Two stages, one micro-batch, both devices on one core: the stages
  * never compute at once, so each op runs alone at full speed and the
  * shared core changes nothing (F0 1, F1 1, B1 2, B0 2). */
 static void
 test_shared_core_lone_op (void)
 {
-  g_autoptr(DsModel) model = NULL;
-  g_autoptr(DsPlan) plan = NULL;
-  g_autoptr(DsCluster) c = ds_test_flat_cluster (2, 1e9);
-  DsSimOptions o;
+  g_autoptr(DsSimResult) r = gpipe_on_cores (2, 1, 1);
 
-  equal_stages (2, 1, &model, &plan);
-  ds_sim_options_init (&o);
-  o.schedule = DS_SCHEDULE_GPIPE;
-  o.n_cores = 1;
-  g_autoptr(DsSimResult) r = run (plan, model, c, &o);
   assert_near (r->makespan_s, 6);
 }
 
@@ -355,18 +364,10 @@ test_shared_core_lone_op (void)
 static void
 test_shared_core_pipeline (void)
 {
-  g_autoptr(DsModel) model = NULL;
-  g_autoptr(DsPlan) plan = NULL;
-  g_autoptr(DsCluster) c = ds_test_flat_cluster (4, 1e9);
-  DsSimOptions o;
+  g_autoptr(DsSimResult) own = gpipe_on_cores (4, 4, 0);
+  g_autoptr(DsSimResult) shared = gpipe_on_cores (4, 4, 2);
 
-  equal_stages (4, 4, &model, &plan);
-  ds_sim_options_init (&o);
-  o.schedule = DS_SCHEDULE_GPIPE;
-  g_autoptr(DsSimResult) own = run (plan, model, c, &o);
   assert_near (own->makespan_s, 21);
-  o.n_cores = 2;
-  g_autoptr(DsSimResult) shared = run (plan, model, c, &o);
   assert_near (shared->makespan_s, 30);
   /* busy is wall time on the stream: w0's F2 and F3 took 2 s each, B3
    * and B2 4 s each; with F0, F1 (1 s) and B1, B0 (2 s): 18 s */
