@@ -6,7 +6,8 @@
  * FILE, or --stages P as exec cut it). Measures this machine
  * (exec/machine.h: each layer's times on the executor's kernels, the copy
  * rate and the hand-off between threads), simulates the same programs for
- * one epoch (sim/pipeline.h), and compares: time per minibatch, and per
+ * one epoch (sim/pipeline.h; threads beyond the cores share them, as the
+ * executor pins them), and compares: time per minibatch, and per
  * stage and kind the mean operation time (traces/validate.h), as mean and
  * largest absolute percentage error; --csv writes the joined table.
  */
