@@ -6,7 +6,8 @@
  * FILE, or --stages P as exec cut it). Measures this machine
  * (exec/machine.h: each layer's times on the executor's kernels, the copy
  * rate and the hand-off between threads), simulates the same programs for
- * one epoch (sim/pipeline.h), and compares: time per minibatch, and per
+ * one epoch (sim/pipeline.h; threads beyond the cores share them, as the
+ * executor pins them), and compares: time per minibatch, and per
  * stage and kind the mean operation time (traces/validate.h), as mean and
  * largest absolute percentage error; --csv writes the joined table.
  */
@@ -90,9 +91,9 @@ plan_of (const ValidateArgs *a, const DsModel *model, GError **error)
                                 a->replicas > 0 ? (guint) a->replicas : 1, error);
 }
 
-/* Threads the run had, against this machine's cores: the simulator gives
- * every worker a core of its own, so an oversubscribed run is predicted
- * optimistically (its threads took turns). */
+/* Threads the run had, against this machine's cores: with more threads
+ * than cores the simulator shares each core among the threads pinned to
+ * it (DsSimOptions.n_cores), as the executor pins them. */
 static guint
 run_threads (const DsPlan *plan, DsSchedule schedule)
 {
@@ -121,9 +122,9 @@ render_human (const DsModel *model, const RunInfo *info, double predicted_s,
   g_string_append_printf (s, "operations          mean |error| %.1f%%, largest %.1f%%\n",
                           100 * v->mape, 100 * v->max_ape);
   if (threads > cores)
-    g_string_append_printf (s, "note: the run had %u worker threads on %u cores; the "
-                            "simulator gives each its own core, so it predicts too fast\n",
-                            threads, cores);
+    g_string_append_printf (s, "cores               %u worker threads on %u cores, "
+                            "simulated as sharing them (thread i on core i mod %u)\n",
+                            threads, cores, cores);
   g_string_append_c (s, '\n');
   for (guint i = 0; i < v->rows->len; i++)
     {
@@ -232,6 +233,7 @@ ds_cmd_validate (int argc, char **argv, GError **error)
   o.schedule = info.schedule;
   o.n_microbatches = info.n_microbatches;
   o.n_iterations = info.steps;
+  o.n_cores = machine.n_cores;
   o.record_trace = TRUE;
   sim = ds_sim_run (plan, timed, cluster, &o, error);
   if (sim == NULL)

@@ -139,7 +139,9 @@ flow_crosses (const Flow *f, guint link)
 }
 
 /* Progressive filling: fix the flows of the tightest link at its equal
- * share, give the bandwidth back to their other links, repeat. */
+ * share, give the bandwidth back to their other links, repeat. A flow
+ * counts once per listing of a link, in n_unfixed and in what it takes,
+ * which is what makes a repeated link weigh it (link.h). */
 static void
 recompute (DsNetwork *net)
 {
@@ -289,13 +291,8 @@ static gboolean
 links_valid (const DsNetwork *net, const guint *links, guint n_links)
 {
   for (guint k = 0; k < n_links; k++)
-    {
-      if (links[k] >= net->links->len)
-        return FALSE;
-      for (guint j = 0; j < k; j++)
-        if (links[j] == links[k])
-          return FALSE;
-    }
+    if (links[k] >= net->links->len)
+      return FALSE;
   return TRUE;
 }
 

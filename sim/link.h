@@ -38,9 +38,12 @@ void       ds_network_free       (DsNetwork *net);
 /* Adds a link; @bw_bytes_per_s must be finite and > 0. Returns its index
  * (0, 1, ... in order of addition), or G_MAXUINT after g_critical. */
 guint      ds_network_add_link   (DsNetwork *net, double bw_bytes_per_s);
-/* Starts a flow of @size_bytes (finite, > 0) over @n_links >= 1 distinct
- * links (the array is copied) at the engine's current time. @data stays
- * the caller's. Returns 0 after g_critical on bad arguments. */
+/* Starts a flow of @size_bytes (finite, > 0) over @n_links >= 1 links
+ * (the array is copied) at the engine's current time. A link listed k
+ * times carries the flow k times: k copies moving in lockstep, each at
+ * the flow's rate, so it counts k times in the link's equal split and
+ * uses k x rate of it. @data stays the caller's. Returns 0 after
+ * g_critical on bad arguments. */
 DsFlowId   ds_network_start_flow (DsNetwork *net, const guint *links, guint n_links,
                                   double size_bytes, DsFlowDoneFn done, gpointer data);
 /* The flow's current rate in bytes/s, or -1 if it finished or never

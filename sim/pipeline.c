@@ -29,6 +29,10 @@
 #define DEFAULT_BUCKET_BYTES (25.0 * 1024 * 1024)   /* PyTorch DDP's */
 #define MAX_DEFAULT_MINIBATCHES 4096                /* 1f1b's default run */
 #define MAX_STAGE_MICROBATCHES (1u << 24)           /* stages x micro-batches */
+/* Work on a shared core is a flow of nanoseconds at 1e9 per second, so
+ * link.c's residue (1e-6 of a unit) is 1e-15 s, well under a test's
+ * tolerance; in seconds it would be a microsecond. */
+#define CORE_WORK_PER_S 1e9
 
 typedef struct {
   double fwd_s, bwd_s;        /* one micro-batch on one worker */
@@ -63,6 +67,9 @@ typedef struct {
   double optimizer_s;         /* one step */
   guint *links;               /* per level: send link, receive link
                                * (network indices, G_MAXUINT until used) */
+  guint *cores;               /* shared processors: the core of each of its
+                               * devices (links of Sim.cores), else NULL */
+  guint n_cores;
   double act_bytes, peak_act; /* stashed activations now, and their peak */
   DsSimWorker *out;
 } Worker;
@@ -84,6 +91,7 @@ struct _Sim {
   DsPrograms *progs;
   DsEngine *engine;
   DsNetwork *net;
+  DsNetwork *cores;           /* shared processors, else NULL */
   Stage *stages;
   Worker *workers;
   GPtrArray *transfers;       /* every Transfer allocated (owned) */
@@ -224,6 +232,24 @@ ds_sim_boundary_bytes (const DsPlan *plan, const DsModel *model, double *out)
       out[g] += ds_model_layer_const (model, l)->out_bytes;
 }
 
+/* The cores of the devices @w stands for (all of the stage's replicas
+ * under the synchronous schedules, else its own), t devices each; a core
+ * hosting two of them is listed twice (sim/link.h). */
+static void
+place_on_cores (Sim *s, Worker *w, guint g, guint first, guint t)
+{
+  gboolean sync = ds_schedule_is_synchronous (s->options->schedule);
+  guint r = sync ? s->stages[g].n_replicas : 1;
+  guint q0 = sync ? 0 : s->progs->worker_replica[w->idx];
+
+  w->n_cores = r * t;
+  w->cores = g_new (guint, w->n_cores);
+  for (guint q = 0; q < r; q++)
+    for (guint j = 0; j < t; j++)
+      w->cores[q * t + j] = (replica_rank (s->plan, g, q0 + q, first, t) + j)
+                            % s->options->n_cores;
+}
+
 /* Per-stage sums over layers, and the bytes crossing each boundary. */
 static gboolean
 price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
@@ -298,11 +324,13 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
       if (g > 0)
         sg->in_bytes = boundary[g - 1] / (sync ? m * (double) r : 1) / t;
     }
-  /* Workers: their ranks and what the 1f1b barrier needs. */
+  /* Workers: their ranks (and cores) and what the 1f1b barrier needs. */
   for (guint w = 0; w < s->progs->n_workers; w++)
     {
       guint g = s->progs->worker_stage[w];
       s->workers[w].rank = replica_rank (plan, g, s->progs->worker_replica[w], first_rank[g], t);
+      if (s->cores != NULL)
+        place_on_cores (s, &s->workers[w], g, first_rank[g], t);
     }
   if (!sync)
     for (guint g = 0, first = 0; g < n_stages; first += s->stages[g].n_replicas, g++)
@@ -500,16 +528,15 @@ send (Sim *s, Worker *from, guint stage, guint mb, guint what)
     start_flow (s, tr);
 }
 
-static double
-compute_done (DsEngine *engine, DsEventId id, gpointer data)
+/* The op at @w's pc is done: account, send what it made, go on. */
+static void
+finish_compute (Worker *w)
 {
-  Worker *w = data;
   Sim *s = w->sim;
   const DsOp op = g_array_index (w->program, DsOp, w->pc);
   const Stage *st = &s->stages[op.stage];
-  double now = ds_engine_now_s (engine);
+  double now = ds_engine_now_s (s->engine);
 
-  (void) id;
   w->out->busy_s += now - w->op_start_s;
   if (s->trace != NULL)
     trace_op (s, "gpu", w->rank, op.kind == DS_OP_FORWARD ? DS_TRACE_FORWARD
@@ -529,15 +556,35 @@ compute_done (DsEngine *engine, DsEventId id, gpointer data)
         send (s, w, op.stage, op.microbatch, GRADIENT);
     }
   try_start (s, w);
+}
+
+static double
+compute_done (DsEngine *engine, DsEventId id, gpointer data)
+{
+  (void) engine, (void) id;
+  finish_compute (data);
   return DS_EVENT_DONE;
 }
 
+static void
+core_work_done (DsNetwork *net, DsFlowId flow, gpointer data)
+{
+  (void) net, (void) flow;
+  finish_compute (data);
+}
+
+/* @dur_s of work alone: on a shared core a flow of it at the core's fair
+ * share, else that long. */
 static void
 run_compute (Sim *s, Worker *w, double dur_s)
 {
   w->busy = TRUE;
   w->op_start_s = ds_engine_now_s (s->engine);
-  ds_engine_schedule (s->engine, dur_s, compute_done, w, NULL);
+  if (w->cores != NULL && dur_s > 0)
+    ds_network_start_flow (s->cores, w->cores, w->n_cores, dur_s * CORE_WORK_PER_S,
+                           core_work_done, w);
+  else
+    ds_engine_schedule (s->engine, dur_s, compute_done, w, NULL);
 }
 
 static double
@@ -835,13 +882,17 @@ sim_clear (Sim *s)
   for (guint g = 0; s->stages != NULL && g < s->progs->n_stages; g++)
     g_free (s->stages[g].arrivals);
   for (guint w = 0; s->workers != NULL && w < s->progs->n_workers; w++)
-    g_free (s->workers[w].links);
+    {
+      g_free (s->workers[w].links);
+      g_free (s->workers[w].cores);
+    }
   g_free (s->stages);
   g_free (s->workers);
   g_clear_pointer (&s->transfers, g_ptr_array_unref);
   g_clear_pointer (&s->spare, g_ptr_array_unref);
   g_free (s->ready);
   g_free (s->iter_done_s);
+  g_clear_pointer (&s->cores, ds_network_free);
   g_clear_pointer (&s->net, ds_network_free);
   g_clear_pointer (&s->engine, ds_engine_free);
   g_clear_pointer (&s->progs, ds_programs_free);
@@ -892,6 +943,12 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
     return NULL;
   s.engine = ds_engine_new ();
   s.net = ds_network_new (s.engine);
+  if (options->n_cores > 0 && options->n_cores < ds_cluster_n_devices (cluster))
+    {
+      s.cores = ds_network_new (s.engine);
+      for (guint c = 0; c < options->n_cores; c++)
+        ds_network_add_link (s.cores, CORE_WORK_PER_S);
+    }
   s.stages = g_new0 (Stage, s.progs->n_stages);
   s.workers = g_new0 (Worker, s.progs->n_workers);
   n_keys = (gsize) s.progs->n_stages * s.progs->n_microbatches * 2;

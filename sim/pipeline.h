@@ -91,8 +91,19 @@ typedef struct {
                                   * over every device (hwmodels'
                                   * ds_hw_ps_exchange_time_s), not a ring */
   double optimizer_state_factor; /* optimizer bytes per parameter byte */
+  guint n_cores;                 /* shared processors; 0 = none (below) */
   gboolean record_trace;
 } DsSimOptions;
+
+/* Shared processors (n_cores > 0, fewer than the cluster's devices): the
+ * devices are threads on n_cores cores, device d on core d % n_cores (as
+ * `dawnsim exec` pins worker d). The ops that compute on one core at once
+ * share it fairly (processor sharing, the fluid limit of a fair
+ * scheduler): k of them each run at 1/k of their speed alone, and an op
+ * alone runs at full speed. Forwards, backwards and optimizer steps are
+ * such ops; transfers and all-reduces keep their links. A worker that
+ * stands for several devices (replicas, tensor-parallel) computes on all
+ * their cores in lockstep, at the rate of its most shared one. */
 
 /* Defaults: schedule 1f1b, everything else 0 or FALSE, t = 1, chunks 1,
  * optimizer state 1 (SGD with momentum, as PipeDream trained). */
@@ -104,7 +115,8 @@ typedef struct {
                                   * interleaved) */
   guint replica;                 /* which replica (1f1b), else 0 */
   guint n_devices;               /* devices it stands for (replicas x t) */
-  double busy_s;                 /* compute stream busy over the run */
+  double busy_s;                 /* compute stream busy over the run (wall
+                                  * time: on a shared core, stretched) */
   double comm_busy_s;            /* communication stream busy */
   double static_bytes;           /* parameters, versions, gradients, state */
   double peak_bytes;             /* static + the largest activation stash */

@@ -81,7 +81,7 @@ run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
 static void
 equal_stages (guint p, guint m, DsModel **model, DsPlan **plan)
 {
-  double fwd[16], bwd[16];
+  double fwd[16] = { 0 }, bwd[16] = { 0 };
   guint sizes[16];
 
   g_assert_cmpuint (p, <=, 16);
@@ -251,6 +251,128 @@ test_2bw_steady_state (void)
 
 static void expect_error (const DsPlan *plan, const DsModel *model, const DsCluster *c,
                           const DsSimOptions *o, const char *fragment);
+
+/* ---- shared processors (DsSimOptions.n_cores) ---- */
+
+/* One stage on two replicas under PipeDream's 1f1b: two workers, each
+ * with minibatch 0 or 1 and 3 s of work (F 1 + B 2), started together.
+ * On their own cores both finish at 3 s; on one shared core each runs at
+ * half speed and both finish at 6 s. As many cores as devices changes
+ * nothing. */
+static void
+test_shared_core_two_workers (void)
+{
+  double fwd[1] = { 1 }, bwd[1] = { 2 };
+  guint sizes[1] = { 1 }, replicas[1] = { 2 };
+  g_autoptr(DsModel) model = chain (1, fwd, bwd, NULL, NULL);
+  g_autoptr(DsPlan) plan = plan_of (1, sizes, replicas, 1);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (2, 1e9);
+  DsSimOptions o;
+
+  ds_sim_options_init (&o);
+  o.n_iterations = 2;
+  o.record_trace = TRUE;
+  g_autoptr(DsSimResult) alone = run (plan, model, c, &o);
+  g_assert_cmpuint (alone->n_workers, ==, 2);
+  assert_near (alone->makespan_s, 3);
+  o.n_cores = 2;
+  g_autoptr(DsSimResult) enough = run (plan, model, c, &o);
+  assert_near (enough->makespan_s, 3);
+  o.n_cores = 1;
+  g_autoptr(DsSimResult) shared = run (plan, model, c, &o);
+  assert_near (shared->makespan_s, 6);
+  for (guint w = 0; w < 2; w++)
+    assert_near (g_array_index (shared->workers, DsSimWorker, w).busy_s, 6);
+  /* each op is stretched: the forward takes 2 s, the backward 4 s */
+  for (guint i = 0; i < ds_trace_n_events (shared->trace); i++)
+    {
+      const DsTraceEvent *e = ds_trace_event (shared->trace, i);
+      if (e->kind == DS_TRACE_FORWARD)
+        assert_near (e->dur_s, 2);
+      else if (e->kind == DS_TRACE_BACKWARD)
+        assert_near (e->dur_s, 4);
+    }
+}
+
+/* A synchronous worker standing for two replicas whose devices share
+ * one core computes at half speed there (the core counts it twice), so
+ * data parallelism over two threads on one core takes as long as one
+ * device doing all the work: F + B = 12 s, not 6. */
+static void
+test_shared_core_replicas (void)
+{
+  double fwd[1] = { 4 }, bwd[1] = { 8 };
+  guint sizes[1] = { 1 }, replicas[1] = { 2 };
+  g_autoptr(DsModel) model = chain (1, fwd, bwd, NULL, NULL);
+  g_autoptr(DsPlan) plan = plan_of (1, sizes, replicas, 1);
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (2, 1e9);
+  DsSimOptions o;
+
+  ds_sim_options_init (&o);
+  o.schedule = DS_SCHEDULE_DP;
+  o.free_communication = TRUE;
+  g_autoptr(DsSimResult) alone = run (plan, model, c, &o);
+  assert_near (alone->makespan_s, 6);
+  o.n_cores = 1;
+  g_autoptr(DsSimResult) shared = run (plan, model, c, &o);
+  assert_near (shared->makespan_s, 12);
+}
+
+/* GPipe over p equal stages (F 1, B 2 per micro-batch), m micro-batches,
+ * on p devices sharing @n_cores cores (0: their own). */
+static DsSimResult *
+gpipe_on_cores (guint p, guint m, guint n_cores)
+{
+  g_autoptr(DsModel) model = NULL;
+  g_autoptr(DsPlan) plan = NULL;
+  g_autoptr(DsCluster) c = ds_test_flat_cluster (p, 1e9);
+  DsSimOptions o;
+
+  equal_stages (p, m, &model, &plan);
+  ds_sim_options_init (&o);
+  o.schedule = DS_SCHEDULE_GPIPE;
+  o.n_cores = n_cores;
+  return run (plan, model, c, &o);
+}
+
+/* Two stages, one micro-batch, both devices on one core: the stages
+ * never compute at once, so each op runs alone at full speed and the
+ * shared core changes nothing (F0 1, F1 1, B1 2, B0 2). */
+static void
+test_shared_core_lone_op (void)
+{
+  g_autoptr(DsSimResult) r = gpipe_on_cores (2, 1, 1);
+
+  assert_near (r->makespan_s, 6);
+}
+
+/* GPipe, 4 stages of F 1 and B 2 per micro-batch, 4 micro-batches, on 2
+ * cores: workers 0 and 2 on core A, 1 and 3 on core B (worker i on core
+ * i mod 2, as dawnsim exec pins them). By hand, "x/k" meaning x shares a
+ * core with k - 1 others:
+ *    0- 1  F0 w0                      6- 7  w2 F2 | w1 F3/2, w3 F1/2
+ *    1- 2  w0 F1 | w1 F0              7- 8  (A idle) | w1 F3/2, w3 F1/2
+ *    2- 3  w0 F2/2, w2 F0/2 | w1 F1   8- 9  w2 F3 | w3 F2
+ *    3- 4  w0 F2/2, w2 F0/2 | (idle)  9-10  w3 F3
+ *    4- 6  w0 F3/2, w2 F1/2 | w1 F2/2, w3 F0/2
+ *   10-12  w3 B3                     18-22  w0 B3/2, w2 B1/2 | w1 B2/2, w3 B0/2
+ *   12-14  w2 B3 | w3 B2             22-24  w0 B2/2, w2 B0/2 | w1 B1
+ *   14-16  w2 B2 | w1 B3/2, w3 B1/2  24-26  w0 B2/2, w2 B0/2 | (idle)
+ *   16-18  (A idle) | w1 B3/2, w3 B1/2
+ *   26-28  w0 B1 | w1 B0             28-30  w0 B0
+ * 30 s, where four cores take (m + p - 1) x 3 = 21 s. */
+static void
+test_shared_core_pipeline (void)
+{
+  g_autoptr(DsSimResult) own = gpipe_on_cores (4, 4, 0);
+  g_autoptr(DsSimResult) shared = gpipe_on_cores (4, 4, 2);
+
+  assert_near (own->makespan_s, 21);
+  assert_near (shared->makespan_s, 30);
+  /* busy is wall time on the stream: w0's F2 and F3 took 2 s each, B3
+   * and B2 4 s each; with F0, F1 (1 s) and B1, B0 (2 s): 18 s */
+  assert_near (g_array_index (shared->workers, DsSimWorker, 0).busy_s, 18);
+}
 
 /* Data parallelism on 4 devices: with one bucket the all-reduce starts
  * after the backward, so the iteration is compute + all-reduce; with many
@@ -513,5 +635,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/pipeline/memory", test_memory_and_oom);
   g_test_add_func ("/sim/pipeline/recompute", test_recompute);
   g_test_add_func ("/sim/pipeline/errors", test_errors);
+  g_test_add_func ("/sim/pipeline/shared-core/two-workers", test_shared_core_two_workers);
+  g_test_add_func ("/sim/pipeline/shared-core/replicas", test_shared_core_replicas);
+  g_test_add_func ("/sim/pipeline/shared-core/lone-op", test_shared_core_lone_op);
+  g_test_add_func ("/sim/pipeline/shared-core/pipeline", test_shared_core_pipeline);
   return g_test_run ();
 }
