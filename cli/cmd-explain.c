@@ -25,6 +25,7 @@ typedef struct {
   char *where;
   char *classifier, *predicate, *tails, *explainer, *ratio, *format, *time_column;
   char **attributes, **metrics, **low_metrics, **buckets;
+  char *quantile_levels;
   char *weight, *outlier_column;
   double cutoff, min_support, min_ratio, score_threshold, score_percentile;
   double mcd_alpha, window, slide;
@@ -47,6 +48,7 @@ explain_args_clear (ExplainArgs *a)
   g_strfreev (a->metrics);
   g_strfreev (a->low_metrics);
   g_strfreev (a->buckets);
+  g_free (a->quantile_levels);
   g_free (a->weight);
   g_free (a->outlier_column);
 }
@@ -71,6 +73,24 @@ split_lists (char **args)
     }
   g_ptr_array_add (out, NULL);
   return (char **) g_ptr_array_free (out, FALSE);
+}
+
+/* "0,0.1,0.5" -> the quantile classifier's levels */
+static gboolean
+parse_levels (const char *text, DsExplainClassifier *c, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  c->n_quantile_levels = g_strv_length (parts);
+  c->quantile_levels = g_new (double, MAX (c->n_quantile_levels, 1));
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *end = NULL;
+      c->quantile_levels[i] = g_ascii_strtod (parts[i], &end);
+      if (end == parts[i] || *end != '\0')
+        return ds_cli_usage (error, "--quantile-levels: '%s' is not a number", parts[i]);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -101,7 +121,10 @@ to_config (ExplainArgs *a, DsExplainConfig *cfg, GError **error)
     }
   if (a->classifier != NULL && !ds_explain_classifier_from_name (a->classifier, &c->kind))
     return ds_cli_usage (error, "--classifier: no classifier '%s' (percentile, predicate, "
-                         "mad, zscore, mcd, column)", a->classifier);
+                         "mad, zscore, mcd, column, arithmetic, quantile, count-mean-shift, "
+                         "mean-deviation)", a->classifier);
+  if (a->quantile_levels != NULL && !parse_levels (a->quantile_levels, c, error))
+    return FALSE;
   if (a->tails != NULL)
     {
       static const char *const tails[] = { "both", "high", "low" };
@@ -123,8 +146,12 @@ to_config (ExplainArgs *a, DsExplainConfig *cfg, GError **error)
                              a->explainer);
     }
   if (a->ratio != NULL && !ds_explain_ratio_from_name (a->ratio, &cfg->ratio))
-    return ds_cli_usage (error, "--ratio-metric must be global_ratio, risk_ratio or "
-                         "prevalence_ratio, got '%s'", a->ratio);
+    return ds_cli_usage (error, "--ratio-metric must be global_ratio, risk_ratio, "
+                         "prevalence_ratio, mean_deviation or mean_shift, got '%s'", a->ratio);
+  if (a->ratio == NULL && c->kind == DS_EXPLAIN_CLS_MEAN_DEVIATION)
+    cfg->ratio = DS_EXPLAIN_MEAN_DEVIATION;       /* the metric these sums are for */
+  if (a->ratio == NULL && c->kind == DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT)
+    cfg->ratio = DS_EXPLAIN_MEAN_SHIFT;
   if (a->ratio != NULL && cfg->explainer == DS_EXPLAINER_FPGROWTH
       && cfg->ratio != DS_EXPLAIN_RISK_RATIO)
     return ds_cli_usage (error, "fpgrowth ranks by risk_ratio only");
@@ -262,6 +289,18 @@ json_fit (DsJsonWriter *w, const DsExplainConfig *cfg, const DsExplainFit *fit)
     json_number (w, "score_cutoff", fit->score_cutoff);
   if (c->kind == DS_EXPLAIN_CLS_MCD)
     ds_json_member_uint64 (w, "c_steps", fit->mcd_steps);
+  if (c->kind == DS_EXPLAIN_CLS_ARITHMETIC || c->kind == DS_EXPLAIN_CLS_QUANTILE)
+    {
+      ds_json_member_double (w, "cutoff_pct", c->cutoff_pct);
+      json_number (w, "low", fit->low);
+      json_number (w, "high", fit->high);
+    }
+  if (c->kind == DS_EXPLAIN_CLS_MEAN_DEVIATION)
+    {
+      json_number (w, "mean", fit->center);
+      json_number (w, "std", fit->spread);
+      json_number (w, "score_cutoff", fit->score_cutoff);
+    }
   ds_json_end_object (w);
 }
 
@@ -320,6 +359,22 @@ append_fit (GString *s, const DsExplainConfig *cfg, const DsExplainReport *r)
                               "(%u C-steps)\n", g_strv_length (r->metrics),
                               c->score_threshold > 0 ? ">" : ">=", r->fit.score_cutoff,
                               r->fit.mcd_steps);
+      break;
+    case DS_EXPLAIN_CLS_ARITHMETIC:
+    case DS_EXPLAIN_CLS_QUANTILE:
+      g_string_append_printf (s, "classifier %s (cube): events below %g or above %g (cut-off "
+                              "%g%%, %s), outlier weight fractional\n",
+                              ds_explain_classifier_name (c->kind), r->fit.low, r->fit.high,
+                              c->cutoff_pct, tails[c->tails]);
+      break;
+    case DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT:
+      g_string_append_printf (s, "classifier count-mean-shift (cube) on %s: outliers where "
+                              "'%s' holds\n", metric, c->predicate.column);
+      break;
+    case DS_EXPLAIN_CLS_MEAN_DEVIATION:
+      g_string_append_printf (s, "classifier mean-deviation (cube) on %s: global mean %g, std "
+                              "%g; a group is an outlier when its deviation > %g\n", metric,
+                              r->fit.center, r->fit.spread, r->fit.score_cutoff);
       break;
     case DS_EXPLAIN_CLS_COLUMN:
     default:
@@ -428,7 +483,11 @@ static const char description[] =
   "strict); apriori with min support 0.01, min global_ratio 3, order <= 3;\n"
   "fpgrowth with min support 0.1, min risk_ratio 3. Score classifiers\n"
   "(mad, zscore, mcd) flag scores >= their 99th percentile unless\n"
-  "--score-threshold is given. See docs/explain.md.\n\n"
+  "--score-threshold is given. Pre-aggregated (cube) rows: --weight COUNT\n"
+  "with --classifier arithmetic (--metric MEAN,STD), quantile (--metric\n"
+  "Q0,..,Qm --quantile-levels L0,..,Lm), count-mean-shift (--metric MEAN\n"
+  "--predicate EXPR; ratio mean_shift) or mean-deviation (--metric\n"
+  "MEAN,STD; ratio mean_deviation). See docs/explain.md.\n\n"
   "Examples:\n"
   "  dawnsim explain m.json --metric duration_s --attributes stage,device,kind\n"
   "  dawnsim explain --predicate 'error > 0.2' diff.csv\n"
@@ -449,7 +508,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
     { "metric", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &a.metrics,
       "Metric(s) to classify on (several for mcd)", "NAME" },
     { "classifier", 'c', 0, G_OPTION_ARG_STRING, &a.classifier,
-      "percentile (default), predicate, mad, zscore, mcd or column", "NAME" },
+      "percentile (default), predicate, mad, zscore, mcd, column; cube rows: arithmetic, "
+      "quantile, count-mean-shift, mean-deviation", "NAME" },
     { "predicate", 'p', 0, G_OPTION_ARG_STRING, &a.predicate,
       "Outlier iff 'COLUMN OP VALUE' (== != < > <= >=; a quoted value compares text)",
       "EXPR" },
@@ -462,6 +522,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
       "Score classifiers: outlier iff score >= this quantile of scores (0.99)", "Q" },
     { "low-metric", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.low_metrics,
       "Low values are bad: score 1/max(x, 0.1)", "NAME" },
+    { "quantile-levels", 0, 0, G_OPTION_ARG_STRING, &a.quantile_levels,
+      "quantile classifier: the level of each --metric, ascending in [0, 1]", "L,L,..." },
     { "mcd-alpha", 0, 0, G_OPTION_ARG_DOUBLE, &a.mcd_alpha, "MCD subset fraction (0.5)", "A" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &a.seed, "Seed of MCD's random start (0)", "N" },
     { "outlier-column", 0, 0, G_OPTION_ARG_STRING, &a.outlier_column,
@@ -473,7 +535,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
     { "explainer", 'e', 0, G_OPTION_ARG_STRING, &a.explainer,
       "apriori (default) or fpgrowth", "NAME" },
     { "ratio-metric", 'r', 0, G_OPTION_ARG_STRING, &a.ratio,
-      "global_ratio (default), risk_ratio or prevalence_ratio", "NAME" },
+      "global_ratio (default), risk_ratio or prevalence_ratio; cube: mean_deviation, "
+      "mean_shift", "NAME" },
     { "min-support", 's', 0, G_OPTION_ARG_DOUBLE, &a.min_support,
       "Least share of the outliers an explanation covers", "S" },
     { "min-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &a.min_ratio, "Least ratio (default 3)", "R" },

@@ -225,3 +225,9 @@ check_PROGRAMS += $(ds_explain_fuzz_targets)
 TESTS += $(ds_explain_fuzz_targets)
 tests_fuzz_fuzz_explain_csv_SOURCES = tests/fuzz/fuzz-explain-csv.c tests/fuzz/driver.c
 tests_fuzz_fuzz_explain_csv_LDADD = $(DS_TEST_LIBS)
+
+# The cube classifiers of explain (traces/explain-cube.h).
+ds_explain_tests += tests/test-explain-cube
+check_PROGRAMS += tests/test-explain-cube
+TESTS += tests/test-explain-cube
+tests_test_explain_cube_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "traces/explain-classify.h"
+#include "traces/explain-cube.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (gsl_matrix, gsl_matrix_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (gsl_vector, gsl_vector_free)
@@ -29,7 +30,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (gsl_rng, gsl_rng_free)
 
 static const char *const kind_names[] = {
   "percentile", "predicate", "mad", "zscore", "mcd", "column",
+  "arithmetic", "quantile", "count-mean-shift", "mean-deviation",
 };
+
+gboolean
+ds_explain_classifier_uses_predicate (DsExplainClassifierKind kind)
+{
+  return kind == DS_EXPLAIN_CLS_PREDICATE || kind == DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT;
+}
 
 const char *
 ds_explain_classifier_name (DsExplainClassifierKind kind)
@@ -68,6 +76,8 @@ ds_explain_classifier_clear (DsExplainClassifier *c)
 {
   ds_explain_predicate_clear (&c->predicate);
   g_clear_pointer (&c->low_metrics, g_strfreev);
+  g_clear_pointer (&c->quantile_levels, g_free);
+  c->n_quantile_levels = 0;
 }
 
 void
@@ -501,6 +511,8 @@ ds_explain_classify (DsExplainData *d, const DsExplainClassifier *c, DsExplainFi
   memset (fit, 0, sizeof *fit);
   fit->low = fit->high = fit->center = fit->spread = fit->score_cutoff = NAN;
   g_clear_pointer (&d->outlier, g_free);
+  g_clear_pointer (&d->sums[0], g_free);
+  g_clear_pointer (&d->sums[1], g_free);
   d->outlier = g_new0 (double, MAX (d->capacity, 1));
   if (d->n_rows == 0)
     return ds_fail (error, DS_ERROR_INVALID, "no rows to classify");
@@ -514,7 +526,8 @@ ds_explain_classify (DsExplainData *d, const DsExplainClassifier *c, DsExplainFi
     case DS_EXPLAIN_CLS_MAD: classify_mad (d, c, fit); break;
     case DS_EXPLAIN_CLS_ZSCORE: classify_zscore (d, c, fit); break;
     case DS_EXPLAIN_CLS_MCD: ok = classify_mcd (d, c, fit, error); break;
-    case DS_EXPLAIN_CLS_COLUMN: default: ok = classify_column (d); break;
+    case DS_EXPLAIN_CLS_COLUMN: ok = classify_column (d); break;
+    default: ok = ds_explain_classify_cube (d, c, fit, error); break;
     }
   if (!ok)
     return FALSE;

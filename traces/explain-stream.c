@@ -869,7 +869,7 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   if (cfg->buckets != NULL || cfg->weight != NULL)
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream takes neither --bucket nor "
                     "--weight");
-  if (kind == DS_EXPLAIN_CLS_MCD
+  if (kind == DS_EXPLAIN_CLS_MCD || kind > DS_EXPLAIN_CLS_COLUMN       /* cube kinds */
       || (kind == DS_EXPLAIN_CLS_PERCENTILE && cfg->classifier.tails != DS_EXPLAIN_TAILS_HIGH))
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream classifies with predicate, "
                     "column, mad, zscore, or percentile with --tails high");

@@ -30,3 +30,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 	%D%/explain-fpgrowth.c %D%/explain-fpgrowth.h \
 	%D%/explain.c %D%/explain.h \
 	%D%/explain-stream.c %D%/explain-stream.h
+
+# explain: the cube classifiers for pre-aggregated rows (spec 5.5).
+%C%_libdawnsim_traces_la_SOURCES += %D%/explain-cube.c %D%/explain-cube.h
