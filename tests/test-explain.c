@@ -477,6 +477,23 @@ test_str01 (void)
     }
 }
 
+/* STR-02(a): a moving average over 3 panes of 10, fed pane by pane. */
+static void
+test_str02_panes (void)
+{
+  g_autoptr(DsPaneAverage) a = ds_pane_average_new (3);
+  static const double want[] = { 0, 0.5, 1.0 / 3, 1.0 / 3, 0, 0, 0, 0, 0, 0 };
+
+  for (guint p = 0; p < 10; p++)
+    {
+      double val[10];
+      for (guint k = 0; k < 10; k++)
+        val[k] = p * 10 + k >= 10 && p * 10 + k < 20;
+      assert_close (ds_pane_average_push (a, val, 10), want[p], 1e-15);
+    }
+  assert_close (ds_pane_average_push (a, NULL, 0), 0, 0);         /* an empty pane */
+}
+
 /* STR-02(b): panes are emitted only once a row at or past their end has
  * come; the window's outlier share is the moving average of val. */
 static void
@@ -691,6 +708,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/fpgrowth/miner", test_miner);
   g_test_add_func ("/explain/result/prune", test_prune);
   g_test_add_func ("/explain/stream/str01", test_str01);
+  g_test_add_func ("/explain/stream/str02-panes", test_str02_panes);
   g_test_add_func ("/explain/stream/str02", test_str02);
   g_test_add_func ("/explain/csv/errors", test_csv_errors);
   g_test_add_func ("/explain/csv/rows", test_csv_rows);

@@ -307,6 +307,59 @@ ds_adr_read (DsAdr *adr)
   return out;
 }
 
+/* ---- moving average over panes ---- */
+
+struct _DsPaneAverage {
+  guint max_panes, n_panes, oldest;
+  double *sum, *count;       /* per pane, a ring from oldest */
+};
+
+DsPaneAverage *
+ds_pane_average_new (guint n_panes)
+{
+  DsPaneAverage *a = g_new0 (DsPaneAverage, 1);
+
+  a->max_panes = MAX (n_panes, 1);
+  a->sum = g_new0 (double, a->max_panes);
+  a->count = g_new0 (double, a->max_panes);
+  return a;
+}
+
+void
+ds_pane_average_free (DsPaneAverage *a)
+{
+  if (a == NULL)
+    return;
+  g_free (a->sum);
+  g_free (a->count);
+  g_free (a);
+}
+
+/* Sums are kept per pane and added up per read (P is small), so no
+ * running total accumulates rounding as panes come and go. */
+double
+ds_pane_average_push (DsPaneAverage *a, const double *values, gsize n)
+{
+  guint at;
+  double sum = 0, count = 0;
+
+  if (a->n_panes == a->max_panes)
+    a->oldest = (a->oldest + 1) % a->max_panes;           /* retire the oldest */
+  else
+    a->n_panes++;
+  at = (a->oldest + a->n_panes - 1) % a->max_panes;
+  a->sum[at] = 0;
+  a->count[at] = (double) n;
+  for (gsize i = 0; i < n; i++)
+    a->sum[at] += values[i];
+  for (guint p = 0; p < a->n_panes; p++)
+    {
+      sum += a->sum[p];
+      count += a->count[p];
+    }
+  return count > 0 ? sum / count : 0;
+}
+
 /* ---- window operator and incremental summarizer (spec 10.1, 10.2) ---- */
 
 typedef struct {

@@ -52,6 +52,18 @@ void    ds_adr_decay   (DsAdr *adr, double bias);
  * (double values; the caller frees the array). */
 GArray *ds_adr_read    (DsAdr *adr);
 
+/* ---- moving average over panes (spec 10.1's panes, case STR-02(a)) ----
+ * The mean of every value in the last @n_panes panes, fed one whole
+ * pane at a time (a pane may be empty); a time-driven feed goes through
+ * the window operator below, which emits its panes the same way. */
+typedef struct _DsPaneAverage DsPaneAverage;
+
+DsPaneAverage *ds_pane_average_new  (guint n_panes);
+void           ds_pane_average_free (DsPaneAverage *a);
+/* Adds a pane of @n values, retiring the oldest beyond n_panes; returns
+ * the mean over the panes held (0 while they hold no value). */
+double         ds_pane_average_push (DsPaneAverage *a, const double *values, gsize n);
+
 /* ---- window operator and incremental summarizer ---- */
 
 typedef struct {
@@ -102,6 +114,7 @@ gboolean ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStrea
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAmc, ds_amc_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAdr, ds_adr_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsPaneAverage, ds_pane_average_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsExplainWindow, ds_explain_window_free)
 
 G_END_DECLS
