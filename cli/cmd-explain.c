@@ -30,7 +30,9 @@ typedef struct {
   double cutoff, min_support, min_ratio, score_threshold, score_percentile;
   double mcd_alpha, window, slide;
   int max_order, seed;
-  gboolean no_combinations, prune, stream;
+  int warmup, period, reservoir, amc_size;
+  double decay;
+  gboolean no_combinations, prune, stream, sketch;
 } ExplainArgs;
 
 static void
@@ -432,6 +434,35 @@ typedef struct {
   const DsExplainConfig *cfg;
 } StreamPrint;
 
+/* The sketch mode's one report: decayed totals, then the table. */
+static gboolean
+print_sketch (const DsExplainData *d, const DsExplainResult *res, const StreamPrint *sp)
+{
+  g_autofree char *text = NULL;
+
+  if (sp->format == DS_OUTPUT_JSON)
+    {
+      g_autoptr(DsJsonWriter) jw = ds_json_writer_new ();
+      ds_json_begin_object_inline (jw);
+      ds_json_member_string (jw, "summarizer", "sketch");
+      json_number (jw, "outliers", res->outliers);
+      json_number (jw, "total", res->total);
+      ds_json_member_string (jw, "ratio_metric", ds_explain_ratio_name (res->ratio));
+      json_explanations (jw, d, res);
+      ds_json_end_object (jw);
+      text = ds_json_writer_finish (g_steal_pointer (&jw), NULL);
+      fputs (text, stdout);
+      return TRUE;
+    }
+  printf ("sketch summary (decayed counts): %g outliers of %g%s\n", res->outliers, res->total,
+          res->explanations->len == 0 ? ", no explanations" : "");
+  if (res->explanations->len == 0)
+    return TRUE;
+  text = render_table (d, d->n_attrs, res, sp->format);
+  fputs (text, stdout);
+  return TRUE;
+}
+
 /* One window: a heading and the table, or one JSON object per line. */
 static gboolean
 print_window (const DsExplainWindow *w, const DsExplainData *d, const DsExplainResult *res,
@@ -444,6 +475,8 @@ print_window (const DsExplainWindow *w, const DsExplainData *d, const DsExplainR
   g_autofree char *text = NULL;
 
   (void) error;
+  if (w == NULL)
+    return print_sketch (d, res, sp);
   ds_explain_window_span (w, &start, &end, &rows, &late);
   if (sp->format == DS_OUTPUT_JSON)
     {
@@ -494,7 +527,9 @@ static const char description[] =
   "  dawnsim explain sample.csv --metric usage --attributes location,version \\\n"
   "      --classifier mad --ratio-metric risk_ratio --format json\n"
   "  dawnsim explain events.csv --metric latency --attributes host,zone \\\n"
-  "      --stream --time-column t --window 60 --slide 10";
+  "      --stream --time-column t --window 60 --slide 10\n"
+  "  dawnsim explain sensor.csv --metric power_drain --attributes device_id \\\n"
+  "      --classifier mad --stream --sketch --warmup 100 --period 1000";
 
 gboolean
 ds_cmd_explain (int argc, char **argv, GError **error)
@@ -554,6 +589,19 @@ ds_cmd_explain (int argc, char **argv, GError **error)
       "--stream: the time of each row (non-decreasing)", "NAME" },
     { "window", 0, 0, G_OPTION_ARG_DOUBLE, &a.window, "--stream: window length", "W" },
     { "slide", 0, 0, G_OPTION_ARG_DOUBLE, &a.slide, "--stream: slide (default: window)", "S" },
+    { "sketch", 0, 0, G_OPTION_ARG_NONE, &a.sketch,
+      "--stream: the paper-era summarizer (AMC sketches, no window), one report at the end",
+      NULL },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &a.warmup,
+      "--stream: rows before the first model (10000)", "N" },
+    { "period", 0, 0, G_OPTION_ARG_INT, &a.period,
+      "--stream: refit, decay (and --sketch: summarize) every N rows", "N" },
+    { "reservoir", 0, 0, G_OPTION_ARG_INT, &a.reservoir,
+      "--stream: ADR sample size of inputs and scores (10000)", "N" },
+    { "amc-size", 0, 0, G_OPTION_ARG_INT, &a.amc_size,
+      "--sketch: items each AMC keeps (100000)", "N" },
+    { "decay", 0, 0, G_OPTION_ARG_DOUBLE, &a.decay,
+      "--stream: share lost per period (0.01)", "R" },
     DS_CLI_FORMAT_OPTION (&a.format),
     { NULL }
   };
@@ -575,12 +623,24 @@ ds_cmd_explain (int argc, char **argv, GError **error)
     return FALSE;
   if (a.stream && a.where != NULL)
     return ds_cli_usage (error, "--where works in batch mode, not with --stream");
+  if (!a.stream && (a.sketch || a.warmup || a.period || a.reservoir || a.amc_size
+                    || a.decay != 0))
+    return ds_cli_usage (error, "--sketch, --warmup, --period, --reservoir, --amc-size and "
+                         "--decay go with --stream");
   if (a.stream)
     {
-      DsExplainStreamOptions so = { a.time_column, a.window, a.slide > 0 ? a.slide : a.window };
-      if (a.time_column == NULL || !(a.window > 0) || a.slide < 0)
-        return ds_cli_usage (error, "--stream needs --time-column and --window > 0");
+      DsExplainStreamOptions so = { a.time_column, a.window, a.slide > 0 ? a.slide : a.window,
+                                    (guint) a.warmup, (guint) a.period, (guint) a.period,
+                                    a.decay, (guint) a.reservoir, a.sketch, (guint) a.period,
+                                    (guint) a.amc_size };
       StreamPrint sp = { format, &cfg };
+      if (!a.sketch && (a.time_column == NULL || !(a.window > 0) || a.slide < 0))
+        return ds_cli_usage (error, "--stream needs --time-column and --window > 0 (or "
+                             "--sketch)");
+      if (a.warmup < 0 || a.period < 0 || a.reservoir < 0 || a.amc_size < 0
+          || !(a.decay >= 0 && a.decay < 1))
+        return ds_cli_usage (error, "--warmup, --period, --reservoir and --amc-size must be "
+                             ">= 0 and --decay in [0, 1)");
       return ds_explain_stream_run (&cfg, &so, argv[1], print_window, &sp, error);
     }
   r = ds_explain_run (&cfg, argv[1], error);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 
 #include "core/error.h"
 #include "traces/explain-csv.h"
+#include "traces/explain-sketch.h"
 #include "traces/explain-stream.h"
 
 /* ---- AMC ---- */
@@ -727,16 +729,21 @@ ds_explain_window_span (const DsExplainWindow *w, double *start, double *end, gu
 
 /* ---- the --stream driver ---- */
 
-#define STREAM_WARMUP 10000          /* tuples (spec 5.7) */
+/* The defaults of spec 5.7, for the fields of DsExplainStreamOptions
+ * left 0. */
+#define STREAM_WARMUP 10000          /* tuples */
 #define STREAM_REFRESH 10000         /* threshold and model refresh, tuples */
 #define STREAM_DECAY_PERIOD 100000   /* tuples */
 #define STREAM_DECAY 0.01
 #define STREAM_RESERVOIR 10000
+#define STREAM_AMC_SIZE 100000
 
 /* The streaming score classifier of spec 10.5 (bug B7 fixed): a model
  * (median/MAD or mean/std) refit from an ADR of inputs, a threshold from
- * an ADR of scores, both refreshed every STREAM_REFRESH tuples. */
+ * an ADR of scores, both refreshed every `refresh` tuples. */
 typedef struct {
+  guint warmup, refresh, decay_period;
+  double decay;
   DsExplainClassifierKind kind;
   double q;                  /* score quantile */
   gboolean low;              /* the "low is bad" transform */
@@ -809,48 +816,51 @@ stream_value (const StreamCls *s, const DsExplainData *d, guint metric, guint ro
 /* End of warm-up: fit on the buffered rows, then label each with its own
  * score (bug B7 labelled them against the current tuple's). */
 static void
-stream_warm_up (StreamCls *s, DsExplainData *d, guint metric)
+stream_warm_up (StreamCls *s, DsExplainData *d, guint metric, guint n)
 {
-  for (guint r = 0; r < d->n_rows; r++)
+  for (guint r = 0; r < n; r++)
     ds_adr_insert (s->inputs, stream_value (s, d, metric, r), 1);
   stream_refit (s);
-  for (guint r = 0; r < d->n_rows; r++)
+  for (guint r = 0; r < n; r++)
     ds_adr_insert (s->scores, stream_score (s, stream_value (s, d, metric, r)), 1);
   stream_rethreshold (s);
-  for (guint r = 0; r < d->n_rows; r++)
+  for (guint r = 0; r < n; r++)
     d->outlier[r] = stream_score (s, stream_value (s, d, metric, r)) > s->threshold;
-  s->seen = d->n_rows;
+  s->seen = n;
   s->warm = TRUE;
 }
 
 /* Labels the rows of @d; during warm-up returns FALSE (the rows wait)
- * unless @force (the input ended first). */
+ * unless @force (the input ended first). The first `warmup` rows are
+ * labelled by the warm-up model, the rest one by one. */
 static gboolean
 stream_classify (StreamCls *s, DsExplainData *d, guint metric, gboolean force)
 {
+  guint first = 0;
+
   if (!s->warm)
     {
-      if (d->n_rows < STREAM_WARMUP && !force)
+      if (d->n_rows < s->warmup && !force)
         return FALSE;
-      stream_warm_up (s, d, metric);
-      return TRUE;
+      first = MIN (d->n_rows, s->warmup);
+      stream_warm_up (s, d, metric, first);
     }
-  for (guint r = 0; r < d->n_rows; r++)
+  for (guint r = first; r < d->n_rows; r++)
     {
       double x = stream_value (s, d, metric, r), score;
       ds_adr_insert (s->inputs, x, 1);
       score = stream_score (s, x);
       ds_adr_insert (s->scores, score, 1);
       d->outlier[r] = score > s->threshold;
-      if (++s->seen % STREAM_REFRESH == 0)
+      if (++s->seen % s->refresh == 0)
         {
           stream_refit (s);
           stream_rethreshold (s);
         }
-      if (s->seen % STREAM_DECAY_PERIOD == 0)
+      if (s->seen % s->decay_period == 0)
         {
-          ds_adr_decay (s->inputs, STREAM_DECAY);
-          ds_adr_decay (s->scores, STREAM_DECAY);
+          ds_adr_decay (s->inputs, s->decay);
+          ds_adr_decay (s->scores, s->decay);
         }
     }
   return TRUE;
@@ -860,6 +870,9 @@ typedef struct {
   const DsExplainConfig *cfg;
   DsExplainWindow *w;
   StreamCls cls;
+  DsExplainSketch *sketch;   /* --sketch: the summarizer instead of the window */
+  guint summary_period;
+  guint64 summarized;
   gboolean per_row;          /* predicate or column: no warm-up */
   guint time_idx, metric_idx;
   DsExplainStreamFn fn;
@@ -880,8 +893,33 @@ report (Stream *st, const DsExplainData *d, guint panes, GError **error)
   return TRUE;
 }
 
-/* Classifies the rows read so far, windows them, reports, and forgets
- * them; during warm-up the rows stay until @last or enough have come. */
+/* --sketch: every classified row to the summarizer, a summary period
+ * every summary_period rows. */
+static void
+summarize (Stream *st, const DsExplainData *d)
+{
+  for (guint r = 0; r < d->n_rows; r++)
+    {
+      ds_explain_sketch_observe (st->sketch, d->codes + (gsize) r * d->n_attrs,
+                                 d->outlier[r] != 0);
+      if (++st->summarized % st->summary_period == 0)
+        ds_explain_sketch_end_period (st->sketch);
+    }
+}
+
+static gboolean
+report_sketch (Stream *st, const DsExplainData *d, GError **error)
+{
+  g_autoptr(DsExplainResult) res = ds_explain_sketch_results (st->sketch, d);
+
+  if (st->cfg->prune)
+    ds_explain_result_prune (res, d);
+  return st->fn (NULL, d, res, st->user_data, error);
+}
+
+/* Classifies the rows read so far, windows (or summarizes) them,
+ * reports, and forgets them; during warm-up the rows stay until @last or
+ * enough have come. */
 static gboolean
 stream_rows (Stream *st, DsExplainData *d, gboolean last, GError **error)
 {
@@ -901,9 +939,14 @@ stream_rows (Stream *st, DsExplainData *d, gboolean last, GError **error)
       if (!stream_classify (&st->cls, d, st->metric_idx, last))
         return TRUE;
     }
-  panes = ds_explain_window_push (st->w, d, st->time_idx, 0, d->n_rows);
-  if (!report (st, d, panes, error))
-    return FALSE;
+  if (st->sketch != NULL)
+    summarize (st, d);
+  else
+    {
+      panes = ds_explain_window_push (st->w, d, st->time_idx, 0, d->n_rows);
+      if (!report (st, d, panes, error))
+        return FALSE;
+    }
   ds_explain_data_clear_rows (d);
   return TRUE;
 }
@@ -934,7 +977,7 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   m = g_ptr_array_new ();
   for (guint i = 0; (*metrics)[i] != NULL; i++)
     g_ptr_array_add (m, (*metrics)[i]);
-  if (!g_strv_contains ((const char *const *) *metrics, o->time_column))
+  if (!o->sketch && !g_strv_contains ((const char *const *) *metrics, o->time_column))
     g_ptr_array_add (m, g_strdup (o->time_column));
   g_ptr_array_add (m, NULL);
   g_free (*metrics);
@@ -946,7 +989,54 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   st->cls.low = cfg->classifier.low_metrics != NULL && (*metrics)[0] != NULL
                 && g_strv_contains ((const char *const *) cfg->classifier.low_metrics,
                                     (*metrics)[0]);
+  st->cls.warmup = o->warmup > 0 ? o->warmup : STREAM_WARMUP;
+  st->cls.refresh = o->model_period > 0 ? o->model_period : STREAM_REFRESH;
+  st->cls.decay_period = o->decay_period > 0 ? o->decay_period : STREAM_DECAY_PERIOD;
+  st->cls.decay = o->decay > 0 ? o->decay : STREAM_DECAY;
+  st->summary_period = o->summary_period > 0 ? o->summary_period : STREAM_DECAY_PERIOD;
   return TRUE;
+}
+
+/* One chunk of CSV text: parse it, then classify and window its rows. */
+static gboolean
+feed (Stream *st, DsExplainCsvReader *reader, const char *chunk, gsize n, GError **error)
+{
+  DsExplainData *d;
+
+  if (!ds_explain_csv_reader_feed (reader, chunk, n, error))
+    return FALSE;
+  d = ds_explain_csv_reader_data (reader);
+  return d == NULL || stream_rows (st, d, FALSE, error);
+}
+
+/* A chunk of gzip data (a .gz file, told by its magic bytes), inflated as
+ * it comes; @at_end drains the decompressor. */
+static gboolean
+feed_gzip (Stream *st, DsExplainCsvReader *reader, GConverter *gz, const char *chunk, gsize n,
+           gboolean at_end, const char *file, GError **error)
+{
+  g_autofree char *out = g_malloc (1 << 16);
+  gsize done = 0;
+
+  for (;;)
+    {
+      gsize read = 0, written = 0;
+      g_autoptr(GError) e = NULL;
+      GConverterResult res = g_converter_convert (gz, chunk + done, n - done, out, 1 << 16,
+                                                  at_end ? G_CONVERTER_INPUT_AT_END
+                                                  : G_CONVERTER_NO_FLAGS,
+                                                  &read, &written, &e);
+      if (res == G_CONVERTER_ERROR && !at_end
+          && g_error_matches (e, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+        return TRUE;                             /* needs the next chunk */
+      if (res == G_CONVERTER_ERROR)
+        return ds_fail (error, DS_ERROR_SYNTAX, "%s: bad gzip data: %s", file, e->message);
+      done += read;
+      if (written > 0 && !feed (st, reader, out, written, error))
+        return FALSE;
+      if (res == G_CONVERTER_FINISHED || (!at_end && done == n && written == 0))
+        return TRUE;
+    }
 }
 
 static int
@@ -963,13 +1053,17 @@ ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStreamOptions 
                        const char *path, DsExplainStreamFn fn, gpointer user_data,
                        GError **error)
 {
-  Stream st = { cfg, NULL, { 0 }, FALSE, 0, 0, fn, user_data };
+  Stream st = { .cfg = cfg, .fn = fn, .user_data = user_data };
+  guint reservoir = o->reservoir > 0 ? o->reservoir : STREAM_RESERVOIR;
+  double min_support = isnan (cfg->min_support) ? 0.1 : cfg->min_support;
+  double min_ratio = isnan (cfg->min_ratio) ? 3.0 : cfg->min_ratio;
   g_auto(GStrv) load_attrs = NULL, metrics = NULL;
   g_autoptr(DsExplainCsvReader) reader = NULL;
   g_autofree char *buf = g_malloc (1 << 16);
   const char *file = strcmp (path, "-") == 0 ? "<stdin>" : path;
+  g_autoptr(GConverter) gz = NULL;
   guint n_explained = 0;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, sniffed = FALSE;
   gssize n;
   int fd;
 
@@ -980,38 +1074,45 @@ ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStreamOptions 
                                (const char *const *) metrics, NULL };
     reader = ds_explain_csv_reader_new (file, &schema);
   }
-  st.w = ds_explain_window_new (o, n_explained, isnan (cfg->min_support) ? 0.1
-                                : cfg->min_support,
-                                isnan (cfg->min_ratio) ? 3.0 : cfg->min_ratio);
-  st.cls.inputs = ds_adr_new (STREAM_RESERVOIR, cfg->classifier.seed);
-  st.cls.scores = ds_adr_new (STREAM_RESERVOIR, cfg->classifier.seed + 1);
+  if (o->sketch)
+    st.sketch = ds_explain_sketch_new (n_explained, o->amc_size > 0 ? o->amc_size
+                                       : STREAM_AMC_SIZE, st.cls.decay, min_support,
+                                       min_ratio);
+  else
+    st.w = ds_explain_window_new (o, n_explained, min_support, min_ratio);
+  st.cls.inputs = ds_adr_new (reservoir, cfg->classifier.seed);
+  st.cls.scores = ds_adr_new (reservoir, cfg->classifier.seed + 1);
   st.time_idx = g_strv_length (metrics) - 1;
-  for (guint i = 0; metrics[i] != NULL; i++)
+  for (guint i = 0; metrics[i] != NULL && !o->sketch; i++)
     if (strcmp (metrics[i], o->time_column) == 0)
       st.time_idx = i;
   fd = open_input (path, error);
   ok = fd >= 0;
   while (ok && (n = read (fd, buf, 1 << 16)) > 0)
     {
-      DsExplainData *d;
-      ok = ds_explain_csv_reader_feed (reader, buf, (gsize) n, error);
-      d = ds_explain_csv_reader_data (reader);
-      if (ok && d != NULL)
-        ok = stream_rows (&st, d, FALSE, error);
+      if (gz == NULL && !sniffed && n >= 2 && (guint8) buf[0] == 0x1f && (guint8) buf[1] == 0x8b)
+        gz = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+      sniffed = TRUE;
+      ok = gz != NULL ? feed_gzip (&st, reader, gz, buf, (gsize) n, FALSE, file, error)
+           : feed (&st, reader, buf, (gsize) n, error);
     }
   if (ok && n < 0)
     ok = ds_fail (error, DS_ERROR_IO, "%s: read failed: %s", file, g_strerror (errno));
+  if (ok && gz != NULL)
+    ok = feed_gzip (&st, reader, gz, "", 0, TRUE, file, error);
   if (ok)
     ok = ds_explain_csv_reader_finish (reader, TRUE, error);
   if (ok)
     {
       DsExplainData *d = ds_explain_csv_reader_data (reader);
       ok = stream_rows (&st, d, TRUE, error)
-           && report (&st, d, ds_explain_window_flush (st.w, d), error);
+           && (st.sketch != NULL ? report_sketch (&st, d, error)
+               : report (&st, d, ds_explain_window_flush (st.w, d), error));
     }
   if (fd > 0)
     close (fd);
   ds_explain_window_free (st.w);
+  ds_explain_sketch_free (st.sketch);
   ds_adr_free (st.cls.inputs);
   ds_adr_free (st.cls.scores);
   return ok;

@@ -67,8 +67,19 @@ double         ds_pane_average_push (DsPaneAverage *a, const double *values, gsi
 /* ---- window operator and incremental summarizer ---- */
 
 typedef struct {
-  const char *time_column;   /* a metric of the rows */
+  const char *time_column;   /* a metric of the rows (not with sketch) */
   double window, slide;      /* window length and slide, in the column's units */
+  /* The streaming classifier and the sketch mode (spec 10.5, 10.6); 0
+   * takes the default of spec 5.7 given after each. */
+  guint warmup;              /* tuples before the first model (10000) */
+  guint model_period;        /* refit model and threshold every N tuples (10000) */
+  guint decay_period;        /* decay the reservoirs every N tuples (100000) */
+  double decay;              /* share lost per decay period (0.01) */
+  guint reservoir;           /* ADR capacity, inputs and scores (10000) */
+  gboolean sketch;           /* the paper-era summarizer (explain-sketch.h), no
+                              * time window: one report at the end */
+  guint summary_period;      /* sketch: decay and refresh every N tuples (100000) */
+  guint amc_size;            /* sketch: each AMC's stable size (100000) */
 } DsExplainStreamOptions;
 
 typedef struct _DsExplainWindow DsExplainWindow;
@@ -96,7 +107,8 @@ void             ds_explain_window_span  (const DsExplainWindow *w, double *star
                                           double *end, guint *rows, guint64 *late);
 
 /* Called after each emitted pane with the window and its results
- * (borrowed, valid during the call); return FALSE (error set) to stop. */
+ * (borrowed, valid during the call; @w is NULL for the sketch mode's one
+ * report at the end); return FALSE (error set) to stop. */
 typedef gboolean (*DsExplainStreamFn) (const DsExplainWindow *w, const DsExplainData *d,
                                        const DsExplainResult *res, gpointer user_data,
                                        GError **error);
@@ -106,7 +118,8 @@ typedef gboolean (*DsExplainStreamFn) (const DsExplainWindow *w, const DsExplain
  * (predicate and column classifiers row by row; mad, zscore and the
  * high-tail percentile classifier after a warm-up of 10,000 rows,
  * against a threshold refreshed from an ADR of scores, spec 10.5), and
- * runs the window. Explains with fpgrowth's rules (risk ratio; min
+ * runs the window, or with o->sketch the sketch summarizer (reporting
+ * once, at the end). Explains with fpgrowth's rules (risk ratio; min
  * support 0.1 and min ratio 3 unless @cfg sets them). */
 gboolean ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStreamOptions *o,
                                 const char *path, DsExplainStreamFn fn, gpointer user_data,

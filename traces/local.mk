@@ -33,3 +33,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 
 # explain: the cube classifiers for pre-aggregated rows (spec 5.5).
 %C%_libdawnsim_traces_la_SOURCES += %D%/explain-cube.c %D%/explain-cube.h
+
+# explain: the paper-era sketch summarizer of --stream --sketch (spec 10.6).
+%C%_libdawnsim_traces_la_SOURCES += %D%/explain-sketch.c %D%/explain-sketch.h
