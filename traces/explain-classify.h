@@ -126,6 +126,17 @@ void   ds_explain_mad_fit    (const double *values, gsize n, double *median, dou
 void   ds_explain_mad_scores (const double *values, gsize n, double median, double mad,
                               double *scores);
 
+/* FastMCD (spec 5.4, with @c's alpha, delta, step cap and seed) over the
+ * @n rows of @p values in @x (row-major, n >= p + 1): fills @mean (p)
+ * and @inv (p x p, row-major: the inverse covariance, or its SVD
+ * pseudo-inverse when singular); returns the C-steps taken. For a model
+ * refit outside a data set (the streaming classifier). */
+guint  ds_explain_mcd_fit   (const double *x, gsize n, gsize p, const DsExplainClassifier *c,
+                             double *mean, double *inv);
+/* The Mahalanobis distance of @row from such a fit. */
+double ds_explain_mcd_score (const double *row, gsize p, const double *mean,
+                             const double *inv);
+
 /* Metric bucketing (spec 5.6): adds the attribute column NAME_a holding
  * labels "NAME:[,b0]", "NAME:[b0,b1]", ..., "NAME:[bk,]" for the metric
  * NAME, with boundaries at the LEGACY percentiles @levels (n_levels, in

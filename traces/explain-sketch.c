@@ -131,13 +131,27 @@ ds_explain_sketch_observe (DsExplainSketch *s, const guint32 *codes, gboolean is
       }
 }
 
+/* RR against the decayed row totals. The AMCs decay by a scale factor
+ * and the totals by multiplication, so an item in every outlier row can
+ * come out a rounding error short of O: snap that residue, which would
+ * otherwise turn RR = +inf into 1e17. */
+static double
+sketch_rr (const DsExplainSketch *s, double in, double out)
+{
+  if (fabs (s->rows_out - out) <= 1e-9 * s->rows_out)
+    out = s->rows_out;
+  if (fabs (s->rows_in - in) <= 1e-9 * s->rows_in)
+    in = s->rows_in;
+  return ds_explain_risk_ratio (in, out, s->rows_in, s->rows_out);
+}
+
 /* Outlier estimate >= floor(O s) and, if seen among inliers, RR >= rho. */
 static gboolean
 is_interesting (const DsExplainSketch *s, guint64 id, double *rr)
 {
   double o = ds_amc_estimate (s->out, id), i = ds_amc_estimate (s->in, id);
 
-  *rr = ds_explain_risk_ratio (i, o, s->rows_in, s->rows_out);
+  *rr = sketch_rr (s, i, o);
   if (o <= 0 || o < floor (s->rows_out * s->min_support))
     return FALSE;
   return i <= 0 || *rr >= s->min_ratio;
@@ -263,7 +277,7 @@ ds_explain_sketch_results (DsExplainSketch *s, const DsExplainData *d)
   for (guint k = 0; k < all->len; k++)
     {
       const DsExplanation *x = g_ptr_array_index (all, k);
-      double rr = ds_explain_risk_ratio (x->t - x->o, x->o, n_in, n_out);
+      double rr = sketch_rr (s, x->t - x->o, x->o);
       if (last != NULL && x->o == last->o && ds_explanation_is_subset (x, last))
         continue;                                     /* spec 8 step 5 */
       last = x;

@@ -286,6 +286,18 @@ ds_adr_decay (DsAdr *adr, double bias)
 }
 
 GArray *
+ds_adr_held (const DsAdr *adr)
+{
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (double),
+                                   adr->sample->len + adr->heap->len);
+
+  g_array_append_vals (out, adr->sample->data, adr->sample->len);
+  for (guint i = 0; i < adr->heap->len; i++)
+    g_array_append_val (out, g_array_index (adr->heap, AdrItem, i).value);
+  return out;
+}
+
+GArray *
 ds_adr_read (DsAdr *adr)
 {
   GArray *out = g_array_new (FALSE, FALSE, sizeof (double));
@@ -745,22 +757,80 @@ typedef struct {
   guint warmup, refresh, decay_period;
   double decay;
   DsExplainClassifierKind kind;
+  const DsExplainClassifier *c;  /* MCD's parameters */
   double q;                  /* score quantile */
-  gboolean low;              /* the "low is bad" transform */
+  guint p;                   /* metrics the model reads: MCD all, else the first */
+  gboolean *low;             /* [p] the "low is bad" transform per metric */
   DsAdr *inputs, *scores;
   double center, spread, threshold;
+  /* MCD: the input ADR holds tags, the vectors are here while held */
+  GHashTable *vectors;       /* guint64 tag -> double[p] */
+  guint64 n_tags;
+  double *mean, *inv;        /* the MCD fit; NULL before the first */
   guint64 seen;
   gboolean warm;
 } StreamCls;
 
 static double
-stream_score (const StreamCls *s, double x)
+stream_score (const StreamCls *s, const double *x)
 {
+  if (s->kind == DS_EXPLAIN_CLS_MCD)
+    return s->mean != NULL ? ds_explain_mcd_score (x, s->p, s->mean, s->inv) : 0;
   if (s->kind == DS_EXPLAIN_CLS_PERCENTILE)
-    return x;
+    return x[0];
   if (s->spread == 0)
-    return x == s->center ? 0 : INFINITY;
-  return fabs (x - s->center) / s->spread;
+    return x[0] == s->center ? 0 : INFINITY;
+  return fabs (x[0] - s->center) / s->spread;
+}
+
+static void
+stream_add_input (StreamCls *s, const double *x)
+{
+  if (s->kind != DS_EXPLAIN_CLS_MCD)
+    {
+      ds_adr_insert (s->inputs, x[0], 1);
+      return;
+    }
+  g_hash_table_insert (s->vectors, g_memdup2 (&s->n_tags, sizeof s->n_tags),
+                       g_memdup2 (x, s->p * sizeof *x));
+  ds_adr_insert (s->inputs, (double) s->n_tags++, 1);  /* exact below 2^53 */
+}
+
+/* MCD on the sampled vectors; vectors the reservoir no longer holds are
+ * dropped, so memory stays within its capacity plus one period. */
+static void
+stream_refit_mcd (StreamCls *s, const GArray *tags)
+{
+  g_autoptr(GArray) held = ds_adr_held (s->inputs);
+  g_autoptr(GHashTable) keep = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree double *x = g_new (double, (gsize) MAX (tags->len, 1) * s->p);
+  g_autofree guint64 *ids = g_new (guint64, MAX (held->len, 1));
+  GHashTableIter it;
+  gpointer k;
+
+  for (guint i = 0; i < held->len; i++)
+    {
+      ids[i] = (guint64) g_array_index (held, double, i);
+      g_hash_table_add (keep, &ids[i]);
+    }
+  g_hash_table_iter_init (&it, s->vectors);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    if (!g_hash_table_contains (keep, k))
+      g_hash_table_iter_remove (&it);
+  for (guint i = 0; i < tags->len; i++)
+    {
+      guint64 tag = (guint64) g_array_index (tags, double, i);
+      memcpy (x + (gsize) i * s->p, g_hash_table_lookup (s->vectors, &tag),
+              s->p * sizeof *x);
+    }
+  if (tags->len < s->p + 1)
+    return;                              /* too few to fit: keep the last model */
+  if (s->mean == NULL)
+    {
+      s->mean = g_new (double, s->p);
+      s->inv = g_new (double, (gsize) s->p * s->p);
+    }
+  ds_explain_mcd_fit (x, tags->len, s->p, s->c, s->mean, s->inv);
 }
 
 static void
@@ -771,7 +841,9 @@ stream_refit (StreamCls *s)
 
   if (v->len == 0)
     return;
-  if (s->kind == DS_EXPLAIN_CLS_MAD)
+  if (s->kind == DS_EXPLAIN_CLS_MCD)
+    stream_refit_mcd (s, v);
+  else if (s->kind == DS_EXPLAIN_CLS_MAD)
     ds_explain_mad_fit (x, v->len, &s->center, &s->spread);
   else if (s->kind == DS_EXPLAIN_CLS_ZSCORE)
     {
@@ -806,26 +878,42 @@ stream_rethreshold (StreamCls *s)
   s->threshold = g_array_index (v, double, at);
 }
 
-static double
-stream_value (const StreamCls *s, const DsExplainData *d, guint metric, guint row)
+/* The model's input for @row: metrics 0..p-1, transformed where low is
+ * bad. */
+static void
+stream_input (const StreamCls *s, const DsExplainData *d, guint row, double *x)
 {
-  double x = d->metrics[metric][row];
-  return s->low ? 1 / MAX (x, 0.1) : x;
+  for (guint m = 0; m < s->p; m++)
+    {
+      double v = d->metrics[m][row];
+      x[m] = s->low[m] ? 1 / MAX (v, 0.1) : v;
+    }
 }
 
 /* End of warm-up: fit on the buffered rows, then label each with its own
  * score (bug B7 labelled them against the current tuple's). */
 static void
-stream_warm_up (StreamCls *s, DsExplainData *d, guint metric, guint n)
+stream_warm_up (StreamCls *s, DsExplainData *d, guint n)
 {
+  g_autofree double *x = g_new (double, s->p);
+
   for (guint r = 0; r < n; r++)
-    ds_adr_insert (s->inputs, stream_value (s, d, metric, r), 1);
+    {
+      stream_input (s, d, r, x);
+      stream_add_input (s, x);
+    }
   stream_refit (s);
   for (guint r = 0; r < n; r++)
-    ds_adr_insert (s->scores, stream_score (s, stream_value (s, d, metric, r)), 1);
+    {
+      stream_input (s, d, r, x);
+      ds_adr_insert (s->scores, stream_score (s, x), 1);
+    }
   stream_rethreshold (s);
   for (guint r = 0; r < n; r++)
-    d->outlier[r] = stream_score (s, stream_value (s, d, metric, r)) > s->threshold;
+    {
+      stream_input (s, d, r, x);
+      d->outlier[r] = stream_score (s, x) > s->threshold;
+    }
   s->seen = n;
   s->warm = TRUE;
 }
@@ -834,8 +922,9 @@ stream_warm_up (StreamCls *s, DsExplainData *d, guint metric, guint n)
  * unless @force (the input ended first). The first `warmup` rows are
  * labelled by the warm-up model, the rest one by one. */
 static gboolean
-stream_classify (StreamCls *s, DsExplainData *d, guint metric, gboolean force)
+stream_classify (StreamCls *s, DsExplainData *d, gboolean force)
 {
+  g_autofree double *x = g_new (double, s->p);
   guint first = 0;
 
   if (!s->warm)
@@ -843,12 +932,13 @@ stream_classify (StreamCls *s, DsExplainData *d, guint metric, gboolean force)
       if (d->n_rows < s->warmup && !force)
         return FALSE;
       first = MIN (d->n_rows, s->warmup);
-      stream_warm_up (s, d, metric, first);
+      stream_warm_up (s, d, first);
     }
   for (guint r = first; r < d->n_rows; r++)
     {
-      double x = stream_value (s, d, metric, r), score;
-      ds_adr_insert (s->inputs, x, 1);
+      double score;
+      stream_input (s, d, r, x);
+      stream_add_input (s, x);
       score = stream_score (s, x);
       ds_adr_insert (s->scores, score, 1);
       d->outlier[r] = score > s->threshold;
@@ -874,7 +964,7 @@ typedef struct {
   guint summary_period;
   guint64 summarized;
   gboolean per_row;          /* predicate or column: no warm-up */
-  guint time_idx, metric_idx;
+  guint time_idx;
   DsExplainStreamFn fn;
   gpointer user_data;
 } Stream;
@@ -936,7 +1026,7 @@ stream_rows (Stream *st, DsExplainData *d, gboolean last, GError **error)
   else
     {
       d->outlier = g_renew (double, d->outlier, MAX (d->capacity, 1));
-      if (!stream_classify (&st->cls, d, st->metric_idx, last))
+      if (!stream_classify (&st->cls, d, last))
         return TRUE;
     }
   if (st->sketch != NULL)
@@ -958,6 +1048,7 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   g_auto(GStrv) explain = NULL;
   GPtrArray *m;
   DsExplainClassifierKind kind = cfg->classifier.kind;
+  guint n_model;
 
   if (!ds_explain_resolve_columns (cfg, DS_EXPLAIN_INPUT_CSV, "--stream", &explain,
                                    load_attrs, metrics, error))
@@ -965,15 +1056,19 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   if (cfg->buckets != NULL || cfg->weight != NULL)
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream takes neither --bucket nor "
                     "--weight");
-  if (kind == DS_EXPLAIN_CLS_MCD || kind > DS_EXPLAIN_CLS_COLUMN       /* cube kinds */
+  if (kind > DS_EXPLAIN_CLS_COLUMN                                     /* cube kinds */
       || (kind == DS_EXPLAIN_CLS_PERCENTILE && cfg->classifier.tails != DS_EXPLAIN_TAILS_HIGH))
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream classifies with predicate, "
-                    "column, mad, zscore, or percentile with --tails high");
+                    "column, mad, zscore, mcd, or percentile with --tails high");
+  if (kind == DS_EXPLAIN_CLS_MCD && g_strv_length (*metrics) < 2)
+    return ds_fail (error, DS_ERROR_INVALID, "mcd: needs at least 2 metrics, got %u",
+                    g_strv_length (*metrics));
   if (g_strv_length (explain) != g_strv_length (*load_attrs)
       || g_strv_length (explain) > 32)
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream explains at most 32 plain CSV "
                     "columns (no hidden predicate column)");
   *n_explained = g_strv_length (explain);
+  n_model = kind == DS_EXPLAIN_CLS_MCD ? g_strv_length (*metrics) : 1;
   m = g_ptr_array_new ();
   for (guint i = 0; (*metrics)[i] != NULL; i++)
     g_ptr_array_add (m, (*metrics)[i]);
@@ -986,9 +1081,14 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   st->cls.kind = kind;
   st->cls.q = kind == DS_EXPLAIN_CLS_PERCENTILE ? 1 - cfg->classifier.cutoff_pct / 100
               : cfg->classifier.score_percentile;
-  st->cls.low = cfg->classifier.low_metrics != NULL && (*metrics)[0] != NULL
-                && g_strv_contains ((const char *const *) cfg->classifier.low_metrics,
-                                    (*metrics)[0]);
+  st->cls.c = &cfg->classifier;
+  st->cls.p = n_model;
+  st->cls.low = g_new0 (gboolean, st->cls.p);
+  for (guint i = 0; i < st->cls.p && (*metrics)[i] != NULL; i++)
+    st->cls.low[i] = cfg->classifier.low_metrics != NULL
+                     && g_strv_contains ((const char *const *) cfg->classifier.low_metrics,
+                                         (*metrics)[i]);
+  st->cls.vectors = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   st->cls.warmup = o->warmup > 0 ? o->warmup : STREAM_WARMUP;
   st->cls.refresh = o->model_period > 0 ? o->model_period : STREAM_REFRESH;
   st->cls.decay_period = o->decay_period > 0 ? o->decay_period : STREAM_DECAY_PERIOD;
@@ -1115,5 +1215,9 @@ ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStreamOptions 
   ds_explain_sketch_free (st.sketch);
   ds_adr_free (st.cls.inputs);
   ds_adr_free (st.cls.scores);
+  g_free (st.cls.low);
+  g_clear_pointer (&st.cls.vectors, g_hash_table_unref);
+  g_free (st.cls.mean);
+  g_free (st.cls.inv);
   return ok;
 }

@@ -51,6 +51,10 @@ void    ds_adr_decay   (DsAdr *adr, double bias);
 /* The sample: every held item, then up to capacity from the reservoir
  * (double values; the caller frees the array). */
 GArray *ds_adr_read    (DsAdr *adr);
+/* Every value the reservoir holds, sample and overweight alike, in no
+ * particular order and without drawing (for a caller that keeps data per
+ * value and drops what is gone). */
+GArray *ds_adr_held    (const DsAdr *adr);
 
 /* ---- moving average over panes (spec 10.1's panes, case STR-02(a)) ----
  * The mean of every value in the last @n_panes panes, fed one whole
