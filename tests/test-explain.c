@@ -478,6 +478,28 @@ test_str01 (void)
     }
 }
 
+/* LEG-06: SpaceSaving, size 10, counts exactly until it is full; an
+ * 11th distinct item takes over the smallest count and adds its own. */
+static void
+test_space_saving (void)
+{
+  static const guint64 obs[] = { 1, 1, 1, 2, 3, 1, 3, 2, 3 };
+  g_autoptr(DsSpaceSaving) a = ds_space_saving_new (10);
+  g_autoptr(DsSpaceSaving) b = ds_space_saving_new (10);
+
+  for (guint i = 0; i < G_N_ELEMENTS (obs); i++)
+    ds_space_saving_observe (a, obs[i], 1);
+  g_assert_cmpfloat (ds_space_saving_estimate (a, 1), ==, 4);
+  g_assert_cmpfloat (ds_space_saving_estimate (a, 2), ==, 2);
+  g_assert_cmpfloat (ds_space_saving_estimate (a, 3), ==, 3);
+  for (guint64 i = 0; i < 10; i++)
+    ds_space_saving_observe (b, i, 1);
+  ds_space_saving_observe (b, 10, 1);
+  g_assert_cmpfloat (ds_space_saving_estimate (b, 10), ==, 2);
+  g_assert_cmpfloat (ds_space_saving_estimate (b, 0), ==, 0);   /* the evicted minimum */
+  g_assert_cmpfloat (ds_space_saving_estimate (b, 9), ==, 1);
+}
+
 /* The sketch summarizer (spec 10.6): items only outliers carry become
  * interesting at a period's end, their pair is counted from then on, and
  * decay halves what came before. */
@@ -749,6 +771,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/stream/str01", test_str01);
   g_test_add_func ("/explain/stream/str02-panes", test_str02_panes);
   g_test_add_func ("/explain/stream/sketch", test_sketch);
+  g_test_add_func ("/explain/stream/space-saving", test_space_saving);
   g_test_add_func ("/explain/stream/str02", test_str02);
   g_test_add_func ("/explain/csv/errors", test_csv_errors);
   g_test_add_func ("/explain/csv/rows", test_csv_rows);

@@ -158,6 +158,70 @@ ds_amc_heavy (const DsAmc *amc, double min)
   return out;
 }
 
+/* ---- SpaceSaving ---- */
+
+struct _DsSpaceSaving {
+  guint size;
+  GHashTable *counts;        /* guint64 item (owned) -> double* count (owned) */
+};
+
+DsSpaceSaving *
+ds_space_saving_new (guint size)
+{
+  DsSpaceSaving *ss = g_new0 (DsSpaceSaving, 1);
+
+  ss->size = MAX (size, 1);
+  ss->counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  return ss;
+}
+
+void
+ds_space_saving_free (DsSpaceSaving *ss)
+{
+  if (ss == NULL)
+    return;
+  g_hash_table_unref (ss->counts);
+  g_free (ss);
+}
+
+void
+ds_space_saving_observe (DsSpaceSaving *ss, guint64 item, double weight)
+{
+  double *count = g_hash_table_lookup (ss->counts, &item), floor = 0;
+
+  if (count != NULL)
+    {
+      *count += weight;
+      return;
+    }
+  if (g_hash_table_size (ss->counts) >= ss->size)
+    {
+      /* the minimum, by a scan: a baseline, not the fast path */
+      GHashTableIter it;
+      gpointer k, v;
+      guint64 *min_key = NULL;
+      g_hash_table_iter_init (&it, ss->counts);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (min_key == NULL || *(double *) v < floor
+            || (*(double *) v == floor && *(guint64 *) k < *min_key))
+          {
+            min_key = k;
+            floor = *(double *) v;
+          }
+      g_hash_table_remove (ss->counts, min_key);
+    }
+  count = g_new (double, 1);
+  *count = floor + weight;
+  g_hash_table_insert (ss->counts, g_memdup2 (&item, sizeof item), count);
+}
+
+double
+ds_space_saving_estimate (const DsSpaceSaving *ss, guint64 item)
+{
+  const double *count = g_hash_table_lookup (ss->counts, &item);
+  return count != NULL ? *count : 0;
+}
+
 /* ---- ADR ---- */
 
 typedef struct {

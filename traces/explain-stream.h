@@ -35,6 +35,19 @@ void    ds_amc_end_epoch (DsAmc *amc);
 /* The held items (guint64) with estimates >= @min, heaviest first. */
 GArray *ds_amc_heavy     (const DsAmc *amc, double min);
 
+/* ---- SpaceSaving (Metwally et al.): the baseline AMC is measured against
+ * (spec 10.3, case LEG-06). At most @size items; a new item past that
+ * replaces the one with the smallest count (ties: the smallest id) and
+ * takes its count plus the weight. observe is O(size) when it evicts. */
+typedef struct _DsSpaceSaving DsSpaceSaving;
+
+DsSpaceSaving *ds_space_saving_new      (guint size);
+void           ds_space_saving_free     (DsSpaceSaving *ss);
+void           ds_space_saving_observe  (DsSpaceSaving *ss, guint64 item, double weight);
+/* The item's count (an over-estimate by at most the count it took over);
+ * 0 when it is not held. */
+double         ds_space_saving_estimate (const DsSpaceSaving *ss, guint64 item);
+
 /* ---- ADR: adaptable damped reservoir (Chao's weighted sampler) ----
  * An item offered with weight w while the running weight is W enters
  * with probability k w / W; one whose k w / W exceeds 1 is held aside
@@ -131,6 +144,7 @@ gboolean ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStrea
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAmc, ds_amc_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAdr, ds_adr_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsSpaceSaving, ds_space_saving_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsPaneAverage, ds_pane_average_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsExplainWindow, ds_explain_window_free)
 
