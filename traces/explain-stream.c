@@ -1193,6 +1193,9 @@ feed_gzip (Stream *st, DsExplainCsvReader *reader, GConverter *gz, const char *c
       if (res == G_CONVERTER_ERROR && !at_end
           && g_error_matches (e, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
         return TRUE;                             /* needs the next chunk */
+      if (res == G_CONVERTER_ERROR && g_error_matches (e, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+        return ds_fail (error, DS_ERROR_SYNTAX, "%s: the gzip data ends early (a cut file?)",
+                        file);
       if (res == G_CONVERTER_ERROR)
         return ds_fail (error, DS_ERROR_SYNTAX, "%s: bad gzip data: %s", file, e->message);
       done += read;
