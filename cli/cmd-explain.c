@@ -25,11 +25,14 @@ typedef struct {
   char *where;
   char *classifier, *predicate, *tails, *explainer, *ratio, *format, *time_column;
   char **attributes, **metrics, **low_metrics, **buckets;
+  char *quantile_levels;
   char *weight, *outlier_column;
   double cutoff, min_support, min_ratio, score_threshold, score_percentile;
   double mcd_alpha, window, slide;
   int max_order, seed;
-  gboolean no_combinations, prune, stream;
+  int warmup, period, reservoir, amc_size;
+  double decay;
+  gboolean no_combinations, prune, stream, sketch;
 } ExplainArgs;
 
 static void
@@ -47,6 +50,7 @@ explain_args_clear (ExplainArgs *a)
   g_strfreev (a->metrics);
   g_strfreev (a->low_metrics);
   g_strfreev (a->buckets);
+  g_free (a->quantile_levels);
   g_free (a->weight);
   g_free (a->outlier_column);
 }
@@ -71,6 +75,24 @@ split_lists (char **args)
     }
   g_ptr_array_add (out, NULL);
   return (char **) g_ptr_array_free (out, FALSE);
+}
+
+/* "0,0.1,0.5" -> the quantile classifier's levels */
+static gboolean
+parse_levels (const char *text, DsExplainClassifier *c, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  c->n_quantile_levels = g_strv_length (parts);
+  c->quantile_levels = g_new (double, MAX (c->n_quantile_levels, 1));
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *end = NULL;
+      c->quantile_levels[i] = g_ascii_strtod (parts[i], &end);
+      if (end == parts[i] || *end != '\0')
+        return ds_cli_usage (error, "--quantile-levels: '%s' is not a number", parts[i]);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -101,7 +123,10 @@ to_config (ExplainArgs *a, DsExplainConfig *cfg, GError **error)
     }
   if (a->classifier != NULL && !ds_explain_classifier_from_name (a->classifier, &c->kind))
     return ds_cli_usage (error, "--classifier: no classifier '%s' (percentile, predicate, "
-                         "mad, zscore, mcd, column)", a->classifier);
+                         "mad, zscore, mcd, column, arithmetic, quantile, count-mean-shift, "
+                         "mean-deviation)", a->classifier);
+  if (a->quantile_levels != NULL && !parse_levels (a->quantile_levels, c, error))
+    return FALSE;
   if (a->tails != NULL)
     {
       static const char *const tails[] = { "both", "high", "low" };
@@ -123,8 +148,12 @@ to_config (ExplainArgs *a, DsExplainConfig *cfg, GError **error)
                              a->explainer);
     }
   if (a->ratio != NULL && !ds_explain_ratio_from_name (a->ratio, &cfg->ratio))
-    return ds_cli_usage (error, "--ratio-metric must be global_ratio, risk_ratio or "
-                         "prevalence_ratio, got '%s'", a->ratio);
+    return ds_cli_usage (error, "--ratio-metric must be global_ratio, risk_ratio, "
+                         "prevalence_ratio, mean_deviation or mean_shift, got '%s'", a->ratio);
+  if (a->ratio == NULL && c->kind == DS_EXPLAIN_CLS_MEAN_DEVIATION)
+    cfg->ratio = DS_EXPLAIN_MEAN_DEVIATION;       /* the metric these sums are for */
+  if (a->ratio == NULL && c->kind == DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT)
+    cfg->ratio = DS_EXPLAIN_MEAN_SHIFT;
   if (a->ratio != NULL && cfg->explainer == DS_EXPLAINER_FPGROWTH
       && cfg->ratio != DS_EXPLAIN_RISK_RATIO)
     return ds_cli_usage (error, "fpgrowth ranks by risk_ratio only");
@@ -262,6 +291,18 @@ json_fit (DsJsonWriter *w, const DsExplainConfig *cfg, const DsExplainFit *fit)
     json_number (w, "score_cutoff", fit->score_cutoff);
   if (c->kind == DS_EXPLAIN_CLS_MCD)
     ds_json_member_uint64 (w, "c_steps", fit->mcd_steps);
+  if (c->kind == DS_EXPLAIN_CLS_ARITHMETIC || c->kind == DS_EXPLAIN_CLS_QUANTILE)
+    {
+      ds_json_member_double (w, "cutoff_pct", c->cutoff_pct);
+      json_number (w, "low", fit->low);
+      json_number (w, "high", fit->high);
+    }
+  if (c->kind == DS_EXPLAIN_CLS_MEAN_DEVIATION)
+    {
+      json_number (w, "mean", fit->center);
+      json_number (w, "std", fit->spread);
+      json_number (w, "score_cutoff", fit->score_cutoff);
+    }
   ds_json_end_object (w);
 }
 
@@ -321,6 +362,22 @@ append_fit (GString *s, const DsExplainConfig *cfg, const DsExplainReport *r)
                               c->score_threshold > 0 ? ">" : ">=", r->fit.score_cutoff,
                               r->fit.mcd_steps);
       break;
+    case DS_EXPLAIN_CLS_ARITHMETIC:
+    case DS_EXPLAIN_CLS_QUANTILE:
+      g_string_append_printf (s, "classifier %s (cube): events below %g or above %g (cut-off "
+                              "%g%%, %s), outlier weight fractional\n",
+                              ds_explain_classifier_name (c->kind), r->fit.low, r->fit.high,
+                              c->cutoff_pct, tails[c->tails]);
+      break;
+    case DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT:
+      g_string_append_printf (s, "classifier count-mean-shift (cube) on %s: outliers where "
+                              "'%s' holds\n", metric, c->predicate.column);
+      break;
+    case DS_EXPLAIN_CLS_MEAN_DEVIATION:
+      g_string_append_printf (s, "classifier mean-deviation (cube) on %s: global mean %g, std "
+                              "%g; a group is an outlier when its deviation > %g\n", metric,
+                              r->fit.center, r->fit.spread, r->fit.score_cutoff);
+      break;
     case DS_EXPLAIN_CLS_COLUMN:
     default:
       g_string_append_printf (s, "classifier column: outlier weight from '%s'\n",
@@ -377,6 +434,35 @@ typedef struct {
   const DsExplainConfig *cfg;
 } StreamPrint;
 
+/* The sketch mode's one report: decayed totals, then the table. */
+static gboolean
+print_sketch (const DsExplainData *d, const DsExplainResult *res, const StreamPrint *sp)
+{
+  g_autofree char *text = NULL;
+
+  if (sp->format == DS_OUTPUT_JSON)
+    {
+      g_autoptr(DsJsonWriter) jw = ds_json_writer_new ();
+      ds_json_begin_object_inline (jw);
+      ds_json_member_string (jw, "summarizer", "sketch");
+      json_number (jw, "outliers", res->outliers);
+      json_number (jw, "total", res->total);
+      ds_json_member_string (jw, "ratio_metric", ds_explain_ratio_name (res->ratio));
+      json_explanations (jw, d, res);
+      ds_json_end_object (jw);
+      text = ds_json_writer_finish (g_steal_pointer (&jw), NULL);
+      fputs (text, stdout);
+      return TRUE;
+    }
+  printf ("sketch summary (decayed counts): %g outliers of %g%s\n", res->outliers, res->total,
+          res->explanations->len == 0 ? ", no explanations" : "");
+  if (res->explanations->len == 0)
+    return TRUE;
+  text = render_table (d, d->n_attrs, res, sp->format);
+  fputs (text, stdout);
+  return TRUE;
+}
+
 /* One window: a heading and the table, or one JSON object per line. */
 static gboolean
 print_window (const DsExplainWindow *w, const DsExplainData *d, const DsExplainResult *res,
@@ -389,6 +475,8 @@ print_window (const DsExplainWindow *w, const DsExplainData *d, const DsExplainR
   g_autofree char *text = NULL;
 
   (void) error;
+  if (w == NULL)
+    return print_sketch (d, res, sp);
   ds_explain_window_span (w, &start, &end, &rows, &late);
   if (sp->format == DS_OUTPUT_JSON)
     {
@@ -428,14 +516,20 @@ static const char description[] =
   "strict); apriori with min support 0.01, min global_ratio 3, order <= 3;\n"
   "fpgrowth with min support 0.1, min risk_ratio 3. Score classifiers\n"
   "(mad, zscore, mcd) flag scores >= their 99th percentile unless\n"
-  "--score-threshold is given. See docs/explain.md.\n\n"
+  "--score-threshold is given. Pre-aggregated (cube) rows: --weight COUNT\n"
+  "with --classifier arithmetic (--metric MEAN,STD), quantile (--metric\n"
+  "Q0,..,Qm --quantile-levels L0,..,Lm), count-mean-shift (--metric MEAN\n"
+  "--predicate EXPR; ratio mean_shift) or mean-deviation (--metric\n"
+  "MEAN,STD; ratio mean_deviation). See docs/explain.md.\n\n"
   "Examples:\n"
   "  dawnsim explain m.json --metric duration_s --attributes stage,device,kind\n"
   "  dawnsim explain --predicate 'error > 0.2' diff.csv\n"
   "  dawnsim explain sample.csv --metric usage --attributes location,version \\\n"
   "      --classifier mad --ratio-metric risk_ratio --format json\n"
   "  dawnsim explain events.csv --metric latency --attributes host,zone \\\n"
-  "      --stream --time-column t --window 60 --slide 10";
+  "      --stream --time-column t --window 60 --slide 10\n"
+  "  dawnsim explain sensor.csv --metric power_drain --attributes device_id \\\n"
+  "      --classifier mad --stream --sketch --warmup 100 --period 1000";
 
 gboolean
 ds_cmd_explain (int argc, char **argv, GError **error)
@@ -449,7 +543,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
     { "metric", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &a.metrics,
       "Metric(s) to classify on (several for mcd)", "NAME" },
     { "classifier", 'c', 0, G_OPTION_ARG_STRING, &a.classifier,
-      "percentile (default), predicate, mad, zscore, mcd or column", "NAME" },
+      "percentile (default), predicate, mad, zscore, mcd, column; cube rows: arithmetic, "
+      "quantile, count-mean-shift, mean-deviation", "NAME" },
     { "predicate", 'p', 0, G_OPTION_ARG_STRING, &a.predicate,
       "Outlier iff 'COLUMN OP VALUE' (== != < > <= >=; a quoted value compares text)",
       "EXPR" },
@@ -462,6 +557,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
       "Score classifiers: outlier iff score >= this quantile of scores (0.99)", "Q" },
     { "low-metric", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.low_metrics,
       "Low values are bad: score 1/max(x, 0.1)", "NAME" },
+    { "quantile-levels", 0, 0, G_OPTION_ARG_STRING, &a.quantile_levels,
+      "quantile classifier: the level of each --metric, ascending in [0, 1]", "L,L,..." },
     { "mcd-alpha", 0, 0, G_OPTION_ARG_DOUBLE, &a.mcd_alpha, "MCD subset fraction (0.5)", "A" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &a.seed, "Seed of MCD's random start (0)", "N" },
     { "outlier-column", 0, 0, G_OPTION_ARG_STRING, &a.outlier_column,
@@ -473,7 +570,8 @@ ds_cmd_explain (int argc, char **argv, GError **error)
     { "explainer", 'e', 0, G_OPTION_ARG_STRING, &a.explainer,
       "apriori (default) or fpgrowth", "NAME" },
     { "ratio-metric", 'r', 0, G_OPTION_ARG_STRING, &a.ratio,
-      "global_ratio (default), risk_ratio or prevalence_ratio", "NAME" },
+      "global_ratio (default), risk_ratio or prevalence_ratio; cube: mean_deviation, "
+      "mean_shift", "NAME" },
     { "min-support", 's', 0, G_OPTION_ARG_DOUBLE, &a.min_support,
       "Least share of the outliers an explanation covers", "S" },
     { "min-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &a.min_ratio, "Least ratio (default 3)", "R" },
@@ -491,6 +589,19 @@ ds_cmd_explain (int argc, char **argv, GError **error)
       "--stream: the time of each row (non-decreasing)", "NAME" },
     { "window", 0, 0, G_OPTION_ARG_DOUBLE, &a.window, "--stream: window length", "W" },
     { "slide", 0, 0, G_OPTION_ARG_DOUBLE, &a.slide, "--stream: slide (default: window)", "S" },
+    { "sketch", 0, 0, G_OPTION_ARG_NONE, &a.sketch,
+      "--stream: the paper-era summarizer (AMC sketches, no window), one report at the end",
+      NULL },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &a.warmup,
+      "--stream: rows before the first model (10000)", "N" },
+    { "period", 0, 0, G_OPTION_ARG_INT, &a.period,
+      "--stream: refit, decay (and --sketch: summarize) every N rows", "N" },
+    { "reservoir", 0, 0, G_OPTION_ARG_INT, &a.reservoir,
+      "--stream: ADR sample size of inputs and scores (10000)", "N" },
+    { "amc-size", 0, 0, G_OPTION_ARG_INT, &a.amc_size,
+      "--sketch: items each AMC keeps (100000)", "N" },
+    { "decay", 0, 0, G_OPTION_ARG_DOUBLE, &a.decay,
+      "--stream: share lost per period (0.01)", "R" },
     DS_CLI_FORMAT_OPTION (&a.format),
     { NULL }
   };
@@ -512,12 +623,24 @@ ds_cmd_explain (int argc, char **argv, GError **error)
     return FALSE;
   if (a.stream && a.where != NULL)
     return ds_cli_usage (error, "--where works in batch mode, not with --stream");
+  if (!a.stream && (a.sketch || a.warmup || a.period || a.reservoir || a.amc_size
+                    || a.decay != 0))
+    return ds_cli_usage (error, "--sketch, --warmup, --period, --reservoir, --amc-size and "
+                         "--decay go with --stream");
   if (a.stream)
     {
-      DsExplainStreamOptions so = { a.time_column, a.window, a.slide > 0 ? a.slide : a.window };
-      if (a.time_column == NULL || !(a.window > 0) || a.slide < 0)
-        return ds_cli_usage (error, "--stream needs --time-column and --window > 0");
+      DsExplainStreamOptions so = { a.time_column, a.window, a.slide > 0 ? a.slide : a.window,
+                                    (guint) a.warmup, (guint) a.period, (guint) a.period,
+                                    a.decay, (guint) a.reservoir, a.sketch, (guint) a.period,
+                                    (guint) a.amc_size };
       StreamPrint sp = { format, &cfg };
+      if (!a.sketch && (a.time_column == NULL || !(a.window > 0) || a.slide < 0))
+        return ds_cli_usage (error, "--stream needs --time-column and --window > 0 (or "
+                             "--sketch)");
+      if (a.warmup < 0 || a.period < 0 || a.reservoir < 0 || a.amc_size < 0
+          || !(a.decay >= 0 && a.decay < 1))
+        return ds_cli_usage (error, "--warmup, --period, --reservoir and --amc-size must be "
+                             ">= 0 and --decay in [0, 1)");
       return ds_explain_stream_run (&cfg, &so, argv[1], print_window, &sp, error);
     }
   r = ds_explain_run (&cfg, argv[1], error);

@@ -242,3 +242,9 @@ ds_unit_tests += tests/test-plan3d
 tests_test_plan3d_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_unit_tests += tests/test-plan3d-cli
 tests_test_plan3d_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# The cube classifiers of explain (traces/explain-cube.h).
+ds_explain_tests += tests/test-explain-cube
+check_PROGRAMS += tests/test-explain-cube
+TESTS += tests/test-explain-cube
+tests_test_explain_cube_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "traces/explain-csv.h"
+#include "traces/explain-sketch.h"
 #include "traces/explain-stream.h"
 #include "traces/explain.h"
 #include "tests/testutil.h"
@@ -477,6 +478,83 @@ test_str01 (void)
     }
 }
 
+/* LEG-06: SpaceSaving, size 10, counts exactly until it is full; an
+ * 11th distinct item takes over the smallest count and adds its own. */
+static void
+test_space_saving (void)
+{
+  static const guint64 obs[] = { 1, 1, 1, 2, 3, 1, 3, 2, 3 };
+  g_autoptr(DsSpaceSaving) a = ds_space_saving_new (10);
+  g_autoptr(DsSpaceSaving) b = ds_space_saving_new (10);
+
+  for (guint i = 0; i < G_N_ELEMENTS (obs); i++)
+    ds_space_saving_observe (a, obs[i], 1);
+  g_assert_cmpfloat (ds_space_saving_estimate (a, 1), ==, 4);
+  g_assert_cmpfloat (ds_space_saving_estimate (a, 2), ==, 2);
+  g_assert_cmpfloat (ds_space_saving_estimate (a, 3), ==, 3);
+  for (guint64 i = 0; i < 10; i++)
+    ds_space_saving_observe (b, i, 1);
+  ds_space_saving_observe (b, 10, 1);
+  g_assert_cmpfloat (ds_space_saving_estimate (b, 10), ==, 2);
+  g_assert_cmpfloat (ds_space_saving_estimate (b, 0), ==, 0);   /* the evicted minimum */
+  g_assert_cmpfloat (ds_space_saving_estimate (b, 9), ==, 1);
+}
+
+/* The sketch summarizer (spec 10.6): items only outliers carry become
+ * interesting at a period's end, their pair is counted from then on, and
+ * decay halves what came before. */
+static void
+test_sketch (void)
+{
+  static const char *const attrs[] = { "a", "b", NULL };
+  g_autoptr(DsExplainData) d = ds_explain_data_new (attrs, NULL, FALSE);
+  g_autoptr(DsExplainSketch) s = ds_explain_sketch_new (2, 100, 0.5, 0.1, 1);
+  g_autoptr(DsExplainResult) res = NULL;
+  const DsExplanation *first, *pair;
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *a = g_strdup_printf ("a%u", i % 5), *b = g_strdup_printf ("b%u", i % 7);
+      const char *row[] = { i < 10 ? "x" : a, i < 10 ? "y" : b };
+      ds_explain_data_add_row (d, row, NULL, 1);
+    }
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      for (guint i = 0; i < 100; i++)
+        ds_explain_sketch_observe (s, d->codes + 2 * i, i < 10);
+      if (pass == 0)
+        ds_explain_sketch_end_period (s);
+    }
+  res = ds_explain_sketch_results (s, d);
+  assert_close (res->outliers, 15, 1e-12);            /* 10 x 0.5 + 10 */
+  assert_close (res->total, 150, 1e-12);
+  g_assert_cmpuint (res->explanations->len, ==, 3);
+  first = g_ptr_array_index (res->explanations, 0);
+  pair = g_ptr_array_index (res->explanations, 2);
+  g_assert_cmpuint (first->n_items, ==, 1);
+  assert_close (first->o, 15, 1e-12);
+  g_assert_true (isinf (first->ratio));
+  g_assert_cmpuint (pair->n_items, ==, 2);
+  assert_close (pair->o, 10, 1e-12);                  /* counted from the second pass */
+}
+
+/* STR-02(a): a moving average over 3 panes of 10, fed pane by pane. */
+static void
+test_str02_panes (void)
+{
+  g_autoptr(DsPaneAverage) a = ds_pane_average_new (3);
+  static const double want[] = { 0, 0.5, 1.0 / 3, 1.0 / 3, 0, 0, 0, 0, 0, 0 };
+
+  for (guint p = 0; p < 10; p++)
+    {
+      double val[10];
+      for (guint k = 0; k < 10; k++)
+        val[k] = p * 10 + k >= 10 && p * 10 + k < 20;
+      assert_close (ds_pane_average_push (a, val, 10), want[p], 1e-15);
+    }
+  assert_close (ds_pane_average_push (a, NULL, 0), 0, 0);         /* an empty pane */
+}
+
 /* STR-02(b): panes are emitted only once a row at or past their end has
  * come; the window's outlier share is the moving average of val. */
 static void
@@ -691,6 +769,9 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/fpgrowth/miner", test_miner);
   g_test_add_func ("/explain/result/prune", test_prune);
   g_test_add_func ("/explain/stream/str01", test_str01);
+  g_test_add_func ("/explain/stream/str02-panes", test_str02_panes);
+  g_test_add_func ("/explain/stream/sketch", test_sketch);
+  g_test_add_func ("/explain/stream/space-saving", test_space_saving);
   g_test_add_func ("/explain/stream/str02", test_str02);
   g_test_add_func ("/explain/csv/errors", test_csv_errors);
   g_test_add_func ("/explain/csv/rows", test_csv_rows);

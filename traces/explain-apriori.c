@@ -10,16 +10,24 @@
  * in a dense array while n1^order stays small (the common case: a few
  * low-cardinality columns), else in an open-addressing table keyed by
  * the ids packed 21 bits each.
+ *
+ * A counted set's cell holds the sums its metrics need: (o, t) for the
+ * ratios, plus the two extra sums of DsExplainData.sums for mean_shift
+ * (outlier and inlier mean x count; mean_deviation uses the first), so
+ * cells are 2 or 4 doubles wide. The width is fixed per run and the
+ * extra sums are added behind one predictable branch, which keeps the
+ * common 2-wide case as fast as a fixed struct (bench/bench-explain.c).
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "traces/explain-apriori.h"
 
-typedef struct {
-  double o, t;
-} Agg;
+/* A cell: [0] = o, [1] = t (-1 marks a judged pair that is not NEXT),
+ * [2], [3] = the extra sums when the width is 4. */
+#define MAX_WIDTH 4
 
 void
 ds_explain_apriori_options_init (DsExplainAprioriOptions *o)
@@ -29,36 +37,38 @@ ds_explain_apriori_options_init (DsExplainAprioriOptions *o)
   o->ratio = DS_EXPLAIN_GLOBAL_RATIO;
   o->max_order = 3;
   o->n_attrs = 0;
+  o->mean = o->std = NAN;
 }
 
 /* ---- counting tables ---- */
 
-#define DENSE_MAX_CELLS (1u << 21)      /* 32 MiB of Agg */
+#define DENSE_MAX_CELLS (1u << 21)      /* 32 MiB of 2-wide cells */
 #define ID_BITS 21
 
 typedef struct {
-  Agg *dense;                /* [n^order] when it fits, else NULL */
-  guint n;
+  double *dense;             /* [n^order x width] when it fits, else NULL */
+  guint n, width;
   guint64 *keys;             /* open addressing: key + 1, 0 = empty */
-  Agg *aggs;
+  double *aggs;              /* [cap x width] */
   gsize cap, used;
 } Counter;
 
 static void
-counter_init (Counter *c, guint n, guint order)
+counter_init (Counter *c, guint n, guint order, guint width)
 {
   double cells = 1;
   memset (c, 0, sizeof *c);
   c->n = n;
+  c->width = width;
   for (guint i = 0; i < order; i++)
     cells *= n;
   if (cells <= DENSE_MAX_CELLS)
-    c->dense = g_new0 (Agg, (gsize) cells);
+    c->dense = g_new0 (double, (gsize) cells * width);
   else
     {
       c->cap = 1024;
       c->keys = g_new0 (guint64, c->cap);
-      c->aggs = g_new0 (Agg, c->cap);
+      c->aggs = g_new0 (double, c->cap * width);
     }
 }
 
@@ -102,14 +112,14 @@ counter_grow (Counter *c)
 {
   gsize cap = c->cap * 2;
   guint64 *keys = g_new0 (guint64, cap);
-  Agg *aggs = g_new0 (Agg, cap);
+  double *aggs = g_new0 (double, cap * c->width);
 
   for (gsize i = 0; i < c->cap; i++)
     if (c->keys[i] != 0)
       {
         gsize at = slot_of (keys, cap, c->keys[i] - 1);
         keys[at] = c->keys[i];
-        aggs[at] = c->aggs[i];
+        memcpy (aggs + at * c->width, c->aggs + i * c->width, c->width * sizeof *aggs);
       }
   g_free (c->keys);
   g_free (c->aggs);
@@ -118,14 +128,14 @@ counter_grow (Counter *c)
   c->cap = cap;
 }
 
-static Agg *
+static double *
 counter_at (Counter *c, const guint *ids, guint order, gboolean create)
 {
   guint64 key;
   gsize at;
 
   if (c->dense != NULL)
-    return &c->dense[dense_index (c, ids, order)];
+    return &c->dense[dense_index (c, ids, order) * c->width];
   key = pack (ids, order);
   at = slot_of (c->keys, c->cap, key);
   if (c->keys[at] == 0)
@@ -140,7 +150,20 @@ counter_at (Counter *c, const guint *ids, guint order, gboolean create)
       c->keys[at] = key + 1;
       c->used++;
     }
-  return &c->aggs[at];
+  return &c->aggs[at * c->width];
+}
+
+/* cell += the row's sums @v */
+static inline void
+cell_add (double *cell, const double *v, guint width)
+{
+  cell[0] += v[0];
+  cell[1] += v[1];
+  if (width > 2)
+    {
+      cell[2] += v[2];
+      cell[3] += v[3];
+    }
 }
 
 /* ---- the explainer ---- */
@@ -150,6 +173,7 @@ typedef struct {
   const DsExplainAprioriOptions *opt;
   guint n_cols;
   double outliers, total;
+  guint width;               /* 2, or 4 with d->sums */
   DsExplainResult *res;
   guint n1;                  /* NEXT singletons */
   DsExplainItem *next1;      /* [n1] */
@@ -158,18 +182,68 @@ typedef struct {
 
 typedef enum { PRUNE, KEEP, NEXT } Action;
 
-static Action
-judge (Apl *a, const DsExplainItem *items, guint n, const Agg *agg)
+/* The row's sums: o, t and the extra ones. */
+static inline void
+row_sums (const Apl *a, guint r, double *v)
 {
-  double support = agg->o / a->outliers;
-  double ratio;
+  v[0] = a->d->outlier[r];
+  v[1] = ds_explain_data_t (a->d, r);
+  if (a->width > 2)
+    {
+      v[2] = a->d->sums[0][r];
+      v[3] = a->d->sums[1] != NULL ? a->d->sums[1][r] : 0;
+    }
+  else
+    v[2] = v[3] = 0;
+}
 
-  if (agg->o <= 0 || support < a->opt->min_support)
+/* The monotone constraints (support; mean_shift: on outliers and on
+ * inliers): FALSE means PRUNE. Sets the support reported. */
+static gboolean
+supported (const Apl *a, const double *s, double *support)
+{
+  double min = a->opt->min_support;
+
+  switch (a->opt->ratio)
+    {
+    case DS_EXPLAIN_MEAN_DEVIATION:               /* a share of all events */
+      *support = s[1] / a->total;
+      return s[1] > 0 && *support >= min;
+    case DS_EXPLAIN_MEAN_SHIFT:
+      *support = s[0] / a->outliers;
+      return s[0] > 0 && *support >= min
+             && (s[1] - s[0]) / (a->total - a->outliers) >= min;
+    default:
+      *support = s[0] / a->outliers;
+      return s[0] > 0 && *support >= min;
+    }
+}
+
+static double
+quality (const Apl *a, const double *s)
+{
+  switch (a->opt->ratio)
+    {
+    case DS_EXPLAIN_MEAN_DEVIATION:
+      return ds_explain_mean_deviation (s[1], s[2], a->opt->mean, a->opt->std);
+    case DS_EXPLAIN_MEAN_SHIFT:
+      return ds_explain_mean_shift (s[0], s[2], s[1] - s[0], s[3]);
+    default:
+      return ds_explain_ratio (a->opt->ratio, s[0], s[1], a->outliers, a->total);
+    }
+}
+
+static Action
+judge (Apl *a, const DsExplainItem *items, guint n, const double *s)
+{
+  double support, ratio;
+
+  if (!supported (a, s, &support))
     return PRUNE;
-  ratio = ds_explain_ratio (a->opt->ratio, agg->o, agg->t, a->outliers, a->total);
+  ratio = quality (a, s);
   if (ratio < a->opt->min_ratio)
     return NEXT;
-  ds_explain_result_add (a->res, items, n, support, ratio, agg->o, agg->t);
+  ds_explain_result_add (a->res, items, n, support, ratio, s[0], s[1]);
   return KEEP;
 }
 
@@ -177,20 +251,19 @@ static void
 order1 (Apl *a)
 {
   const DsExplainData *d = a->d;
-  g_autofree Agg **agg = g_new0 (Agg *, a->n_cols);
+  guint width = a->width;
+  g_autofree double **agg = g_new0 (double *, a->n_cols);
   GArray *next = g_array_new (FALSE, FALSE, sizeof (DsExplainItem));
 
   for (guint c = 0; c < a->n_cols; c++)
-    agg[c] = g_new0 (Agg, d->attrs[c].values->len + 1);
+    agg[c] = g_new0 (double, (d->attrs[c].values->len + 1) * width);
   for (guint r = 0; r < d->n_rows; r++)
     {
       const guint32 *codes = d->codes + (gsize) r * d->n_attrs;
-      double o = d->outlier[r], t = ds_explain_data_t (d, r);
+      double v[MAX_WIDTH];
+      row_sums (a, r, v);
       for (guint c = 0; c < a->n_cols; c++)
-        {
-          agg[c][codes[c]].o += o;
-          agg[c][codes[c]].t += t;
-        }
+        cell_add (&agg[c][(gsize) codes[c] * width], v, width);
     }
   a->next_id = g_new0 (gint32 *, a->n_cols);
   for (guint c = 0; c < a->n_cols; c++)
@@ -200,7 +273,7 @@ order1 (Apl *a)
         {
           DsExplainItem item = { c, v };
           a->next_id[c][v] = -1;
-          if (judge (a, &item, 1, &agg[c][v]) == NEXT)
+          if (judge (a, &item, 1, &agg[c][(gsize) v * width]) == NEXT)
             {
               a->next_id[c][v] = (gint32) next->len;
               g_array_append_val (next, item);
@@ -241,32 +314,31 @@ order2 (Apl *a, Counter *pairs, guint *ids)
 {
   const DsExplainData *d = a->d;
 
-  counter_init (pairs, a->n1, 2);
+  counter_init (pairs, a->n1, 2, a->width);
   for (guint r = 0; r < d->n_rows; r++)
     {
       guint k = row_next (a, r, ids);
-      double o = d->outlier[r], t = ds_explain_data_t (d, r);
+      double v[MAX_WIDTH];
+      row_sums (a, r, v);
       for (guint i = 0; i < k; i++)
         for (guint j = i + 1; j < k; j++)
           {
             guint pair[2] = { ids[i], ids[j] };
-            Agg *agg = counter_at (pairs, pair, 2, TRUE);
-            agg->o += o;
-            agg->t += t;
+            cell_add (counter_at (pairs, pair, 2, TRUE), v, a->width);
           }
     }
 }
 
 /* Judges each counted pair and marks it NEXT (t >= 0) or not (t = -1). */
 static void
-judge_pair (Apl *a, guint i, guint j, Agg *agg)
+judge_pair (Apl *a, guint i, guint j, double *cell)
 {
   guint pair[2] = { i, j };
   DsExplainItem items[2];
 
   items_of (a, pair, 2, items);
-  if (judge (a, items, 2, agg) != NEXT)
-    agg->t = -1;
+  if (judge (a, items, 2, cell) != NEXT)
+    cell[1] = -1;
 }
 
 static void
@@ -279,21 +351,21 @@ judge_pairs (Apl *a, Counter *pairs)
       for (guint i = 0; i < a->n1; i++)
         for (guint j = i + 1; j < a->n1; j++)
           if (a->next1[i].col != a->next1[j].col)
-            judge_pair (a, i, j, &pairs->dense[(gsize) i * a->n1 + j]);
+            judge_pair (a, i, j, &pairs->dense[((gsize) i * a->n1 + j) * pairs->width]);
       return;
     }
   for (gsize s = 0; s < pairs->cap; s++)
     if (pairs->keys[s] != 0)
       judge_pair (a, (guint) ((pairs->keys[s] - 1) >> ID_BITS) & mask,
-                  (guint) (pairs->keys[s] - 1) & mask, &pairs->aggs[s]);
+                  (guint) (pairs->keys[s] - 1) & mask, &pairs->aggs[s * pairs->width]);
 }
 
 static gboolean
 pair_is_next (Counter *pairs, guint x, guint y)
 {
   guint pair[2] = { x, y };
-  Agg *agg = counter_at (pairs, pair, 2, FALSE);
-  return agg != NULL && agg->o > 0 && agg->t >= 0;
+  const double *cell = counter_at (pairs, pair, 2, FALSE);
+  return cell != NULL && cell[1] > 0;                 /* counted, and NEXT */
 }
 
 static void
@@ -303,11 +375,12 @@ order3 (Apl *a, Counter *pairs, guint *ids)
   Counter triples;
   DsExplainItem items[3];
 
-  counter_init (&triples, a->n1, 3);
+  counter_init (&triples, a->n1, 3, a->width);
   for (guint r = 0; r < d->n_rows; r++)
     {
       guint k = row_next (a, r, ids);
-      double o = d->outlier[r], t = ds_explain_data_t (d, r);
+      double v[MAX_WIDTH];
+      row_sums (a, r, v);
       for (guint i = 0; i < k; i++)
         for (guint j = i + 1; j < k; j++)
           {
@@ -317,9 +390,7 @@ order3 (Apl *a, Counter *pairs, guint *ids)
               if (pair_is_next (pairs, ids[i], ids[l]) && pair_is_next (pairs, ids[j], ids[l]))
                 {
                   guint triple[3] = { ids[i], ids[j], ids[l] };
-                  Agg *agg = counter_at (&triples, triple, 3, TRUE);
-                  agg->o += o;
-                  agg->t += t;
+                  cell_add (counter_at (&triples, triple, 3, TRUE), v, a->width);
                 }
           }
     }
@@ -330,11 +401,11 @@ order3 (Apl *a, Counter *pairs, guint *ids)
           for (guint l = j + 1; l < a->n1; l++)
             {
               guint triple[3] = { i, j, l };
-              Agg *agg = counter_at (&triples, triple, 3, FALSE);
-              if (agg->o <= 0)
+              double *cell = counter_at (&triples, triple, 3, FALSE);
+              if (cell[1] <= 0)                          /* no rows */
                 continue;
               items_of (a, triple, 3, items);
-              judge (a, items, 3, agg);
+              judge (a, items, 3, cell);
             }
     }
   else
@@ -346,7 +417,7 @@ order3 (Apl *a, Counter *pairs, guint *ids)
           guint triple[3] = { (guint) (key >> (2 * ID_BITS)) & mask,
                               (guint) (key >> ID_BITS) & mask, (guint) key & mask };
           items_of (a, triple, 3, items);
-          judge (a, items, 3, &triples.aggs[s]);
+          judge (a, items, 3, &triples.aggs[s * triples.width]);
         }
   counter_clear (&triples);
 }
@@ -355,17 +426,21 @@ DsExplainResult *
 ds_explain_apriori (const DsExplainData *d, const DsExplainAprioriOptions *o)
 {
   Apl a = { d, o, o->n_attrs > 0 ? MIN (o->n_attrs, d->n_attrs) : d->n_attrs,
-            0, 0, NULL, 0, NULL, NULL };
+            0, 0, d->sums[0] != NULL ? 4 : 2, NULL, 0, NULL, NULL };
   g_autofree guint *ids = g_new (guint, a.n_cols + 1);
+  gboolean by_events = o->ratio == DS_EXPLAIN_MEAN_DEVIATION;
 
   g_return_val_if_fail (d->outlier != NULL, NULL);
+  g_return_val_if_fail ((o->ratio == DS_EXPLAIN_MEAN_DEVIATION && d->sums[0] != NULL)
+                        || (o->ratio == DS_EXPLAIN_MEAN_SHIFT && d->sums[1] != NULL)
+                        || o->ratio < DS_EXPLAIN_MEAN_DEVIATION, NULL);
   for (guint r = 0; r < d->n_rows; r++)
     {
       a.outliers += d->outlier[r];
       a.total += ds_explain_data_t (d, r);
     }
   a.res = ds_explain_result_new (o->ratio, a.outliers, a.total);
-  if (a.outliers <= 0 || a.n_cols == 0)
+  if ((a.outliers <= 0 && !by_events) || a.n_cols == 0)
     return a.res;
   order1 (&a);
   if (o->max_order >= 2 && a.n1 >= 2 && a.n1 < (1u << ID_BITS))

@@ -7,6 +7,11 @@
  * < min_ratio: minimal explanations only, since a set that passes is
  * never extended. Works on weighted rows (o, t), so pre-aggregated rows
  * count by their weight. Results come sorted (explain-result.h).
+ * The cube metrics (spec section 6) use the data's extra sums
+ * (DsExplainData.sums, from the cube classifiers): mean_deviation takes
+ * support as the share of all events (t / T) and needs @mean and @std;
+ * mean_shift needs support >= min_support among the outliers (o / O, the
+ * support reported) and among the inliers ((t - o) / (T - O)).
  * Counting: order 1 in dense per-column arrays, orders 2 and 3 in dense
  * arrays over the candidates when they fit, else in an open-addressing
  * table of packed keys; cost O(rows x (columns choose order)).
@@ -24,6 +29,7 @@ typedef struct {
   DsExplainRatio ratio;      /* global_ratio */
   guint max_order;           /* 1..3, default 3 */
   guint n_attrs;             /* explain the first n_attrs columns; 0: all */
+  double mean, std;          /* mean_deviation: the global mean and std */
 } DsExplainAprioriOptions;
 
 void             ds_explain_apriori_options_init (DsExplainAprioriOptions *o);

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "traces/explain-classify.h"
+#include "traces/explain-cube.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (gsl_matrix, gsl_matrix_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (gsl_vector, gsl_vector_free)
@@ -29,7 +30,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (gsl_rng, gsl_rng_free)
 
 static const char *const kind_names[] = {
   "percentile", "predicate", "mad", "zscore", "mcd", "column",
+  "arithmetic", "quantile", "count-mean-shift", "mean-deviation",
 };
+
+gboolean
+ds_explain_classifier_uses_predicate (DsExplainClassifierKind kind)
+{
+  return kind == DS_EXPLAIN_CLS_PREDICATE || kind == DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT;
+}
 
 const char *
 ds_explain_classifier_name (DsExplainClassifierKind kind)
@@ -68,6 +76,8 @@ ds_explain_classifier_clear (DsExplainClassifier *c)
 {
   ds_explain_predicate_clear (&c->predicate);
   g_clear_pointer (&c->low_metrics, g_strfreev);
+  g_clear_pointer (&c->quantile_levels, g_free);
+  c->n_quantile_levels = 0;
 }
 
 void
@@ -430,57 +440,112 @@ mcd_distance2 (const Mcd *m, gsize row)
   return sum;
 }
 
+/* FastMCD from one seeded start on m->x (spec 5.4): h rows drawn, then
+ * C-steps until the determinant stops falling by delta; leaves the fit in
+ * m->mean and m->inv and returns the number of C-steps. */
+static guint
+mcd_run (Mcd *m, double alpha, double delta, guint max_steps, guint64 seed)
+{
+  gsize h = (gsize) floor ((double) (m->n + m->p + 1) * alpha);
+  g_autofree size_t *all = g_new (size_t, m->n);
+  g_autofree size_t *subset = NULL;
+  g_autofree double *dist = g_new (double, m->n);
+  g_autoptr(gsl_rng) rng = gsl_rng_alloc (gsl_rng_mt19937);
+  double det, prev;
+  guint steps;
+
+  h = CLAMP (h, m->p + 1, m->n);                     /* bug B18 */
+  subset = g_new (size_t, h);
+  for (gsize i = 0; i < m->n; i++)
+    all[i] = i;
+  gsl_rng_set (rng, (unsigned long) seed);
+  gsl_ran_choose (rng, subset, h, all, m->n, sizeof (size_t));
+  det = mcd_fit (m, subset, h);
+  for (steps = 1; steps < max_steps && det != 0; steps++)
+    {
+      /* C-step: the h rows of smallest Mahalanobis distance */
+      for (gsize i = 0; i < m->n; i++)
+        dist[i] = mcd_distance2 (m, i);
+      gsl_sort_smallest_index (subset, h, dist, 1, m->n);
+      prev = det;
+      det = mcd_fit (m, subset, h);
+      if (det == 0 || prev - det < delta)
+        break;
+    }
+  return steps;
+}
+
+static void
+mcd_alloc (Mcd *m, gsize n, gsize p)
+{
+  m->n = n;
+  m->p = p;
+  m->x = gsl_matrix_alloc (n, p);
+  m->mean = gsl_vector_alloc (p);
+  m->inv = gsl_matrix_alloc (p, p);
+}
+
+static void
+mcd_clear (Mcd *m)
+{
+  gsl_matrix_free (m->x);
+  gsl_vector_free (m->mean);
+  gsl_matrix_free (m->inv);
+}
+
+guint
+ds_explain_mcd_fit (const double *x, gsize n, gsize p, const DsExplainClassifier *c,
+                    double *mean, double *inv)
+{
+  Mcd m;
+  guint steps;
+
+  g_return_val_if_fail (p >= 1 && n >= p + 1, 0);
+  mcd_alloc (&m, n, p);
+  memcpy (m.x->data, x, n * p * sizeof *x);          /* gsl_matrix_alloc: tda = p */
+  steps = mcd_run (&m, c->mcd_alpha, c->mcd_delta, c->mcd_max_steps, c->seed);
+  memcpy (mean, m.mean->data, p * sizeof *mean);
+  memcpy (inv, m.inv->data, p * p * sizeof *inv);
+  mcd_clear (&m);
+  return steps;
+}
+
+double
+ds_explain_mcd_score (const double *row, gsize p, const double *mean, const double *inv)
+{
+  double sum = 0;
+  for (gsize a = 0; a < p; a++)
+    for (gsize b = 0; b < p; b++)
+      sum += (row[a] - mean[a]) * inv[a * p + b] * (row[b] - mean[b]);
+  return sqrt (MAX (sum, 0));
+}
+
 static gboolean
 classify_mcd (DsExplainData *d, const DsExplainClassifier *c, DsExplainFit *fit,
               GError **error)
 {
-  Mcd m = { d->n_rows, d->n_metrics, NULL, NULL, NULL };
-  gsize h = (gsize) floor ((double) (m.n + m.p + 1) * c->mcd_alpha);
-  g_autofree size_t *all = NULL, *subset = NULL;
+  Mcd m;
   g_autofree double *dist = NULL;
-  g_autoptr(gsl_rng) rng = gsl_rng_alloc (gsl_rng_mt19937);
-  double det, prev;
 
-  if (m.p < 2)
-    return ds_fail (error, DS_ERROR_INVALID, "mcd: needs at least 2 metrics, got %zu", m.p);
-  if (m.n < m.p + 1)
-    return ds_fail (error, DS_ERROR_INVALID, "mcd: needs at least %zu rows, got %zu",
-                    m.p + 1, m.n);
-  h = CLAMP (h, m.p + 1, m.n);                       /* bug B18 */
-  m.x = gsl_matrix_alloc (m.n, m.p);
-  m.mean = gsl_vector_alloc (m.p);
-  m.inv = gsl_matrix_alloc (m.p, m.p);
+  if (d->n_metrics < 2)
+    return ds_fail (error, DS_ERROR_INVALID, "mcd: needs at least 2 metrics, got %u",
+                    d->n_metrics);
+  if (d->n_rows < d->n_metrics + 1)
+    return ds_fail (error, DS_ERROR_INVALID, "mcd: needs at least %u rows, got %u",
+                    d->n_metrics + 1, d->n_rows);
+  mcd_alloc (&m, d->n_rows, d->n_metrics);
   for (gsize a = 0; a < m.p; a++)
     {
       g_autofree double *v = metric_values (d, c, (guint) a);
       for (gsize i = 0; i < m.n; i++)
         gsl_matrix_set (m.x, i, a, v[i]);
     }
-  all = g_new (size_t, m.n);
-  subset = g_new (size_t, h);
+  fit->mcd_steps = mcd_run (&m, c->mcd_alpha, c->mcd_delta, c->mcd_max_steps, c->seed);
   dist = g_new (double, m.n);
-  for (gsize i = 0; i < m.n; i++)
-    all[i] = i;
-  gsl_rng_set (rng, (unsigned long) c->seed);
-  gsl_ran_choose (rng, subset, h, all, m.n, sizeof (size_t));
-  det = mcd_fit (&m, subset, h);
-  for (fit->mcd_steps = 1; fit->mcd_steps < c->mcd_max_steps && det != 0; fit->mcd_steps++)
-    {
-      /* C-step: the h rows of smallest Mahalanobis distance */
-      for (gsize i = 0; i < m.n; i++)
-        dist[i] = mcd_distance2 (&m, i);
-      gsl_sort_smallest_index (subset, h, dist, 1, m.n);
-      prev = det;
-      det = mcd_fit (&m, subset, h);
-      if (det == 0 || prev - det < c->mcd_delta)
-        break;
-    }
   for (gsize i = 0; i < m.n; i++)
     dist[i] = sqrt (MAX (mcd_distance2 (&m, i), 0));
   threshold_scores (d, c, dist, fit);
-  gsl_matrix_free (m.x);
-  gsl_vector_free (m.mean);
-  gsl_matrix_free (m.inv);
+  mcd_clear (&m);
   return TRUE;
 }
 
@@ -501,6 +566,8 @@ ds_explain_classify (DsExplainData *d, const DsExplainClassifier *c, DsExplainFi
   memset (fit, 0, sizeof *fit);
   fit->low = fit->high = fit->center = fit->spread = fit->score_cutoff = NAN;
   g_clear_pointer (&d->outlier, g_free);
+  g_clear_pointer (&d->sums[0], g_free);
+  g_clear_pointer (&d->sums[1], g_free);
   d->outlier = g_new0 (double, MAX (d->capacity, 1));
   if (d->n_rows == 0)
     return ds_fail (error, DS_ERROR_INVALID, "no rows to classify");
@@ -514,7 +581,8 @@ ds_explain_classify (DsExplainData *d, const DsExplainClassifier *c, DsExplainFi
     case DS_EXPLAIN_CLS_MAD: classify_mad (d, c, fit); break;
     case DS_EXPLAIN_CLS_ZSCORE: classify_zscore (d, c, fit); break;
     case DS_EXPLAIN_CLS_MCD: ok = classify_mcd (d, c, fit, error); break;
-    case DS_EXPLAIN_CLS_COLUMN: default: ok = classify_column (d); break;
+    case DS_EXPLAIN_CLS_COLUMN: ok = classify_column (d); break;
+    default: ok = ds_explain_classify_cube (d, c, fit, error); break;
     }
   if (!ok)
     return FALSE;

@@ -15,6 +15,8 @@
  *   mcd         score sqrt((x - mu)' S^-1 (x - mu)) over several metrics,
  *               FastMCD with one seeded start, alpha 0.5, delta 1e-3
  *   column      o = the value of a metric column (pre-classified rows)
+ *   arithmetic, quantile, count-mean-shift, mean-deviation
+ *               pre-aggregated rows (explain-cube.h)
  *
  * Score classifiers threshold in percentile mode by default: outlier iff
  * score >= P(100 q) of all scores, or score = +inf, q = 0.99; static mode
@@ -37,6 +39,10 @@ typedef enum {
   DS_EXPLAIN_CLS_ZSCORE,
   DS_EXPLAIN_CLS_MCD,
   DS_EXPLAIN_CLS_COLUMN,
+  DS_EXPLAIN_CLS_ARITHMETIC,
+  DS_EXPLAIN_CLS_QUANTILE,
+  DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT,
+  DS_EXPLAIN_CLS_MEAN_DEVIATION,
 } DsExplainClassifierKind;
 
 typedef enum { DS_EXPLAIN_TAILS_BOTH, DS_EXPLAIN_TAILS_HIGH, DS_EXPLAIN_TAILS_LOW } DsExplainTails;
@@ -77,6 +83,8 @@ typedef struct {
   double mcd_alpha, mcd_delta;  /* 0.5, 1e-3 */
   guint mcd_max_steps;       /* 100 */
   guint64 seed;              /* 0 */
+  double *quantile_levels;   /* quantile: the level of each metric, in [0, 1] */
+  guint n_quantile_levels;
 } DsExplainClassifier;
 
 /* The defaults above (percentile classifier). */
@@ -85,20 +93,25 @@ void ds_explain_classifier_clear (DsExplainClassifier *c);
 /* "percentile", ...; FALSE when unknown. */
 gboolean    ds_explain_classifier_from_name (const char *name, DsExplainClassifierKind *out);
 const char *ds_explain_classifier_name      (DsExplainClassifierKind kind);
+/* TRUE for the kinds that read the predicate (predicate, count-mean-shift). */
+gboolean    ds_explain_classifier_uses_predicate (DsExplainClassifierKind kind);
 
 /* What the classifier learned, for the run summary (upstream issue #260). */
 typedef struct {
   double low, high;          /* percentile cut-offs (NaN where unused) */
-  double center, spread;     /* MAD: median and MAD; zscore: mean and sigma */
+  double center, spread;     /* MAD: median and MAD; zscore, mean-deviation: mean
+                              * and sigma */
   double score_cutoff;       /* score classifiers */
   guint mcd_steps;           /* C-steps MCD took */
   double outliers, total;    /* O and T */
 } DsExplainFit;
 
 /* Classifies @d with its metrics (all of them for MCD, the first for the
- * single-metric classifiers) and fills d->outlier. Errors: no metric, a
- * predicate column that does not exist, MCD with fewer than 2 metrics or
- * fewer rows than metrics + 1. */
+ * single-metric classifiers, the first two or n_quantile_levels for the
+ * cube ones) and fills d->outlier (and d->sums for count-mean-shift and
+ * mean-deviation). Errors: no metric, a predicate column that does not
+ * exist, MCD with fewer than 2 metrics or fewer rows than metrics + 1, a
+ * cube classifier with too few metrics. */
 gboolean ds_explain_classify (DsExplainData *d, const DsExplainClassifier *c,
                               DsExplainFit *fit, GError **error);
 
@@ -112,6 +125,17 @@ void   ds_explain_mad_fit    (const double *values, gsize n, double *median, dou
  * elsewhere when mad is 0. */
 void   ds_explain_mad_scores (const double *values, gsize n, double median, double mad,
                               double *scores);
+
+/* FastMCD (spec 5.4, with @c's alpha, delta, step cap and seed) over the
+ * @n rows of @p values in @x (row-major, n >= p + 1): fills @mean (p)
+ * and @inv (p x p, row-major: the inverse covariance, or its SVD
+ * pseudo-inverse when singular); returns the C-steps taken. For a model
+ * refit outside a data set (the streaming classifier). */
+guint  ds_explain_mcd_fit   (const double *x, gsize n, gsize p, const DsExplainClassifier *c,
+                             double *mean, double *inv);
+/* The Mahalanobis distance of @row from such a fit. */
+double ds_explain_mcd_score (const double *row, gsize p, const double *mean,
+                             const double *inv);
 
 /* Metric bucketing (spec 5.6): adds the attribute column NAME_a holding
  * labels "NAME:[,b0]", "NAME:[b0,b1]", ..., "NAME:[bk,]" for the metric

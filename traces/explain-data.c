@@ -92,6 +92,8 @@ ds_explain_data_free (DsExplainData *d)
   g_free (d->codes);
   g_free (d->weight);
   g_free (d->outlier);
+  g_free (d->sums[0]);
+  g_free (d->sums[1]);
   g_free (d->first_dropped_why);
   g_free (d);
 }
@@ -109,6 +111,9 @@ ds_explain_data_reserve (DsExplainData *d, guint n_rows)
     d->weight = g_renew (double, d->weight, n_rows);
   if (d->outlier != NULL)
     d->outlier = g_renew (double, d->outlier, n_rows);
+  for (guint k = 0; k < G_N_ELEMENTS (d->sums); k++)
+    if (d->sums[k] != NULL)
+      d->sums[k] = g_renew (double, d->sums[k], n_rows);
 }
 
 void

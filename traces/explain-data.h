@@ -39,6 +39,10 @@ typedef struct {
   double **metrics;          /* [n_metrics][n_rows] */
   double *weight;            /* [n_rows] total weight t; NULL: every t = 1 */
   double *outlier;           /* [n_rows] outlier weight o; NULL until classified */
+  double *sums[2];           /* [n_rows] extra sums the cube metrics aggregate, set by
+                              * the cube classifiers: mean x count (mean_deviation:
+                              * sums[0]); outlier and inlier mean x count (mean_shift);
+                              * NULL otherwise */
   guint64 n_dropped;         /* rows a reader dropped (a bad metric cell) */
   guint first_dropped_line;  /* the line of the first, 0 if none */
   char *first_dropped_why;   /* why, owned */

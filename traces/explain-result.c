@@ -11,7 +11,9 @@
 
 #include "traces/explain-result.h"
 
-static const char *const ratio_names[] = { "global_ratio", "risk_ratio", "prevalence_ratio" };
+static const char *const ratio_names[] = {
+  "global_ratio", "risk_ratio", "prevalence_ratio", "mean_deviation", "mean_shift",
+};
 
 const char *
 ds_explain_ratio_name (DsExplainRatio r)
@@ -79,10 +81,31 @@ ds_explain_ratio (DsExplainRatio r, double o, double t, double outliers, double 
       return ds_explain_risk_ratio (t - o, o, total - outliers, outliers);
     case DS_EXPLAIN_PREVALENCE_RATIO:
       return ds_explain_prevalence_ratio (o, t, outliers, total);
+    case DS_EXPLAIN_MEAN_DEVIATION:
+    case DS_EXPLAIN_MEAN_SHIFT:
+      return NAN;
     case DS_EXPLAIN_GLOBAL_RATIO:
     default:
       return ds_explain_global_ratio (o, t, outliers, total);
     }
+}
+
+/* |m1/n - mean| / std */
+double
+ds_explain_mean_deviation (double n, double m1, double mean, double std)
+{
+  return fabs (m1 / n - mean) / std;
+}
+
+/* (o_sum/o) / (i_sum/i) */
+double
+ds_explain_mean_shift (double o, double o_sum, double i, double i_sum)
+{
+  if (o == 0)
+    return 0;
+  if (i == 0 || i_sum == 0)
+    return INFINITY;
+  return (o_sum / o) / (i_sum / i);
 }
 
 DsExplanation *

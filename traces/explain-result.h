@@ -19,6 +19,8 @@ typedef enum {
   DS_EXPLAIN_GLOBAL_RATIO,       /* (o/t) / (O/T) */
   DS_EXPLAIN_RISK_RATIO,         /* RR(t - o, o, T - O, O) */
   DS_EXPLAIN_PREVALENCE_RATIO,   /* (o/(t - o)) / (O/(T - O)), with guards */
+  DS_EXPLAIN_MEAN_DEVIATION,     /* cube: |m1/t - mean| / std (APriori-linear only) */
+  DS_EXPLAIN_MEAN_SHIFT,         /* cube: outlier mean / inlier mean (APriori-linear only) */
 } DsExplainRatio;
 
 /* "global_ratio", ...; FALSE for an unknown name. */
@@ -35,8 +37,17 @@ double ds_explain_risk_ratio       (double e_inliers, double e_outliers,
  * I = 0 (spec MET-02); O = 0 counts as 1. */
 double ds_explain_prevalence_ratio (double o, double t, double outliers, double total);
 double ds_explain_global_ratio     (double o, double t, double outliers, double total);
+/* The ratios of (o, t) alone; NaN for the cube metrics, which need more
+ * sums (below). */
 double ds_explain_ratio            (DsExplainRatio r, double o, double t,
                                     double outliers, double total);
+/* mean_deviation: |m1/n - mean| / std for a set of n events whose means
+ * sum (weighted by count) to m1, against the global @mean and @std. */
+double ds_explain_mean_deviation   (double n, double m1, double mean, double std);
+/* mean_shift: (o_sum/o) / (i_sum/i), the outliers' mean over the
+ * inliers'; 0 without outliers, +inf without inliers or when their
+ * mean is 0. */
+double ds_explain_mean_shift       (double o, double o_sum, double i, double i_sum);
 
 typedef struct {
   guint col;                     /* attribute column */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 
 #include "core/error.h"
 #include "traces/explain-csv.h"
+#include "traces/explain-sketch.h"
 #include "traces/explain-stream.h"
 
 /* ---- AMC ---- */
@@ -156,6 +158,70 @@ ds_amc_heavy (const DsAmc *amc, double min)
   return out;
 }
 
+/* ---- SpaceSaving ---- */
+
+struct _DsSpaceSaving {
+  guint size;
+  GHashTable *counts;        /* guint64 item (owned) -> double* count (owned) */
+};
+
+DsSpaceSaving *
+ds_space_saving_new (guint size)
+{
+  DsSpaceSaving *ss = g_new0 (DsSpaceSaving, 1);
+
+  ss->size = MAX (size, 1);
+  ss->counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  return ss;
+}
+
+void
+ds_space_saving_free (DsSpaceSaving *ss)
+{
+  if (ss == NULL)
+    return;
+  g_hash_table_unref (ss->counts);
+  g_free (ss);
+}
+
+void
+ds_space_saving_observe (DsSpaceSaving *ss, guint64 item, double weight)
+{
+  double *count = g_hash_table_lookup (ss->counts, &item), floor = 0;
+
+  if (count != NULL)
+    {
+      *count += weight;
+      return;
+    }
+  if (g_hash_table_size (ss->counts) >= ss->size)
+    {
+      /* the minimum, by a scan: a baseline, not the fast path */
+      GHashTableIter it;
+      gpointer k, v;
+      guint64 *min_key = NULL;
+      g_hash_table_iter_init (&it, ss->counts);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (min_key == NULL || *(double *) v < floor
+            || (*(double *) v == floor && *(guint64 *) k < *min_key))
+          {
+            min_key = k;
+            floor = *(double *) v;
+          }
+      g_hash_table_remove (ss->counts, min_key);
+    }
+  count = g_new (double, 1);
+  *count = floor + weight;
+  g_hash_table_insert (ss->counts, g_memdup2 (&item, sizeof item), count);
+}
+
+double
+ds_space_saving_estimate (const DsSpaceSaving *ss, guint64 item)
+{
+  const double *count = g_hash_table_lookup (ss->counts, &item);
+  return count != NULL ? *count : 0;
+}
+
 /* ---- ADR ---- */
 
 typedef struct {
@@ -284,6 +350,18 @@ ds_adr_decay (DsAdr *adr, double bias)
 }
 
 GArray *
+ds_adr_held (const DsAdr *adr)
+{
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (double),
+                                   adr->sample->len + adr->heap->len);
+
+  g_array_append_vals (out, adr->sample->data, adr->sample->len);
+  for (guint i = 0; i < adr->heap->len; i++)
+    g_array_append_val (out, g_array_index (adr->heap, AdrItem, i).value);
+  return out;
+}
+
+GArray *
 ds_adr_read (DsAdr *adr)
 {
   GArray *out = g_array_new (FALSE, FALSE, sizeof (double));
@@ -305,6 +383,59 @@ ds_adr_read (DsAdr *adr)
       g_array_append_vals (out, pick, room);
     }
   return out;
+}
+
+/* ---- moving average over panes ---- */
+
+struct _DsPaneAverage {
+  guint max_panes, n_panes, oldest;
+  double *sum, *count;       /* per pane, a ring from oldest */
+};
+
+DsPaneAverage *
+ds_pane_average_new (guint n_panes)
+{
+  DsPaneAverage *a = g_new0 (DsPaneAverage, 1);
+
+  a->max_panes = MAX (n_panes, 1);
+  a->sum = g_new0 (double, a->max_panes);
+  a->count = g_new0 (double, a->max_panes);
+  return a;
+}
+
+void
+ds_pane_average_free (DsPaneAverage *a)
+{
+  if (a == NULL)
+    return;
+  g_free (a->sum);
+  g_free (a->count);
+  g_free (a);
+}
+
+/* Sums are kept per pane and added up per read (P is small), so no
+ * running total accumulates rounding as panes come and go. */
+double
+ds_pane_average_push (DsPaneAverage *a, const double *values, gsize n)
+{
+  guint at;
+  double sum = 0, count = 0;
+
+  if (a->n_panes == a->max_panes)
+    a->oldest = (a->oldest + 1) % a->max_panes;           /* retire the oldest */
+  else
+    a->n_panes++;
+  at = (a->oldest + a->n_panes - 1) % a->max_panes;
+  a->sum[at] = 0;
+  a->count[at] = (double) n;
+  for (gsize i = 0; i < n; i++)
+    a->sum[at] += values[i];
+  for (guint p = 0; p < a->n_panes; p++)
+    {
+      sum += a->sum[p];
+      count += a->count[p];
+    }
+  return count > 0 ? sum / count : 0;
 }
 
 /* ---- window operator and incremental summarizer (spec 10.1, 10.2) ---- */
@@ -674,33 +805,96 @@ ds_explain_window_span (const DsExplainWindow *w, double *start, double *end, gu
 
 /* ---- the --stream driver ---- */
 
-#define STREAM_WARMUP 10000          /* tuples (spec 5.7) */
+/* The defaults of spec 5.7, for the fields of DsExplainStreamOptions
+ * left 0. */
+#define STREAM_WARMUP 10000          /* tuples */
 #define STREAM_REFRESH 10000         /* threshold and model refresh, tuples */
 #define STREAM_DECAY_PERIOD 100000   /* tuples */
 #define STREAM_DECAY 0.01
 #define STREAM_RESERVOIR 10000
+#define STREAM_AMC_SIZE 100000
 
 /* The streaming score classifier of spec 10.5 (bug B7 fixed): a model
  * (median/MAD or mean/std) refit from an ADR of inputs, a threshold from
- * an ADR of scores, both refreshed every STREAM_REFRESH tuples. */
+ * an ADR of scores, both refreshed every `refresh` tuples. */
 typedef struct {
+  guint warmup, refresh, decay_period;
+  double decay;
   DsExplainClassifierKind kind;
+  const DsExplainClassifier *c;  /* MCD's parameters */
   double q;                  /* score quantile */
-  gboolean low;              /* the "low is bad" transform */
+  guint p;                   /* metrics the model reads: MCD all, else the first */
+  gboolean *low;             /* [p] the "low is bad" transform per metric */
   DsAdr *inputs, *scores;
   double center, spread, threshold;
+  /* MCD: the input ADR holds tags, the vectors are here while held */
+  GHashTable *vectors;       /* guint64 tag -> double[p] */
+  guint64 n_tags;
+  double *mean, *inv;        /* the MCD fit; NULL before the first */
   guint64 seen;
   gboolean warm;
 } StreamCls;
 
 static double
-stream_score (const StreamCls *s, double x)
+stream_score (const StreamCls *s, const double *x)
 {
+  if (s->kind == DS_EXPLAIN_CLS_MCD)
+    return s->mean != NULL ? ds_explain_mcd_score (x, s->p, s->mean, s->inv) : 0;
   if (s->kind == DS_EXPLAIN_CLS_PERCENTILE)
-    return x;
+    return x[0];
   if (s->spread == 0)
-    return x == s->center ? 0 : INFINITY;
-  return fabs (x - s->center) / s->spread;
+    return x[0] == s->center ? 0 : INFINITY;
+  return fabs (x[0] - s->center) / s->spread;
+}
+
+static void
+stream_add_input (StreamCls *s, const double *x)
+{
+  if (s->kind != DS_EXPLAIN_CLS_MCD)
+    {
+      ds_adr_insert (s->inputs, x[0], 1);
+      return;
+    }
+  g_hash_table_insert (s->vectors, g_memdup2 (&s->n_tags, sizeof s->n_tags),
+                       g_memdup2 (x, s->p * sizeof *x));
+  ds_adr_insert (s->inputs, (double) s->n_tags++, 1);  /* exact below 2^53 */
+}
+
+/* MCD on the sampled vectors; vectors the reservoir no longer holds are
+ * dropped, so memory stays within its capacity plus one period. */
+static void
+stream_refit_mcd (StreamCls *s, const GArray *tags)
+{
+  g_autoptr(GArray) held = ds_adr_held (s->inputs);
+  g_autoptr(GHashTable) keep = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree double *x = g_new (double, (gsize) MAX (tags->len, 1) * s->p);
+  g_autofree guint64 *ids = g_new (guint64, MAX (held->len, 1));
+  GHashTableIter it;
+  gpointer k;
+
+  for (guint i = 0; i < held->len; i++)
+    {
+      ids[i] = (guint64) g_array_index (held, double, i);
+      g_hash_table_add (keep, &ids[i]);
+    }
+  g_hash_table_iter_init (&it, s->vectors);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    if (!g_hash_table_contains (keep, k))
+      g_hash_table_iter_remove (&it);
+  for (guint i = 0; i < tags->len; i++)
+    {
+      guint64 tag = (guint64) g_array_index (tags, double, i);
+      memcpy (x + (gsize) i * s->p, g_hash_table_lookup (s->vectors, &tag),
+              s->p * sizeof *x);
+    }
+  if (tags->len < s->p + 1)
+    return;                              /* too few to fit: keep the last model */
+  if (s->mean == NULL)
+    {
+      s->mean = g_new (double, s->p);
+      s->inv = g_new (double, (gsize) s->p * s->p);
+    }
+  ds_explain_mcd_fit (x, tags->len, s->p, s->c, s->mean, s->inv);
 }
 
 static void
@@ -711,7 +905,9 @@ stream_refit (StreamCls *s)
 
   if (v->len == 0)
     return;
-  if (s->kind == DS_EXPLAIN_CLS_MAD)
+  if (s->kind == DS_EXPLAIN_CLS_MCD)
+    stream_refit_mcd (s, v);
+  else if (s->kind == DS_EXPLAIN_CLS_MAD)
     ds_explain_mad_fit (x, v->len, &s->center, &s->spread);
   else if (s->kind == DS_EXPLAIN_CLS_ZSCORE)
     {
@@ -746,58 +942,79 @@ stream_rethreshold (StreamCls *s)
   s->threshold = g_array_index (v, double, at);
 }
 
-static double
-stream_value (const StreamCls *s, const DsExplainData *d, guint metric, guint row)
+/* The model's input for @row: metrics 0..p-1, transformed where low is
+ * bad. */
+static void
+stream_input (const StreamCls *s, const DsExplainData *d, guint row, double *x)
 {
-  double x = d->metrics[metric][row];
-  return s->low ? 1 / MAX (x, 0.1) : x;
+  for (guint m = 0; m < s->p; m++)
+    {
+      double v = d->metrics[m][row];
+      x[m] = s->low[m] ? 1 / MAX (v, 0.1) : v;
+    }
 }
 
 /* End of warm-up: fit on the buffered rows, then label each with its own
  * score (bug B7 labelled them against the current tuple's). */
 static void
-stream_warm_up (StreamCls *s, DsExplainData *d, guint metric)
+stream_warm_up (StreamCls *s, DsExplainData *d, guint n)
 {
-  for (guint r = 0; r < d->n_rows; r++)
-    ds_adr_insert (s->inputs, stream_value (s, d, metric, r), 1);
+  g_autofree double *x = g_new (double, s->p);
+
+  for (guint r = 0; r < n; r++)
+    {
+      stream_input (s, d, r, x);
+      stream_add_input (s, x);
+    }
   stream_refit (s);
-  for (guint r = 0; r < d->n_rows; r++)
-    ds_adr_insert (s->scores, stream_score (s, stream_value (s, d, metric, r)), 1);
+  for (guint r = 0; r < n; r++)
+    {
+      stream_input (s, d, r, x);
+      ds_adr_insert (s->scores, stream_score (s, x), 1);
+    }
   stream_rethreshold (s);
-  for (guint r = 0; r < d->n_rows; r++)
-    d->outlier[r] = stream_score (s, stream_value (s, d, metric, r)) > s->threshold;
-  s->seen = d->n_rows;
+  for (guint r = 0; r < n; r++)
+    {
+      stream_input (s, d, r, x);
+      d->outlier[r] = stream_score (s, x) > s->threshold;
+    }
+  s->seen = n;
   s->warm = TRUE;
 }
 
 /* Labels the rows of @d; during warm-up returns FALSE (the rows wait)
- * unless @force (the input ended first). */
+ * unless @force (the input ended first). The first `warmup` rows are
+ * labelled by the warm-up model, the rest one by one. */
 static gboolean
-stream_classify (StreamCls *s, DsExplainData *d, guint metric, gboolean force)
+stream_classify (StreamCls *s, DsExplainData *d, gboolean force)
 {
+  g_autofree double *x = g_new (double, s->p);
+  guint first = 0;
+
   if (!s->warm)
     {
-      if (d->n_rows < STREAM_WARMUP && !force)
+      if (d->n_rows < s->warmup && !force)
         return FALSE;
-      stream_warm_up (s, d, metric);
-      return TRUE;
+      first = MIN (d->n_rows, s->warmup);
+      stream_warm_up (s, d, first);
     }
-  for (guint r = 0; r < d->n_rows; r++)
+  for (guint r = first; r < d->n_rows; r++)
     {
-      double x = stream_value (s, d, metric, r), score;
-      ds_adr_insert (s->inputs, x, 1);
+      double score;
+      stream_input (s, d, r, x);
+      stream_add_input (s, x);
       score = stream_score (s, x);
       ds_adr_insert (s->scores, score, 1);
       d->outlier[r] = score > s->threshold;
-      if (++s->seen % STREAM_REFRESH == 0)
+      if (++s->seen % s->refresh == 0)
         {
           stream_refit (s);
           stream_rethreshold (s);
         }
-      if (s->seen % STREAM_DECAY_PERIOD == 0)
+      if (s->seen % s->decay_period == 0)
         {
-          ds_adr_decay (s->inputs, STREAM_DECAY);
-          ds_adr_decay (s->scores, STREAM_DECAY);
+          ds_adr_decay (s->inputs, s->decay);
+          ds_adr_decay (s->scores, s->decay);
         }
     }
   return TRUE;
@@ -807,8 +1024,11 @@ typedef struct {
   const DsExplainConfig *cfg;
   DsExplainWindow *w;
   StreamCls cls;
+  DsExplainSketch *sketch;   /* --sketch: the summarizer instead of the window */
+  guint summary_period;
+  guint64 summarized;
   gboolean per_row;          /* predicate or column: no warm-up */
-  guint time_idx, metric_idx;
+  guint time_idx;
   DsExplainStreamFn fn;
   gpointer user_data;
 } Stream;
@@ -827,8 +1047,33 @@ report (Stream *st, const DsExplainData *d, guint panes, GError **error)
   return TRUE;
 }
 
-/* Classifies the rows read so far, windows them, reports, and forgets
- * them; during warm-up the rows stay until @last or enough have come. */
+/* --sketch: every classified row to the summarizer, a summary period
+ * every summary_period rows. */
+static void
+summarize (Stream *st, const DsExplainData *d)
+{
+  for (guint r = 0; r < d->n_rows; r++)
+    {
+      ds_explain_sketch_observe (st->sketch, d->codes + (gsize) r * d->n_attrs,
+                                 d->outlier[r] != 0);
+      if (++st->summarized % st->summary_period == 0)
+        ds_explain_sketch_end_period (st->sketch);
+    }
+}
+
+static gboolean
+report_sketch (Stream *st, const DsExplainData *d, GError **error)
+{
+  g_autoptr(DsExplainResult) res = ds_explain_sketch_results (st->sketch, d);
+
+  if (st->cfg->prune)
+    ds_explain_result_prune (res, d);
+  return st->fn (NULL, d, res, st->user_data, error);
+}
+
+/* Classifies the rows read so far, windows (or summarizes) them,
+ * reports, and forgets them; during warm-up the rows stay until @last or
+ * enough have come. */
 static gboolean
 stream_rows (Stream *st, DsExplainData *d, gboolean last, GError **error)
 {
@@ -845,12 +1090,17 @@ stream_rows (Stream *st, DsExplainData *d, gboolean last, GError **error)
   else
     {
       d->outlier = g_renew (double, d->outlier, MAX (d->capacity, 1));
-      if (!stream_classify (&st->cls, d, st->metric_idx, last))
+      if (!stream_classify (&st->cls, d, last))
         return TRUE;
     }
-  panes = ds_explain_window_push (st->w, d, st->time_idx, 0, d->n_rows);
-  if (!report (st, d, panes, error))
-    return FALSE;
+  if (st->sketch != NULL)
+    summarize (st, d);
+  else
+    {
+      panes = ds_explain_window_push (st->w, d, st->time_idx, 0, d->n_rows);
+      if (!report (st, d, panes, error))
+        return FALSE;
+    }
   ds_explain_data_clear_rows (d);
   return TRUE;
 }
@@ -862,6 +1112,7 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   g_auto(GStrv) explain = NULL;
   GPtrArray *m;
   DsExplainClassifierKind kind = cfg->classifier.kind;
+  guint n_model;
 
   if (!ds_explain_resolve_columns (cfg, DS_EXPLAIN_INPUT_CSV, "--stream", &explain,
                                    load_attrs, metrics, error))
@@ -869,19 +1120,23 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   if (cfg->buckets != NULL || cfg->weight != NULL)
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream takes neither --bucket nor "
                     "--weight");
-  if (kind == DS_EXPLAIN_CLS_MCD
+  if (kind > DS_EXPLAIN_CLS_COLUMN                                     /* cube kinds */
       || (kind == DS_EXPLAIN_CLS_PERCENTILE && cfg->classifier.tails != DS_EXPLAIN_TAILS_HIGH))
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream classifies with predicate, "
-                    "column, mad, zscore, or percentile with --tails high");
+                    "column, mad, zscore, mcd, or percentile with --tails high");
+  if (kind == DS_EXPLAIN_CLS_MCD && g_strv_length (*metrics) < 2)
+    return ds_fail (error, DS_ERROR_INVALID, "mcd: needs at least 2 metrics, got %u",
+                    g_strv_length (*metrics));
   if (g_strv_length (explain) != g_strv_length (*load_attrs)
       || g_strv_length (explain) > 32)
     return ds_fail (error, DS_ERROR_UNSUPPORTED, "--stream explains at most 32 plain CSV "
                     "columns (no hidden predicate column)");
   *n_explained = g_strv_length (explain);
+  n_model = kind == DS_EXPLAIN_CLS_MCD ? g_strv_length (*metrics) : 1;
   m = g_ptr_array_new ();
   for (guint i = 0; (*metrics)[i] != NULL; i++)
     g_ptr_array_add (m, (*metrics)[i]);
-  if (!g_strv_contains ((const char *const *) *metrics, o->time_column))
+  if (!o->sketch && !g_strv_contains ((const char *const *) *metrics, o->time_column))
     g_ptr_array_add (m, g_strdup (o->time_column));
   g_ptr_array_add (m, NULL);
   g_free (*metrics);
@@ -890,10 +1145,65 @@ stream_setup (Stream *st, const DsExplainConfig *cfg, const DsExplainStreamOptio
   st->cls.kind = kind;
   st->cls.q = kind == DS_EXPLAIN_CLS_PERCENTILE ? 1 - cfg->classifier.cutoff_pct / 100
               : cfg->classifier.score_percentile;
-  st->cls.low = cfg->classifier.low_metrics != NULL && (*metrics)[0] != NULL
-                && g_strv_contains ((const char *const *) cfg->classifier.low_metrics,
-                                    (*metrics)[0]);
+  st->cls.c = &cfg->classifier;
+  st->cls.p = n_model;
+  st->cls.low = g_new0 (gboolean, st->cls.p);
+  for (guint i = 0; i < st->cls.p && (*metrics)[i] != NULL; i++)
+    st->cls.low[i] = cfg->classifier.low_metrics != NULL
+                     && g_strv_contains ((const char *const *) cfg->classifier.low_metrics,
+                                         (*metrics)[i]);
+  st->cls.vectors = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  st->cls.warmup = o->warmup > 0 ? o->warmup : STREAM_WARMUP;
+  st->cls.refresh = o->model_period > 0 ? o->model_period : STREAM_REFRESH;
+  st->cls.decay_period = o->decay_period > 0 ? o->decay_period : STREAM_DECAY_PERIOD;
+  st->cls.decay = o->decay > 0 ? o->decay : STREAM_DECAY;
+  st->summary_period = o->summary_period > 0 ? o->summary_period : STREAM_DECAY_PERIOD;
   return TRUE;
+}
+
+/* One chunk of CSV text: parse it, then classify and window its rows. */
+static gboolean
+feed (Stream *st, DsExplainCsvReader *reader, const char *chunk, gsize n, GError **error)
+{
+  DsExplainData *d;
+
+  if (!ds_explain_csv_reader_feed (reader, chunk, n, error))
+    return FALSE;
+  d = ds_explain_csv_reader_data (reader);
+  return d == NULL || stream_rows (st, d, FALSE, error);
+}
+
+/* A chunk of gzip data (a .gz file, told by its magic bytes), inflated as
+ * it comes; @at_end drains the decompressor. */
+static gboolean
+feed_gzip (Stream *st, DsExplainCsvReader *reader, GConverter *gz, const char *chunk, gsize n,
+           gboolean at_end, const char *file, GError **error)
+{
+  g_autofree char *out = g_malloc (1 << 16);
+  gsize done = 0;
+
+  for (;;)
+    {
+      gsize read = 0, written = 0;
+      g_autoptr(GError) e = NULL;
+      GConverterResult res = g_converter_convert (gz, chunk + done, n - done, out, 1 << 16,
+                                                  at_end ? G_CONVERTER_INPUT_AT_END
+                                                  : G_CONVERTER_NO_FLAGS,
+                                                  &read, &written, &e);
+      if (res == G_CONVERTER_ERROR && !at_end
+          && g_error_matches (e, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+        return TRUE;                             /* needs the next chunk */
+      if (res == G_CONVERTER_ERROR && g_error_matches (e, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+        return ds_fail (error, DS_ERROR_SYNTAX, "%s: the gzip data ends early (a cut file?)",
+                        file);
+      if (res == G_CONVERTER_ERROR)
+        return ds_fail (error, DS_ERROR_SYNTAX, "%s: bad gzip data: %s", file, e->message);
+      done += read;
+      if (written > 0 && !feed (st, reader, out, written, error))
+        return FALSE;
+      if (res == G_CONVERTER_FINISHED || (!at_end && done == n && written == 0))
+        return TRUE;
+    }
 }
 
 static int
@@ -910,13 +1220,17 @@ ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStreamOptions 
                        const char *path, DsExplainStreamFn fn, gpointer user_data,
                        GError **error)
 {
-  Stream st = { cfg, NULL, { 0 }, FALSE, 0, 0, fn, user_data };
+  Stream st = { .cfg = cfg, .fn = fn, .user_data = user_data };
+  guint reservoir = o->reservoir > 0 ? o->reservoir : STREAM_RESERVOIR;
+  double min_support = isnan (cfg->min_support) ? 0.1 : cfg->min_support;
+  double min_ratio = isnan (cfg->min_ratio) ? 3.0 : cfg->min_ratio;
   g_auto(GStrv) load_attrs = NULL, metrics = NULL;
   g_autoptr(DsExplainCsvReader) reader = NULL;
   g_autofree char *buf = g_malloc (1 << 16);
   const char *file = strcmp (path, "-") == 0 ? "<stdin>" : path;
+  g_autoptr(GConverter) gz = NULL;
   guint n_explained = 0;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, sniffed = FALSE;
   gssize n;
   int fd;
 
@@ -927,39 +1241,50 @@ ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStreamOptions 
                                (const char *const *) metrics, NULL };
     reader = ds_explain_csv_reader_new (file, &schema);
   }
-  st.w = ds_explain_window_new (o, n_explained, isnan (cfg->min_support) ? 0.1
-                                : cfg->min_support,
-                                isnan (cfg->min_ratio) ? 3.0 : cfg->min_ratio);
-  st.cls.inputs = ds_adr_new (STREAM_RESERVOIR, cfg->classifier.seed);
-  st.cls.scores = ds_adr_new (STREAM_RESERVOIR, cfg->classifier.seed + 1);
+  if (o->sketch)
+    st.sketch = ds_explain_sketch_new (n_explained, o->amc_size > 0 ? o->amc_size
+                                       : STREAM_AMC_SIZE, st.cls.decay, min_support,
+                                       min_ratio);
+  else
+    st.w = ds_explain_window_new (o, n_explained, min_support, min_ratio);
+  st.cls.inputs = ds_adr_new (reservoir, cfg->classifier.seed);
+  st.cls.scores = ds_adr_new (reservoir, cfg->classifier.seed + 1);
   st.time_idx = g_strv_length (metrics) - 1;
-  for (guint i = 0; metrics[i] != NULL; i++)
+  for (guint i = 0; metrics[i] != NULL && !o->sketch; i++)
     if (strcmp (metrics[i], o->time_column) == 0)
       st.time_idx = i;
   fd = open_input (path, error);
   ok = fd >= 0;
   while (ok && (n = read (fd, buf, 1 << 16)) > 0)
     {
-      DsExplainData *d;
-      ok = ds_explain_csv_reader_feed (reader, buf, (gsize) n, error);
-      d = ds_explain_csv_reader_data (reader);
-      if (ok && d != NULL)
-        ok = stream_rows (&st, d, FALSE, error);
+      if (gz == NULL && !sniffed && n >= 2 && (guint8) buf[0] == 0x1f && (guint8) buf[1] == 0x8b)
+        gz = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+      sniffed = TRUE;
+      ok = gz != NULL ? feed_gzip (&st, reader, gz, buf, (gsize) n, FALSE, file, error)
+           : feed (&st, reader, buf, (gsize) n, error);
     }
   if (ok && n < 0)
     ok = ds_fail (error, DS_ERROR_IO, "%s: read failed: %s", file, g_strerror (errno));
+  if (ok && gz != NULL)
+    ok = feed_gzip (&st, reader, gz, "", 0, TRUE, file, error);
   if (ok)
     ok = ds_explain_csv_reader_finish (reader, TRUE, error);
   if (ok)
     {
       DsExplainData *d = ds_explain_csv_reader_data (reader);
       ok = stream_rows (&st, d, TRUE, error)
-           && report (&st, d, ds_explain_window_flush (st.w, d), error);
+           && (st.sketch != NULL ? report_sketch (&st, d, error)
+               : report (&st, d, ds_explain_window_flush (st.w, d), error));
     }
   if (fd > 0)
     close (fd);
   ds_explain_window_free (st.w);
+  ds_explain_sketch_free (st.sketch);
   ds_adr_free (st.cls.inputs);
   ds_adr_free (st.cls.scores);
+  g_free (st.cls.low);
+  g_clear_pointer (&st.cls.vectors, g_hash_table_unref);
+  g_free (st.cls.mean);
+  g_free (st.cls.inv);
   return ok;
 }

@@ -35,6 +35,19 @@ void    ds_amc_end_epoch (DsAmc *amc);
 /* The held items (guint64) with estimates >= @min, heaviest first. */
 GArray *ds_amc_heavy     (const DsAmc *amc, double min);
 
+/* ---- SpaceSaving (Metwally et al.): the baseline AMC is measured against
+ * (spec 10.3, case LEG-06). At most @size items; a new item past that
+ * replaces the one with the smallest count (ties: the smallest id) and
+ * takes its count plus the weight. observe is O(size) when it evicts. */
+typedef struct _DsSpaceSaving DsSpaceSaving;
+
+DsSpaceSaving *ds_space_saving_new      (guint size);
+void           ds_space_saving_free     (DsSpaceSaving *ss);
+void           ds_space_saving_observe  (DsSpaceSaving *ss, guint64 item, double weight);
+/* The item's count (an over-estimate by at most the count it took over);
+ * 0 when it is not held. */
+double         ds_space_saving_estimate (const DsSpaceSaving *ss, guint64 item);
+
 /* ---- ADR: adaptable damped reservoir (Chao's weighted sampler) ----
  * An item offered with weight w while the running weight is W enters
  * with probability k w / W; one whose k w / W exceeds 1 is held aside
@@ -51,12 +64,39 @@ void    ds_adr_decay   (DsAdr *adr, double bias);
 /* The sample: every held item, then up to capacity from the reservoir
  * (double values; the caller frees the array). */
 GArray *ds_adr_read    (DsAdr *adr);
+/* Every value the reservoir holds, sample and overweight alike, in no
+ * particular order and without drawing (for a caller that keeps data per
+ * value and drops what is gone). */
+GArray *ds_adr_held    (const DsAdr *adr);
+
+/* ---- moving average over panes (spec 10.1's panes, case STR-02(a)) ----
+ * The mean of every value in the last @n_panes panes, fed one whole
+ * pane at a time (a pane may be empty); a time-driven feed goes through
+ * the window operator below, which emits its panes the same way. */
+typedef struct _DsPaneAverage DsPaneAverage;
+
+DsPaneAverage *ds_pane_average_new  (guint n_panes);
+void           ds_pane_average_free (DsPaneAverage *a);
+/* Adds a pane of @n values, retiring the oldest beyond n_panes; returns
+ * the mean over the panes held (0 while they hold no value). */
+double         ds_pane_average_push (DsPaneAverage *a, const double *values, gsize n);
 
 /* ---- window operator and incremental summarizer ---- */
 
 typedef struct {
-  const char *time_column;   /* a metric of the rows */
+  const char *time_column;   /* a metric of the rows (not with sketch) */
   double window, slide;      /* window length and slide, in the column's units */
+  /* The streaming classifier and the sketch mode (spec 10.5, 10.6); 0
+   * takes the default of spec 5.7 given after each. */
+  guint warmup;              /* tuples before the first model (10000) */
+  guint model_period;        /* refit model and threshold every N tuples (10000) */
+  guint decay_period;        /* decay the reservoirs every N tuples (100000) */
+  double decay;              /* share lost per decay period (0.01) */
+  guint reservoir;           /* ADR capacity, inputs and scores (10000) */
+  gboolean sketch;           /* the paper-era summarizer (explain-sketch.h), no
+                              * time window: one report at the end */
+  guint summary_period;      /* sketch: decay and refresh every N tuples (100000) */
+  guint amc_size;            /* sketch: each AMC's stable size (100000) */
 } DsExplainStreamOptions;
 
 typedef struct _DsExplainWindow DsExplainWindow;
@@ -84,7 +124,8 @@ void             ds_explain_window_span  (const DsExplainWindow *w, double *star
                                           double *end, guint *rows, guint64 *late);
 
 /* Called after each emitted pane with the window and its results
- * (borrowed, valid during the call); return FALSE (error set) to stop. */
+ * (borrowed, valid during the call; @w is NULL for the sketch mode's one
+ * report at the end); return FALSE (error set) to stop. */
 typedef gboolean (*DsExplainStreamFn) (const DsExplainWindow *w, const DsExplainData *d,
                                        const DsExplainResult *res, gpointer user_data,
                                        GError **error);
@@ -94,7 +135,8 @@ typedef gboolean (*DsExplainStreamFn) (const DsExplainWindow *w, const DsExplain
  * (predicate and column classifiers row by row; mad, zscore and the
  * high-tail percentile classifier after a warm-up of 10,000 rows,
  * against a threshold refreshed from an ADR of scores, spec 10.5), and
- * runs the window. Explains with fpgrowth's rules (risk ratio; min
+ * runs the window, or with o->sketch the sketch summarizer (reporting
+ * once, at the end). Explains with fpgrowth's rules (risk ratio; min
  * support 0.1 and min ratio 3 unless @cfg sets them). */
 gboolean ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStreamOptions *o,
                                 const char *path, DsExplainStreamFn fn, gpointer user_data,
@@ -102,6 +144,8 @@ gboolean ds_explain_stream_run (const DsExplainConfig *cfg, const DsExplainStrea
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAmc, ds_amc_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAdr, ds_adr_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsSpaceSaving, ds_space_saving_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsPaneAverage, ds_pane_average_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsExplainWindow, ds_explain_window_free)
 
 G_END_DECLS

@@ -46,6 +46,38 @@ ds_explain_config_clear (DsExplainConfig *cfg)
     }
 }
 
+/* The cube metrics need their classifier (which makes the sums they
+ * aggregate) and APriori-linear; the quantile classifier needs a level
+ * per metric. */
+static gboolean
+check_cube (const DsExplainConfig *cfg, GError **error)
+{
+  const DsExplainClassifier *c = &cfg->classifier;
+  gboolean dev = cfg->ratio == DS_EXPLAIN_MEAN_DEVIATION;
+  gboolean shift = cfg->ratio == DS_EXPLAIN_MEAN_SHIFT;
+
+  if (dev != (c->kind == DS_EXPLAIN_CLS_MEAN_DEVIATION)
+      || shift != (c->kind == DS_EXPLAIN_CLS_COUNT_MEAN_SHIFT))
+    return ds_fail (error, DS_ERROR_INVALID, "the ratio metric mean_deviation goes with the "
+                    "mean-deviation classifier, mean_shift with count-mean-shift");
+  if ((dev || shift) && cfg->explainer != DS_EXPLAINER_APRIORI)
+    return ds_fail (error, DS_ERROR_INVALID, "%s is an apriori metric",
+                    ds_explain_ratio_name (cfg->ratio));
+  if (c->kind != DS_EXPLAIN_CLS_QUANTILE)
+    return TRUE;
+  if (c->n_quantile_levels < 2)
+    return ds_fail (error, DS_ERROR_INVALID, "the quantile classifier needs "
+                    "--quantile-levels with at least 2 levels");
+  for (guint i = 0; i < c->n_quantile_levels; i++)
+    if (!(c->quantile_levels[i] >= 0 && c->quantile_levels[i] <= 1)
+        || (i > 0 && !(c->quantile_levels[i] > c->quantile_levels[i - 1])))
+      return ds_fail (error, DS_ERROR_INVALID, "--quantile-levels must ascend within [0, 1]");
+  if (cfg->metrics == NULL || g_strv_length (cfg->metrics) != c->n_quantile_levels)
+    return ds_fail (error, DS_ERROR_INVALID, "the quantile classifier needs one --metric per "
+                    "quantile level (%u), in the same order", c->n_quantile_levels);
+  return TRUE;
+}
+
 gboolean
 ds_explain_config_check (const DsExplainConfig *cfg, GError **error)
 {
@@ -69,8 +101,11 @@ ds_explain_config_check (const DsExplainConfig *cfg, GError **error)
   if (!(c->mcd_alpha > 0 && c->mcd_alpha <= 1))
     return ds_fail (error, DS_ERROR_INVALID, "--mcd-alpha must be in (0, 1], got %g",
                     c->mcd_alpha);
-  if (c->kind == DS_EXPLAIN_CLS_PREDICATE && c->predicate.column == NULL)
-    return ds_fail (error, DS_ERROR_INVALID, "the predicate classifier needs --predicate");
+  if (ds_explain_classifier_uses_predicate (c->kind) && c->predicate.column == NULL)
+    return ds_fail (error, DS_ERROR_INVALID, "the %s classifier needs --predicate",
+                    ds_explain_classifier_name (c->kind));
+  if (!check_cube (cfg, error))
+    return FALSE;
   if (c->kind == DS_EXPLAIN_CLS_COLUMN && cfg->outlier_column == NULL)
     return ds_fail (error, DS_ERROR_INVALID, "the column classifier needs --outlier-column");
   return TRUE;
@@ -197,7 +232,7 @@ resolve_columns (const DsExplainConfig *cfg, DsExplainInput input, const char *f
     }
   if (c->kind == DS_EXPLAIN_CLS_COLUMN)
     add_unique (cols->metrics, cfg->outlier_column);       /* metric 0: the weight */
-  if (c->kind == DS_EXPLAIN_CLS_PREDICATE && c->predicate.string != NULL)
+  if (ds_explain_classifier_uses_predicate (c->kind) && c->predicate.string != NULL)
     add_unique (cols->load_attrs, c->predicate.column);
   if (metrics == NULL && c->kind != DS_EXPLAIN_CLS_PREDICATE && c->kind != DS_EXPLAIN_CLS_COLUMN)
     {
@@ -208,7 +243,7 @@ resolve_columns (const DsExplainConfig *cfg, DsExplainInput input, const char *f
     }
   for (guint i = 0; metrics != NULL && metrics[i] != NULL; i++)
     add_unique (cols->metrics, metrics[i]);
-  if (c->kind == DS_EXPLAIN_CLS_PREDICATE && c->predicate.string == NULL)
+  if (ds_explain_classifier_uses_predicate (c->kind) && c->predicate.string == NULL)
     add_unique (cols->metrics, c->predicate.column);
   if (cfg->where != NULL && cfg->where->string != NULL)
     add_unique (cols->load_attrs, cfg->where->column);
@@ -290,7 +325,8 @@ ds_explain_resolve_columns (const DsExplainConfig *cfg, DsExplainInput input, co
 }
 
 DsExplainResult *
-ds_explain_explain (const DsExplainConfig *cfg, const DsExplainData *d, guint n_explained)
+ds_explain_explain (const DsExplainConfig *cfg, const DsExplainData *d, guint n_explained,
+                    const DsExplainFit *fit)
 {
   DsExplainResult *res;
 
@@ -317,6 +353,8 @@ ds_explain_explain (const DsExplainConfig *cfg, const DsExplainData *d, guint n_
       o.ratio = cfg->ratio;
       o.max_order = cfg->max_order;
       o.n_attrs = n_explained;
+      o.mean = fit->center;
+      o.std = fit->spread;
       res = ds_explain_apriori (d, &o);
     }
   if (cfg->prune)
@@ -346,6 +384,7 @@ ds_explain_run_text (const DsExplainConfig *cfg, const char *text, gsize len,
                      const char *file, GError **error)
 {
   g_autoptr(DsExplainReport) r = g_new0 (DsExplainReport, 1);
+  DsExplainClassifier classifier;
   Columns cols;
   gboolean ok;
 
@@ -365,12 +404,15 @@ ds_explain_run_text (const DsExplainConfig *cfg, const char *text, gsize len,
       r->metrics = g_strdupv ((char **) cols.metrics->pdata);
     }
   columns_clear (&cols);
-  if (!ok || !ds_explain_classify (r->data, &cfg->classifier, &r->fit, error))
-    return NULL;
   r->min_support = !isnan (cfg->min_support) ? cfg->min_support
                    : cfg->explainer == DS_EXPLAINER_FPGROWTH ? 0.1 : 0.01;
   r->min_ratio = !isnan (cfg->min_ratio) ? cfg->min_ratio : 3.0;
-  r->result = ds_explain_explain (cfg, r->data, r->n_explained);
+  classifier = cfg->classifier;                  /* shallow: only read */
+  if (classifier.kind == DS_EXPLAIN_CLS_MEAN_DEVIATION && !(classifier.score_threshold > 0))
+    classifier.score_threshold = r->min_ratio;   /* a row's own deviation */
+  if (!ok || !ds_explain_classify (r->data, &classifier, &r->fit, error))
+    return NULL;
+  r->result = ds_explain_explain (cfg, r->data, r->n_explained, &r->fit);
   return g_steal_pointer (&r);
 }
 

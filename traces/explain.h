@@ -36,7 +36,8 @@ typedef struct {
   DsExplainerKind explainer;
   double min_support;        /* NAN: 0.01 (apriori), 0.1 (fpgrowth) */
   double min_ratio;          /* NAN: 3.0 */
-  DsExplainRatio ratio;      /* apriori's metric (fpgrowth: risk ratio) */
+  DsExplainRatio ratio;      /* apriori's metric (fpgrowth: risk ratio); mean_deviation
+                              * and mean_shift go with their cube classifiers */
   guint max_order;           /* apriori, 1..3 (3) */
   gboolean no_combinations;  /* fpgrowth: single items only */
   gboolean prune;            /* drop supersets of better explanations */
@@ -77,9 +78,10 @@ DsExplainReport  *ds_explain_run         (const DsExplainConfig *cfg, const char
 /* The same on text already read (@file names it in messages). */
 DsExplainReport  *ds_explain_run_text    (const DsExplainConfig *cfg, const char *text,
                                           gsize len, const char *file, GError **error);
-/* The explainer alone, on classified data (used by the stream mode). */
+/* The explainer alone, on classified data; @fit gives mean_deviation its
+ * global mean and std (center, spread). */
 DsExplainResult  *ds_explain_explain     (const DsExplainConfig *cfg, const DsExplainData *d,
-                                          guint n_explained);
+                                          guint n_explained, const DsExplainFit *fit);
 const char       *ds_explain_input_name  (DsExplainInput input);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsExplainReport, ds_explain_report_free)

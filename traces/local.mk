@@ -39,3 +39,9 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 	%D%/chrome-read.c %D%/chrome-read.h
 %C%_libdawnsim_traces_la_SOURCES += %D%/replay.c %D%/replay.h
 %C%_libdawnsim_traces_la_SOURCES += %D%/diff.c %D%/diff.h
+
+# explain: the cube classifiers for pre-aggregated rows (spec 5.5).
+%C%_libdawnsim_traces_la_SOURCES += %D%/explain-cube.c %D%/explain-cube.h
+
+# explain: the paper-era sketch summarizer of --stream --sketch (spec 10.6).
+%C%_libdawnsim_traces_la_SOURCES += %D%/explain-sketch.c %D%/explain-sketch.h
