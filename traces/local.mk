@@ -39,3 +39,10 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 	%D%/chrome-read.c %D%/chrome-read.h
 %C%_libdawnsim_traces_la_SOURCES += %D%/replay.c %D%/replay.h
 %C%_libdawnsim_traces_la_SOURCES += %D%/diff.c %D%/diff.h
+
+# Statistical efficiency (McCandlish's critical batch with a staleness
+# factor, fitted with GSL) and MLPerf's reference convergence points: the
+# epochs half of a TTA prediction (issue #12).
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/efficiency.c %D%/efficiency.h \
+	%D%/tta-rcp.c %D%/tta-rcp.h
