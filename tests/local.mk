@@ -234,3 +234,11 @@ tests_fuzz_fuzz_chrome_read_SOURCES = tests/fuzz/fuzz-chrome-read.c tests/fuzz/d
 tests_fuzz_fuzz_chrome_read_LDADD = $(DS_TEST_LIBS)
 check_PROGRAMS += tests/fuzz/fuzz-chrome-read
 TESTS += tests/fuzz/fuzz-chrome-read
+
+# traces/efficiency.c and traces/tta-rcp.c: the fit recovers the
+# parameters that generated its points, reproduces tta.md 9.5's presets,
+# and the RCP statistics and pruning match cases.json (issue #12).
+ds_efficiency_tests = tests/test-efficiency
+check_PROGRAMS += $(ds_efficiency_tests)
+TESTS += $(ds_efficiency_tests)
+tests_test_efficiency_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

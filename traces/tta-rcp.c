@@ -73,7 +73,9 @@ point_stats (DsRcpPoint *p, guint n_subm)
     ok[i] = TRUE;
   ds_tta_olympic_mean (v, ok, p->n_runs, &p->olympic_mean, &why);
   gsl_sort (v, 1, p->n_runs);
-  p->sd_all = gsl_stats_sd_with_fixed_mean (v, 1, p->n_runs, p->olympic_mean);
+  /* population deviations, each about its own mean (the trimmed runs'
+   * mean is the olympic mean) */
+  p->sd_all = gsl_stats_sd_with_fixed_mean (v, 1, p->n_runs, gsl_stats_mean (v, 1, p->n_runs));
   p->sd_trimmed = gsl_stats_sd_with_fixed_mean (v + 1, 1, p->n_runs - 2, p->olympic_mean);
   p->min_mean = ds_rcp_min_mean (p->olympic_mean, p->sd_all, p->n_runs - 2, n_subm);
 }
