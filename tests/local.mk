@@ -242,3 +242,9 @@ ds_efficiency_tests = tests/test-efficiency
 check_PROGRAMS += $(ds_efficiency_tests)
 TESTS += $(ds_efficiency_tests)
 tests_test_efficiency_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# `dawnsim exec --repeat` on the synthetic dataset and `dawnsim tta
+# --fit/--check/--predict`, run as a user runs them (issue #12).
+check_PROGRAMS += tests/test-tta-repeat
+TESTS += tests/test-tta-repeat
+tests_test_tta_repeat_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
