@@ -171,7 +171,7 @@ test_repeat_usage (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      const char *args[16] = { "exec", SYNTHETIC };
+      const char *args[24] = { "exec", SYNTHETIC };
       guint n = 11;
       g_auto(DsTestRun) r = { 0 };
       for (guint k = 0; cases[i][k] != NULL; k++)
