@@ -248,3 +248,10 @@ tests_test_efficiency_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 check_PROGRAMS += tests/test-tta-repeat
 TESTS += tests/test-tta-repeat
 tests_test_tta_repeat_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the efficiency readers: runs TSV, model JSON, MLPerf
+# RCP JSON; its corpus holds one file of each and two TSV quirks.
+check_PROGRAMS += tests/fuzz/fuzz-efficiency
+TESTS += tests/fuzz/fuzz-efficiency
+tests_fuzz_fuzz_efficiency_SOURCES = tests/fuzz/fuzz-efficiency.c tests/fuzz/driver.c
+tests_fuzz_fuzz_efficiency_LDADD = $(DS_TEST_LIBS)

@@ -88,7 +88,7 @@ GArray  *ds_eff_points_load (const char *path, guint *n_not_reached, GError **er
 GArray  *ds_eff_points_parse (const char *text, gsize len, const char *file,
                               guint *n_not_reached, GError **error);
 
-/* The model as a small JSON object ({"model": "mcCandlish-staleness",
+/* The model as a small JSON object ({"format": "dawnsim-efficiency",
  * "e_min": ..., "b_crit": ..., "kappa": ..., ...}); the caller frees. */
 char    *ds_eff_model_to_json (const DsEffModel *model);
 /* Reads what ds_eff_model_to_json wrote. e_min and b_crit must be > 0,
