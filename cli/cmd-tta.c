@@ -10,6 +10,12 @@
  * ranking at each and Kendall's tau_b between neighbours
  * (traces/tta-stats.h). The target is each file's task default unless
  * --threshold, --metric or --target say otherwise.
+ *
+ * --fit POINTS fits the statistical-efficiency model (traces/efficiency.h)
+ * to runs (a TSV of batch_size, epochs, staleness) or to an MLPerf RCP
+ * file (traces/tta-rcp.h); --model FILE reads a fitted one; --check and
+ * --predict use it, with --simulated turning predicted epochs into a TTA
+ * with `dawnsim simulate`'s time per minibatch.
  */
 #include "config.h"
 
@@ -20,8 +26,11 @@
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "core/error.h"
+#include "core/json-reader.h"
 #include "core/json-writer.h"
 #include "core/units.h"
+#include "traces/efficiency.h"
+#include "traces/tta-rcp.h"
 #include "traces/tta-stats.h"
 #include "traces/tta.h"
 
@@ -29,6 +38,11 @@ typedef struct {
   char *threshold, *metric, *target, *thresholds, *format;
   double cost_per_hour;
   gboolean runs, sweep;
+  /* statistical efficiency */
+  char *fit, *model_file, *check, *predict, *simulated, *output;
+  double staleness;
+  int dataset_size, rcp_runs;
+  gboolean pruned;
 } TtaArgs;
 
 static void
@@ -39,6 +53,12 @@ tta_args_clear (TtaArgs *a)
   g_free (a->target);
   g_free (a->thresholds);
   g_free (a->format);
+  g_free (a->fit);
+  g_free (a->model_file);
+  g_free (a->check);
+  g_free (a->predict);
+  g_free (a->simulated);
+  g_free (a->output);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TtaArgs, tta_args_clear)
@@ -441,6 +461,288 @@ render_csv (GArray *inputs, const DsTtaSweep *sw, GArray *targets)
   return ds_table_to_csv (t);
 }
 
+/* ---- statistical efficiency: --fit, --check, --predict ---- */
+
+/* What --fit fitted, and the RCP points behind it when it read an RCP file. */
+typedef struct {
+  DsEffModel model;
+  GArray *points;              /* DsEffPoint, the medians (or olympic means) fitted */
+  GArray *n_runs;              /* guint per point */
+  guint n_not_reached;
+  DsRcpSet *rcp;               /* NULL for a TSV */
+  GArray *rcp_used;            /* guint indices into rcp->points that were fitted */
+} EffFit;
+
+static void
+eff_fit_clear (EffFit *f)
+{
+  g_clear_pointer (&f->points, g_array_unref);
+  g_clear_pointer (&f->n_runs, g_array_unref);
+  g_clear_pointer (&f->rcp, ds_rcp_set_free);
+  g_clear_pointer (&f->rcp_used, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EffFit, eff_fit_clear)
+
+/* An RCP file: one point per batch size (its olympic mean), every size or
+ * the checker's pruned set. */
+static gboolean
+rcp_points (const TtaArgs *a, EffFit *f, GError **error)
+{
+  f->rcp = ds_rcp_load (a->fit, a->rcp_runs, error);
+  if (f->rcp == NULL)
+    return FALSE;
+  if (a->pruned)
+    f->rcp_used = ds_rcp_prune (f->rcp);
+  else
+    {
+      f->rcp_used = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint i = 0; i < f->rcp->points->len; i++)
+        g_array_append_val (f->rcp_used, i);
+    }
+  f->points = g_array_new (FALSE, FALSE, sizeof (DsEffPoint));
+  f->n_runs = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < f->rcp_used->len; i++)
+    {
+      const DsRcpPoint *p = &g_array_index (f->rcp->points, DsRcpPoint,
+                                            g_array_index (f->rcp_used, guint, i));
+      DsEffPoint q = { p->batch_size, 0, p->olympic_mean };
+      g_array_append_val (f->points, q);
+      g_array_append_val (f->n_runs, p->n_runs);
+    }
+  return TRUE;
+}
+
+static gboolean
+fit_points (const TtaArgs *a, EffFit *f, GError **error)
+{
+  if (g_str_has_suffix (a->fit, ".json"))
+    {
+      if (!rcp_points (a, f, error))
+        return FALSE;
+    }
+  else
+    {
+      g_autoptr(GArray) runs = ds_eff_points_load (a->fit, &f->n_not_reached, error);
+      if (runs == NULL)
+        return FALSE;
+      f->points = ds_eff_group_medians ((DsEffPoint *) runs->data, runs->len, &f->n_runs);
+    }
+  if (!ds_eff_fit ((DsEffPoint *) f->points->data, f->points->len, &f->model, error))
+    {
+      g_prefix_error (error, "%s: ", a->fit);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+human_model (GString *s, const DsEffModel *m)
+{
+  g_string_append_printf (s, "epochs = e_min (1 + B / b_crit) (1 + kappa s)\n"
+                          "e_min %.6g, b_crit %.6g, kappa %.4g%s; %u points, rms relative "
+                          "error %.2f%%\n", m->e_min, m->b_crit, m->kappa,
+                          m->has_kappa ? "" : " (no stale points: not fitted)", m->n_points,
+                          100 * m->rms_rel);
+}
+
+/* The fitted points; for an RCP file also the checker's minimum
+ * acceptable mean m* and whether the curve lies within the reference's
+ * errors: not below m* (MLPerf's one-sided check), and within
+ * mean +- (mean - m*). */
+static void
+human_fit_points (GString *s, const EffFit *f)
+{
+  guint n_one = 0, n_two = 0;
+
+  g_string_append (s, f->rcp != NULL
+                   ? "batch    runs  olympic mean       m*      fitted   error  >= m*  within +-\n"
+                   : "batch  staleness  runs    median    fitted   error\n");
+  for (guint i = 0; i < f->points->len; i++)
+    {
+      const DsEffPoint *p = &g_array_index (f->points, DsEffPoint, i);
+      double fit = ds_eff_predict (&f->model, p->batch, p->staleness);
+      guint runs = g_array_index (f->n_runs, guint, i);
+      if (f->rcp == NULL)
+        {
+          g_string_append_printf (s, "%5g  %9g  %4u  %8.4g  %8.4g  %+5.1f%%\n", p->batch,
+                                  p->staleness, runs, p->epochs, fit,
+                                  100 * (fit / p->epochs - 1));
+          continue;
+        }
+      const DsRcpPoint *q = &g_array_index (f->rcp->points, DsRcpPoint,
+                                            g_array_index (f->rcp_used, guint, i));
+      gboolean one = fit >= q->min_mean;
+      gboolean two = one && fit <= 2 * q->olympic_mean - q->min_mean;
+      n_one += one;
+      n_two += two;
+      g_string_append_printf (s, "%5u  %6u  %12.6g  %9.6g  %9.6g  %+5.1f%%  %5s  %9s\n",
+                              q->batch_size, runs, q->olympic_mean, q->min_mean, fit,
+                              100 * (fit / q->olympic_mean - 1), one ? "yes" : "no",
+                              two ? "yes" : "no");
+    }
+  if (f->rcp != NULL)
+    g_string_append_printf (s, "%s (%s, N = %u): the curve is not below m* at %u of %u "
+                            "points, within mean +- (mean - m*) at %u\n", f->rcp->benchmark,
+                            f->rcp->file, f->rcp->submission_runs, n_one, f->points->len, n_two);
+  if (f->n_not_reached > 0)
+    g_string_append_printf (s, "%u runs did not reach the target and are left out\n",
+                            f->n_not_reached);
+}
+
+/* --check FILE: the model's epochs at each (batch, staleness) of FILE
+ * against the median of its runs. */
+static gboolean
+human_check (GString *s, const char *path, const DsEffModel *m, GError **error)
+{
+  guint skipped = 0;
+  g_autoptr(GArray) runs = ds_eff_points_load (path, &skipped, error);
+  g_autoptr(GArray) n_runs = NULL;
+  g_autoptr(GArray) med = NULL;
+  double worst = 0;
+
+  if (runs == NULL)
+    return FALSE;
+  med = ds_eff_group_medians ((DsEffPoint *) runs->data, runs->len, &n_runs);
+  g_string_append_printf (s, "\nchecked against %s (medians of its runs):\n"
+                          "batch  staleness  runs  measured  predicted   error\n", path);
+  for (guint i = 0; i < med->len; i++)
+    {
+      const DsEffPoint *p = &g_array_index (med, DsEffPoint, i);
+      double pred = ds_eff_predict (m, p->batch, p->staleness);
+      worst = MAX (worst, fabs (pred / p->epochs - 1));
+      g_string_append_printf (s, "%5g  %9g  %4u  %8.4g  %9.4g  %+5.1f%%\n", p->batch,
+                              p->staleness, g_array_index (n_runs, guint, i), p->epochs, pred,
+                              100 * (pred / p->epochs - 1));
+    }
+  g_string_append_printf (s, "largest error %.1f%%", 100 * worst);
+  if (skipped > 0)
+    g_string_append_printf (s, "; %u runs did not reach the target and are left out", skipped);
+  g_string_append_c (s, '\n');
+  return TRUE;
+}
+
+/* Staleness of the prediction: --staleness, else the simulated plan's
+ * schedule, else 0. */
+static gboolean
+predict_staleness (const TtaArgs *a, const char *schedule, guint n_stages, double *s,
+                   GError **error)
+{
+  if (a->staleness >= 0)
+    *s = a->staleness;
+  else if (schedule != NULL)
+    {
+      if (!ds_eff_staleness (schedule, n_stages, s))
+        return ds_cli_usage (error, "no staleness known for schedule '%s': give --staleness",
+                             schedule);
+    }
+  else
+    *s = 0;
+  return TRUE;
+}
+
+/* `dawnsim simulate --format json`: schedule, stages and seconds per minibatch. */
+static gboolean
+read_simulated (const char *path, char **schedule, guint *n_stages, double *iteration_s,
+                GError **error)
+{
+  g_autoptr(DsJsonDoc) doc = ds_json_doc_load (path, error);
+  JsonObject *root;
+  const char *name = NULL;
+
+  if (doc == NULL || (root = ds_json_doc_root_object (doc, error)) == NULL
+      || !ds_json_get_string (doc, root, "schedule", TRUE, &name, error)
+      || !ds_json_get_uint (doc, root, "n_stages", TRUE, n_stages, error)
+      || !ds_json_get_double (doc, root, "iteration_s", TRUE, iteration_s, error))
+    return FALSE;
+  if (!(*iteration_s > 0) || *n_stages < 1)
+    return ds_fail_at (error, DS_ERROR_INVALID, ds_json_pos (doc, root, "iteration_s"),
+                       "'iteration_s' must be > 0 and 'n_stages' >= 1");
+  *schedule = g_strdup (name);
+  return TRUE;
+}
+
+/* tta.md 9.7 without the evaluation rounding: TTA = epochs x
+ * ceil (dataset / B) x simulated seconds per minibatch. */
+static gboolean
+human_predict (GString *s, const TtaArgs *a, const DsEffModel *m, GError **error)
+{
+  g_auto(GStrv) list = g_strsplit (a->predict, ",", -1);
+  g_autofree char *schedule = NULL;
+  guint n_stages = 1;
+  double iteration_s = 0, stale = 0;
+
+  if (a->simulated != NULL)
+    {
+      if (a->dataset_size < 1)
+        return ds_cli_usage (error, "--simulated needs --dataset-size (samples per epoch)");
+      if (g_strv_length (list) != 1)
+        return ds_cli_usage (error, "--simulated times one plan: give its minibatch alone "
+                             "to --predict");
+      if (!read_simulated (a->simulated, &schedule, &n_stages, &iteration_s, error))
+        return FALSE;
+    }
+  if (!predict_staleness (a, schedule, n_stages, &stale, error))
+    return FALSE;
+  g_string_append_printf (s, "\nstaleness %g%s%s%s\nbatch  predicted epochs%s\n", stale,
+                          schedule != NULL ? " (" : "", schedule != NULL ? schedule : "",
+                          schedule != NULL ? ")" : "",
+                          a->simulated != NULL ? "  s per minibatch  minibatches  TTA" : "");
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      double b, e;
+      if (!ds_tta_parse_decimal (list[i], &b) || !(b >= 1))
+        return ds_cli_usage (error, "--predict takes batch sizes >= 1, got '%s'", list[i]);
+      e = ds_eff_predict (m, b, stale);
+      g_string_append_printf (s, "%5g  %16.4g", b, e);
+      if (a->simulated != NULL)
+        {
+          double steps = ceil (a->dataset_size / b);
+          char hms[32];
+          g_string_append_printf (s, "  %15.6g  %11.0f  %s (%.4g s)", iteration_s, steps,
+                                  ds_tta_format_hms (hms, sizeof hms, e * steps * iteration_s),
+                                  e * steps * iteration_s);
+        }
+      g_string_append_c (s, '\n');
+    }
+  return TRUE;
+}
+
+static gboolean
+run_efficiency (const TtaArgs *a, int argc, GError **error)
+{
+  g_auto(EffFit) f = { 0 };
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  if (argc > 1)
+    return ds_cli_usage (error, "--fit and --model take no ENTRY or LOG");
+  if ((a->fit != NULL) == (a->model_file != NULL))
+    return ds_cli_usage (error, "give --fit POINTS or --model FILE, not both");
+  if (a->fit != NULL)
+    {
+      if (!fit_points (a, &f, error))
+        return FALSE;
+      human_model (s, &f.model);
+      human_fit_points (s, &f);
+    }
+  else if (!ds_eff_model_load (a->model_file, &f.model, error))
+    return FALSE;
+  else
+    human_model (s, &f.model);
+  if (a->output != NULL)
+    {
+      g_autofree char *json = ds_eff_model_to_json (&f.model);
+      if (!ds_write_file (a->output, json, strlen (json), error))
+        return FALSE;
+    }
+  if (a->check != NULL && !human_check (s, a->check, &f.model, error))
+    return FALSE;
+  if (a->predict != NULL && !human_predict (s, a, &f.model, error))
+    return FALSE;
+  fputs (s->str, stdout);
+  return TRUE;
+}
+
 static const char description[] =
   "TTA is the 'hours' of the first evaluation, in file order, whose metric\n"
   "meets the target (>=; <= with METRIC<=X), with no interpolation; a log that\n"
@@ -457,7 +759,17 @@ static const char description[] =
   "  dawnsim tta CIFAR10/train/*.tsv --sweep\n"
   "  dawnsim exec mlp --epochs 3 --log run.tsv && dawnsim tta run.tsv --threshold 85\n"
   "  dawnsim tta run1.tsv run2.tsv run3.tsv --threshold 85 --runs --format json\n"
-  "  dawnsim tta loss.tsv --target 'eval_loss<=0.925'";
+  "  dawnsim tta loss.tsv --target 'eval_loss<=0.925'\n\n"
+  "Statistical efficiency (docs/tta.md): epochs = e_min (1 + B / b_crit)\n"
+  "(1 + kappa s), B the global batch, s the mean staleness in steps.\n"
+  "--fit POINTS fits it to a TSV of runs (columns batch_size, epochs and\n"
+  "optionally staleness; medians per batch and staleness are fitted) or to\n"
+  "an MLPerf RCP file (*.json; olympic means, checked against the reference's\n"
+  "minimum acceptable means). --model FILE reads what -o wrote.\n"
+  "  dawnsim tta --fit runs.tsv -o model.json --check other-runs.tsv\n"
+  "  dawnsim tta --fit mlperf_rcps/training_4.0.0_rcps_resnet.json\n"
+  "  dawnsim simulate mlp -b 256 --cluster A --gpus 4 --stages 2 -s 1f1b --format json > sim.json\n"
+  "  dawnsim tta --model model.json --predict 256 --simulated sim.json --dataset-size 60000";
 
 static gboolean
 check_args (const TtaArgs *a, int argc, DsTtaTarget *given, GError **error)
@@ -487,7 +799,7 @@ check_args (const TtaArgs *a, int argc, DsTtaTarget *given, GError **error)
 gboolean
 ds_cmd_tta (int argc, char **argv, GError **error)
 {
-  g_auto(TtaArgs) a = { .cost_per_hour = -1 };
+  g_auto(TtaArgs) a = { .cost_per_hour = -1, .staleness = -1 };
   const GOptionEntry entries[] = {
     { "threshold", 't', 0, G_OPTION_ARG_STRING, &a.threshold,
       "Target value (default: the task's; >= unless --target says <=)", "X" },
@@ -504,6 +816,25 @@ ds_cmd_tta (int argc, char **argv, GError **error)
     { "thresholds", 0, 0, G_OPTION_ARG_STRING, &a.thresholds,
       "Thresholds to sweep, ascending (implies --sweep)", "X,Y,..." },
     DS_CLI_FORMAT_OPTION (&a.format),
+    { "fit", 0, 0, G_OPTION_ARG_FILENAME, &a.fit,
+      "Fit the epochs model to runs (TSV) or MLPerf RCPs (JSON)", "POINTS" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &a.model_file,
+      "Use a fitted epochs model (what -o wrote)", "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "Write the fitted model as JSON", "FILE" },
+    { "check", 0, 0, G_OPTION_ARG_FILENAME, &a.check,
+      "Compare the model with the medians of these runs (TSV)", "POINTS" },
+    { "predict", 0, 0, G_OPTION_ARG_STRING, &a.predict, "Predict epochs at these batch sizes",
+      "B,B,..." },
+    { "staleness", 0, 0, G_OPTION_ARG_DOUBLE, &a.staleness,
+      "Mean staleness in steps for --predict (default: the simulated schedule's, else 0)", "S" },
+    { "simulated", 0, 0, G_OPTION_ARG_FILENAME, &a.simulated,
+      "Predict TTA with this 'dawnsim simulate --format json' output", "FILE" },
+    { "dataset-size", 0, 0, G_OPTION_ARG_INT, &a.dataset_size,
+      "Samples per epoch (with --simulated)", "N" },
+    { "pruned", 0, 0, G_OPTION_ARG_NONE, &a.pruned,
+      "RCPs: fit the checker's pruned points only", NULL },
+    { "rcp-runs", 0, 0, G_OPTION_ARG_INT, &a.rcp_runs,
+      "RCPs: runs per submission (default: the benchmark's)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -526,8 +857,19 @@ ds_cmd_tta (int argc, char **argv, GError **error)
   g_array_set_clear_func (inputs, input_clear);
   g_array_set_clear_func (targets, (GDestroyNotify) ds_tta_target_clear);
   if (!ds_cli_parse (context, "tta", &argc, &argv, error)
-      || !ds_cli_output_format (a.format, &format, error)
-      || !check_args (&a, argc, &given, error))
+      || !ds_cli_output_format (a.format, &format, error))
+    return FALSE;
+  if (a.fit != NULL || a.model_file != NULL)
+    {
+      if (format != DS_OUTPUT_HUMAN)
+        return ds_cli_usage (error, "--fit and --model print a table; -o writes the model as JSON");
+      if (a.rcp_runs < 0 || a.dataset_size < 0 || (a.staleness < 0 && a.staleness != -1))
+        return ds_cli_usage (error, "--rcp-runs, --dataset-size and --staleness must be >= 0");
+      return run_efficiency (&a, argc, error);
+    }
+  if (a.check != NULL || a.predict != NULL || a.simulated != NULL || a.output != NULL)
+    return ds_cli_usage (error, "--check, --predict, --simulated and -o need --fit or --model");
+  if (!check_args (&a, argc, &given, error))
     return FALSE;
   a.sweep = a.sweep || a.thresholds != NULL;
   g_array_set_size (inputs, argc - 1);

@@ -248,3 +248,24 @@ ds_explain_tests += tests/test-explain-cube
 check_PROGRAMS += tests/test-explain-cube
 TESTS += tests/test-explain-cube
 tests_test_explain_cube_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# traces/efficiency.c and traces/tta-rcp.c: the fit recovers the
+# parameters that generated its points, reproduces tta.md 9.5's presets,
+# and the RCP statistics and pruning match cases.json (issue #12).
+ds_efficiency_tests = tests/test-efficiency
+check_PROGRAMS += $(ds_efficiency_tests)
+TESTS += $(ds_efficiency_tests)
+tests_test_efficiency_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# `dawnsim exec --repeat` on the synthetic dataset and `dawnsim tta
+# --fit/--check/--predict`, run as a user runs them (issue #12).
+check_PROGRAMS += tests/test-tta-repeat
+TESTS += tests/test-tta-repeat
+tests_test_tta_repeat_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the efficiency readers: runs TSV, model JSON, MLPerf
+# RCP JSON; its corpus holds one file of each and two TSV quirks.
+check_PROGRAMS += tests/fuzz/fuzz-efficiency
+TESTS += tests/fuzz/fuzz-efficiency
+tests_fuzz_fuzz_efficiency_SOURCES = tests/fuzz/fuzz-efficiency.c tests/fuzz/driver.c
+tests_fuzz_fuzz_efficiency_LDADD = $(DS_TEST_LIBS)

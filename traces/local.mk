@@ -45,3 +45,10 @@ noinst_LTLIBRARIES += %D%/libdawnsim-traces.la
 
 # explain: the paper-era sketch summarizer of --stream --sketch (spec 10.6).
 %C%_libdawnsim_traces_la_SOURCES += %D%/explain-sketch.c %D%/explain-sketch.h
+
+# Statistical efficiency (McCandlish's critical batch with a staleness
+# factor, fitted with GSL) and MLPerf's reference convergence points: the
+# epochs half of a TTA prediction (issue #12).
+%C%_libdawnsim_traces_la_SOURCES += \
+	%D%/efficiency.c %D%/efficiency.h \
+	%D%/tta-rcp.c %D%/tta-rcp.h
