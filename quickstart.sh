@@ -62,8 +62,9 @@ echo "quickstart: make -j$jobs"
 make -s -j"$jobs"
 
 if [ "$mode" = figures ]; then
+  # FIGURES_FLAGS=--fast: fewer seeds and models (what CI runs)
   echo "quickstart: make figures"
-  make -s -j"$jobs" figures
+  make -s -j"$jobs" figures FIGURES_FLAGS="${FIGURES_FLAGS:-}"
   exit 0
 fi
 

@@ -10,7 +10,7 @@ ds_notebooks = \
 	%D%/01-pipedream.ipynb %D%/02-time-to-accuracy.ipynb %D%/03-weld.ipynb \
 	%D%/04-macrobase.ipynb %D%/05-fidelity.ipynb %D%/06-large-models.ipynb
 EXTRA_DIST += $(ds_notebooks) %D%/dawnsim_nb.py %D%/run.sh %D%/README.md \
-	%D%/data/validation.csv %D%/data/pipedream-paper.csv
+	%D%/data/validation.csv %D%/data/pipedream-paper.csv docs/reproduction.md
 
 figures: cli/dawnsim$(EXEEXT) bench/bench-explain$(EXEEXT)
 	DAWNSIM='$(abs_top_builddir)/cli/dawnsim$(EXEEXT)' \
