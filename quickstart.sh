@@ -3,6 +3,9 @@
 #
 #   ./quickstart.sh          install what is missing, build, run the main job
 #   ./quickstart.sh check    install what is missing, build, run the tests
+#   ./quickstart.sh figures  also the figure packages (Python, matplotlib,
+#                            pandas, nbconvert); rebuild the papers' figures
+#                            under figures/ (make figures, docs/reproduction.md)
 #
 # Needs root or sudo only when Debian packages are missing. Safe to run
 # again: each step is skipped when its result is already up to date.
@@ -10,9 +13,9 @@ set -eu
 
 mode=${1:-run}
 case $mode in
-  run|check) ;;
-  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "quickstart.sh: unknown mode '$mode' (expected nothing or 'check')" >&2; exit 2 ;;
+  run|check|figures) ;;
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "quickstart.sh: unknown mode '$mode' (expected nothing, 'check' or 'figures')" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")"
 
@@ -23,6 +26,12 @@ cd "$(dirname "$0")"
 packages="build-essential autoconf automake libtool pkg-config
   libglib2.0-dev libjson-glib-dev libigraph-dev libgsl-dev libhwloc-dev
   libopenblas-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin"
+# The notebooks under notebooks/ (make figures) need Python with these;
+# only the figures mode installs them.
+if [ "$mode" = figures ]; then
+  packages="$packages python3-matplotlib python3-pandas jupyter-nbconvert
+  python3-nbformat python3-ipykernel"
+fi
 
 missing=""
 for p in $packages; do
@@ -51,6 +60,13 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "quickstart: make -j$jobs"
 make -s -j"$jobs"
+
+if [ "$mode" = figures ]; then
+  # FIGURES_FLAGS=--fast: fewer seeds and models (what CI runs)
+  echo "quickstart: make figures"
+  make -s -j"$jobs" figures FIGURES_FLAGS="${FIGURES_FLAGS:-}"
+  exit 0
+fi
 
 if [ "$mode" = check ]; then
   echo "quickstart: make check"
