@@ -1,0 +1,9 @@
+# exec/wir/local.mk - WIR, the Weld-style IR (issue #8): front end,
+# reference interpreter and passes. Part of libdawnsim-exec (DESIGN.md:
+# exec/ owns wir/), so it names that library's variable in full rather
+# than through %C% (which is exec_wir here).
+
+exec_libdawnsim_exec_la_SOURCES += \
+	%D%/wir.h %D%/wir-private.h %D%/node.def \
+	%D%/ast.c %D%/lexer.c %D%/parser.c %D%/print.c %D%/check.c \
+	%D%/numeric.c %D%/numeric.h %D%/value.c %D%/interp.c %D%/interp.h
