@@ -242,3 +242,11 @@ ds_unit_tests += tests/test-plan3d
 tests_test_plan3d_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_unit_tests += tests/test-plan3d-cli
 tests_test_plan3d_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# exec/wir/ (issue #8): the front end, interpreter and passes, and the
+# Weld conformance cases of ../shared/data/weld/cases.md.
+ds_wir_tests = tests/test-wir tests/test-wir-conformance
+check_PROGRAMS += $(ds_wir_tests)
+TESTS += $(ds_wir_tests)
+tests_test_wir_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_wir_conformance_LDADD = tests/libdstest.la $(DS_TEST_LIBS)

@@ -205,6 +205,52 @@ push_binder (Expander *x, const char **name, const Scope *up, gboolean rename)
   return s;
 }
 
+/* A macro argument may be an iterator: for(v, ...) with v := iter(...)
+ * or zip(...) becomes the for over that iterator. */
+static WirExpr *
+normalize_iters (Expander *x, WirExpr *f)
+{
+  guint n = f->n_kids - 2;
+  for (guint k = 0; k < n; k++)
+    {
+      WirExpr *it = f->kids[k];
+      if (it->iter_kind == WIR_ITER_SIMPLE && it->kids[0]->kind == WIR_ITER)
+        f->kids[k] = it->kids[0];
+    }
+  WirExpr *z = f->kids[0];
+  if (n == 1 && z->iter_kind == WIR_ITER_SIMPLE && z->kids[0]->kind == WIR_APPLY
+      && strcmp (z->kids[0]->name, "zip") == 0)
+    {
+      WirExpr *args = z->kids[0];
+      if (args->n_kids == 0)
+        return wir_fail_at (x->prog, x->error, WIR_ERROR_TYPE, args->start, args->end,
+                            "zip needs at least one iterator"), NULL;
+      WirExpr *g = wir_expr_new (x->prog, WIR_FOR, args->n_kids + 2);
+      WirExpr **kids = g->kids;
+      *g = *f;
+      g->kids = kids;
+      g->n_kids = args->n_kids + 2;
+      g->is_zip = TRUE;
+      for (guint k = 0; k < args->n_kids; k++)
+        {
+          WirExpr *a = args->kids[k];
+          if (a->kind != WIR_ITER)
+            {
+              WirExpr *w = wir_expr_new (x->prog, WIR_ITER, 1);
+              w->start = a->start, w->end = a->end;
+              w->iter_kind = WIR_ITER_SIMPLE;
+              w->kids[0] = a;
+              a = w;
+            }
+          g->kids[k] = a;
+        }
+      g->kids[args->n_kids] = f->kids[1];
+      g->kids[args->n_kids + 1] = f->kids[2];
+      return g;
+    }
+  return f;
+}
+
 static WirExpr *
 expand (Expander *x, const WirExpr *e, const Scope *scope, gboolean rename)
 {
@@ -243,6 +289,10 @@ expand (Expander *x, const WirExpr *e, const Scope *scope, gboolean rename)
   for (guint k = 0; k < c->n_kids; k++)
     if ((c->kids[k] = expand (x, e->kids[k], scope, rename)) == NULL)
       return NULL;
+  if (e->kind == WIR_FOR)
+    return normalize_iters (x, c);
+  if (e->kind == WIR_APPLY && strcmp (e->name, "zip") == 0)
+    return c;                   /* a for's iterators, unpacked there */
   if (e->kind == WIR_APPLY)
     {
       WirExpr *r = expand_apply (x, e, scope, c->kids);
@@ -686,6 +736,8 @@ infer_kind (Checker *c, WirExpr *e, const Binder *env)
     case WIR_ITER:
       return type_error (c, e, "an iterator is allowed only in a for");
     case WIR_APPLY:
+      if (strcmp (e->name, "zip") == 0)
+        return type_error (c, e, "zip may appear only as a for's iterator");
       return type_error (c, e, "unexpanded call of '%s'", e->name);
     default:
       g_assert_not_reached ();

@@ -6,4 +6,5 @@
 exec_libdawnsim_exec_la_SOURCES += \
 	%D%/wir.h %D%/wir-private.h %D%/node.def \
 	%D%/ast.c %D%/lexer.c %D%/parser.c %D%/print.c %D%/check.c \
-	%D%/numeric.c %D%/numeric.h %D%/value.c %D%/interp.c %D%/interp.h
+	%D%/numeric.c %D%/numeric.h %D%/value.c %D%/interp.c %D%/interp.h \
+	%D%/passes.c %D%/passes.h

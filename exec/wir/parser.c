@@ -673,8 +673,6 @@ parse_name (Parser *p, guint32 start)
     return parse_let (p, start);
   if (is_name (p, "for"))
     return parse_for (p, start);
-  if (is_name (p, "zip"))
-    return fail (p, "zip may appear only as a for's iterator");
   if (is_name (p, "appender") || is_name (p, "merger") || is_name (p, "vecmerger"))
     return parse_builder (p, start);
   if (is_name (p, "vec"))

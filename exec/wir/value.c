@@ -523,6 +523,40 @@ try_range (Reader *r, WirType *elem, GArray *vals)
   return TRUE;
 }
 
+/* In the case notation numbers take the generator's type: "i+5" over
+ * i64 means i + 5L. */
+static void
+retype_literals (WirExpr *e, WirTypeKind k)
+{
+  if (e->kind == WIR_LIT && e->ltype != WIR_T_BOOL && e->ltype != k)
+    {
+      gboolean was_float = wir_type_is_float (e->ltype);
+      if (wir_type_is_float (k) && !was_float)
+        e->lit.f = (double) e->lit.i;
+      else if (!wir_type_is_float (k) && was_float)
+        e->lit.i = (gint64) e->lit.f;
+      e->ltype = k;
+    }
+  for (guint j = 0; j < e->n_kids; j++)
+    retype_literals (e->kids[j], k);
+}
+
+/* the program |VAR: T| EXPR, its numbers of type T */
+static WirProgram *
+generator_program (const char *var, WirType *t, const char *expr, GError **error)
+{
+  g_autofree char *ty = wir_type_print (t);
+  g_autofree char *src = g_strdup_printf ("|%s: %s| %s", var, ty, expr);
+  g_autoptr(WirProgram) p = wir_program_parse (src, -1, "generator", error);
+  if (p == NULL)
+    return NULL;
+  if (wir_type_is_scalar (wir_type_resolve (t)->kind))
+    retype_literals (p->lambda->kids[0], wir_type_resolve (t)->kind);
+  if (!wir_program_check (p, FALSE, error))
+    return NULL;
+  return g_steal_pointer (&p);
+}
+
 /* '[' EXPR for k in LIST ']': EXPR is WIR with k of the element type */
 static gboolean
 try_generator (Reader *r, WirType *elem, GArray *vals)
@@ -544,10 +578,8 @@ try_generator (Reader *r, WirType *elem, GArray *vals)
   if (sscanf (f + 5, " %31[a-zA-Z_] in %n", var, &used) != 1 || used == 0)
     return FALSE;
   g_auto(GStrv) items = g_strsplit (f + 5 + used, ",", -1);
-  g_autofree char *ty = wir_type_print (elem);
-  g_autofree char *src = g_strdup_printf ("|%s: %s| %s", var, ty, inner);
-  g_autoptr(WirProgram) p = wir_program_parse (src, -1, "generator", r->error);
-  if (p == NULL || !wir_program_check (p, FALSE, r->error))
+  g_autoptr(WirProgram) p = generator_program (var, elem, inner, r->error);
+  if (p == NULL)
     return FALSE;
   for (guint k = 0; items[k] != NULL; k++)
     {
@@ -760,11 +792,8 @@ read_generated (WirProgram *prog, char *part, GPtrArray *vals, GError **error)
       WirType *t = k >= 0 ? wir_type_resolve (wir_program_param_type (prog, (guint) k)) : NULL;
       if (t == NULL || t->kind != WIR_T_VEC)
         return g_set_error (error, WIR_ERROR, WIR_ERROR_INPUT, "'%s' is not a vector parameter", name), FALSE;
-      /* the index runs over i64; the value is cast to the element type */
-      g_autofree char *ty = wir_type_print (t->elem);
-      g_autofree char *src = g_strdup_printf ("|%s: i64| %s(%s)", idx, ty, defs[d] + used);
-      g_autoptr(WirProgram) p = wir_program_parse (src, -1, "input", error);
-      if (p == NULL || !wir_program_check (p, FALSE, error))
+      g_autoptr(WirProgram) p = generator_program (idx, t->elem, defs[d] + used, error);
+      if (p == NULL)
         return FALSE;
       g_autoptr(WirHeap) heap = wir_heap_new (0);
       gsize es = wir_type_size (t->elem);
@@ -774,7 +803,7 @@ read_generated (WirProgram *prog, char *part, GPtrArray *vals, GError **error)
       vec->data = wir_heap_alloc (heap, (gsize) vec->len * es);
       for (gint64 i = lo; i <= hi; i++)
         {
-          WirValue arg = { heap, { .kind = WIR_T_I64, .u.i = i }, NULL, NULL };
+          WirValue arg = { heap, cast_int (wir_type_resolve (t->elem)->kind, i), t->elem, NULL };
           WirValue *args[1] = { &arg };
           g_autoptr(WirValue) r = wir_program_run (p, args, 1, NULL, error);
           if (r == NULL)
