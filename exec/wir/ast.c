@@ -179,7 +179,10 @@ wir_type_equal (WirType *a, WirType *b)
   if (a == NULL || b == NULL || a->kind != b->kind || a->kind == WIR_T_VAR)
     return FALSE;
   if ((a->kind == WIR_T_MERGER || a->kind == WIR_T_VECMERGER)
-      && (a->op != b->op || a->combine != b->combine))
+      && (a->op != b->op
+          || (a->combine != b->combine
+              && (a->combine == NULL || b->combine == NULL
+                  || strcmp (a->combine->name, b->combine->name) != 0))))
     return FALSE;
   if (a->elem != NULL && !wir_type_equal (a->elem, b->elem))
     return FALSE;

@@ -45,6 +45,17 @@ note (Pass *p, const WirExpr *at, const char *fmt, ...)
   g_string_append_c (p->log, '\n');
 }
 
+/* "L:C" of @e, or "?" for a node a pass made; free with g_free */
+static char *
+loc (const WirProgram *prog, const WirExpr *e)
+{
+  if (e->start == 0 && e->end == 0)
+    return g_strdup ("?");
+  g_autofree char *where = wir_locate (prog, e->start, e->end, FALSE);
+  const char *lc = strchr (where, ':');
+  return g_strdup (lc != NULL ? lc + 1 : where);
+}
+
 static char *
 fresh (WirProgram *prog, const char *base)
 {
@@ -446,9 +457,8 @@ vertical (Pass *p, WirExpr *e)
     {
       if (fusable (pr, e, &why))
         {
-          g_autofree char *where = wir_locate (p->prog, e->start, e->end, FALSE);
-          const char *lc = strchr (where, ':');
-          note (p, pr, "fused loop (into the loop at %s)", e->start || e->end ? lc + 1 : "?");
+          g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, e);
+          note (p, NULL, "fused the loop at %s into the loop at %s", a, b);
           return fuse (p, pr, e);
         }
       if (!p->quiet)
@@ -469,10 +479,8 @@ vertical (Pass *p, WirExpr *e)
             log_refusal (p, pr, why);
           return e;
         }
-      g_autofree char *where = wir_locate (p->prog, c->start, c->end, FALSE);
-      const char *lc = strchr (where, ':');
-      note (p, pr, "fused loop '%s' (into the loop at %s)", e->name,
-            c->start || c->end ? lc + 1 : "?");
+      g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, c);
+      note (p, NULL, "fused the loop of '%s' at %s into the loop at %s", e->name, a, b);
       return replace_node (p->prog, e->kids[1], c, fuse (p, pr, c));
     }
   return e;
