@@ -339,7 +339,8 @@ static WirExpr *
 from_args (Parser *p, WirKind kind, GPtrArray *args, guint32 start)
 {
   WirExpr *e = node (p, kind, args->len, start);
-  memcpy (e->kids, args->pdata, args->len * sizeof *e->kids);
+  if (args->len > 0)
+    memcpy (e->kids, args->pdata, args->len * sizeof *e->kids);
   return e;
 }
 
@@ -516,7 +517,8 @@ parse_lambda (Parser *p, gboolean types_required)
   e->kids[0] = body;
   e->n_params = params->len;
   e->params = wir_alloc (p->prog, MAX (params->len, 1u) * sizeof (WirParam));
-  memcpy (e->params, params->data, params->len * sizeof (WirParam));
+  if (params->len > 0)
+    memcpy (e->params, params->data, params->len * sizeof (WirParam));
   return e;
 }
 
@@ -894,7 +896,8 @@ parse_macro (Parser *p)
     return FALSE;
   m->n_params = params->len;
   m->params = wir_alloc (p->prog, MAX (params->len, 1u) * sizeof (char *));
-  memcpy (m->params, params->pdata, params->len * sizeof (char *));
+  if (params->len > 0)
+    memcpy (m->params, params->pdata, params->len * sizeof (char *));
   if ((m->body = parse_expr (p)) == NULL || !expect (p, ";"))
     return FALSE;
   g_ptr_array_add (p->prog->macros, m);
