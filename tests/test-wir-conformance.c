@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/wir/backend-c.h"
 #include "exec/wir/interp.h"
 #include "exec/wir/passes.h"
 #include "exec/wir/wir.h"
@@ -28,8 +29,11 @@ typedef struct {
   char *id, *group, *conf, *transform, *before, *after, *check;
   double tol;
   GPtrArray *programs;              /* CaseProgram * */
-  const char *backend;              /* "interp" */
+  const char *backend;              /* "interp", "interp-opt" or "c" */
 } Case;
+
+/* the kernel cache of this run: a fresh folder, so the C cases compile */
+static char *cache_dir;
 
 static void
 case_program_free (CaseProgram *p)
@@ -152,11 +156,24 @@ memory_limit (const Case *c)
   return m != NULL ? g_ascii_strtoull (m + strlen ("memory limit "), NULL, 10) : 0;
 }
 
+/* "interp": the interpreter on the program as written; "interp-opt": on
+ * the output of the whole optimizer; "c": that output compiled */
 static WirValue *
 run_backend (const Case *c, WirProgram *p, GPtrArray *args, GError **error)
 {
   WirRunOptions opts = { memory_limit (c) };
-  return wir_program_run (p, (WirValue *const *) args->pdata, args->len, &opts, error);
+  if (strcmp (c->backend, "interp") == 0)
+    return wir_program_run (p, (WirValue *const *) args->pdata, args->len, &opts, error);
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(GError) local = NULL;
+  g_assert_true (wir_optimize (p, TRUE, log, &local));
+  g_assert_no_error (local);
+  if (strcmp (c->backend, "interp-opt") == 0)
+    return wir_program_run (p, (WirValue *const *) args->pdata, args->len, &opts, error);
+  WirCOptions copts = { cache_dir, FALSE, FALSE };
+  g_autoptr(WirKernel) k = wir_c_compile (p, &copts, NULL, &local);
+  g_assert_no_error (local);
+  return wir_kernel_run (k, (WirValue *const *) args->pdata, args->len, &opts, error);
 }
 
 static void
@@ -332,12 +349,24 @@ main (int argc, char **argv)
   g_autofree char *text = ds_test_read (path, NULL);
   g_autoptr(GPtrArray) cases = read_cases (text);
   g_test_add_data_func ("/wir/conformance/counts", cases, test_counts);
-  for (guint k = 0; k < cases->len; k++)
-    {
-      Case *c = cases->pdata[k];
-      g_autofree char *name = g_strdup_printf ("/wir/conformance/interp/%s", c->id);
-      c->backend = "interp";
-      g_test_add_data_func (name, c, test_case);
-    }
-  return g_test_run ();
+  static const char *const backends[] = { "interp", "interp-opt", "c" };
+  g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func (g_free);
+  for (guint b = 0; b < G_N_ELEMENTS (backends); b++)
+    for (guint k = 0; k < cases->len; k++)
+      {
+        Case *c = g_memdup2 (cases->pdata[k], sizeof (Case));
+        g_ptr_array_add (copies, c);
+        g_autofree char *name = g_strdup_printf ("/wir/conformance/%s/%s", backends[b], c->id);
+        c->backend = backends[b];
+        /* transform and outside-subset cases are about the front end and
+         * the passes: once is enough */
+        if (b > 0 && (c->transform != NULL || strcmp (c->group, "outside-subset") == 0))
+          continue;
+        g_test_add_data_func (name, c, test_case);
+      }
+  cache_dir = ds_test_tmpdir ();
+  int rc = g_test_run ();
+  ds_test_rmtree (cache_dir);
+  g_free (cache_dir);
+  return rc;
 }

@@ -524,6 +524,7 @@ infer_for (Checker *c, WirExpr *e, const Binder *env)
     {
       if (f->params[k].type != NULL && !unify (fresh_copy (c->prog, f->params[k].type), want[k]))
         return mismatch (c, f, what[k], want[k], f->params[k].type);
+      f->params[k].itype = want[k];
       top = bind (c, f->params[k].name, want[k], top, &f->params[k].slot);
     }
   WirType *body = infer (c, f->kids[0], top);

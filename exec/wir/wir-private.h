@@ -89,6 +89,7 @@ struct _WirType {
 typedef struct {
   char *name;
   WirType *type;          /* declared, or NULL (inferred) */
+  WirType *itype;         /* after checking: the type inferred */
   int slot;               /* after checking */
   guint32 pos;
 } WirParam;
