@@ -245,11 +245,12 @@ tests_test_plan3d_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 
 # exec/wir/ (issue #8): the front end, interpreter and passes, and the
 # Weld conformance cases of ../shared/data/weld/cases.md.
-ds_wir_tests = tests/test-wir tests/test-wir-conformance
+ds_wir_tests = tests/test-wir tests/test-wir-conformance tests/test-wir-diff
 check_PROGRAMS += $(ds_wir_tests)
 TESTS += $(ds_wir_tests)
 tests_test_wir_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 tests_test_wir_conformance_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_wir_diff_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 
 # Fuzz target for the WIR parser, printer and checker (see the fuzz notes
 # above); its corpus holds every program of the Weld cases and the

@@ -14,7 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-#define WIR_MAX_FIXPOINT 64
+#define WIR_MAX_FIXPOINT 256
 
 typedef struct {
   WirProgram *prog;
@@ -185,6 +185,26 @@ short_circuit (Pass *p, WirExpr *e)
   return r;
 }
 
+/* ---- evaluation that may fail ---- */
+
+/* TRUE when evaluating @e cannot fail at run time (no lookup, slice or
+ * loop, no integer division by a possibly-zero divisor): such an
+ * expression may be moved into a lazy position or dropped. */
+static gboolean
+cannot_trap (const WirExpr *e)
+{
+  if (e->kind == WIR_LOOKUP || e->kind == WIR_FOR || e->kind == WIR_SLICE)
+    return FALSE;
+  if (e->kind == WIR_BINOP && (e->op == WIR_OP_DIV || e->op == WIR_OP_MOD)
+      && wir_type_is_int (wir_type_resolve (e->type)->kind)
+      && !(e->kids[1]->kind == WIR_LIT && e->kids[1]->lit.i != 0))
+    return FALSE;
+  for (guint k = 0; k < e->n_kids; k++)
+    if (!cannot_trap (e->kids[k]))
+      return FALSE;
+  return TRUE;
+}
+
 /* ---- inline-let ---- */
 
 /* uses of @name under a lambda inside @e */
@@ -221,7 +241,7 @@ inline_let (Pass *p, WirExpr *e)
   guint n = uses (e->kids[1], e->name);
   gboolean ok = is_trivial (v)
                 || (n == 1 && uses_in_lambda (e->kids[1], e->name, FALSE) == 0
-                    && !wir_type_is_builder (v->type));
+                    && !wir_type_is_builder (v->type) && cannot_trap (v));
   if (!ok)
     return e;
   note (p, e, "inlined let '%s'", e->name);
@@ -351,7 +371,9 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
       const char *c = f->cf->params[0].name, *j = f->cf->params[1].name, *y = f->cf->params[2].name;
       WirExpr *body = subst (prog, f->cf->kids[0], j, mk_ident (prog, f->pi));
       GPtrArray *lets = g_ptr_array_new ();
-      if (!is_trivial (v) && uses (body, y) > 1)
+      /* substitute only what is used once and cannot fail: anything else
+       * is bound first, so it is still evaluated exactly once */
+      if (!is_trivial (v) && (uses (body, y) != 1 || !cannot_trap (v)))
         {
           WirExpr *let = wir_expr_new (prog, WIR_LET, 2);
           let->name = fresh (prog, y);
@@ -410,8 +432,8 @@ fuse (Pass *p, const WirExpr *pr, const WirExpr *c)
 static WirExpr *
 consumer_of (WirExpr *e, const char *name)
 {
-  if (e->kind == WIR_LAMBDA)
-    return NULL;
+  if (e->kind == WIR_LAMBDA || e->kind == WIR_IF)
+    return NULL;                /* fusing there would make the producer lazy */
   if (e->kind == WIR_FOR && e->n_kids == 3 && !e->is_zip
       && e->kids[0]->iter_kind == WIR_ITER_SIMPLE && is_ident (e->kids[0]->kids[0], name))
     return e;
@@ -446,11 +468,15 @@ log_refusal (Pass *p, const WirExpr *pr, const char *why)
                           pr->start || pr->end ? (lc != NULL ? lc + 1 : where) : "", why);
 }
 
+/* One fusion per round: the legality rules read types, and nodes a
+ * rewrite makes have none until the program is checked again. */
 static WirExpr *
 vertical (Pass *p, WirExpr *e)
 {
-  for (guint k = 0; k < e->n_kids; k++)
+  for (guint k = 0; k < e->n_kids && p->changes == 0; k++)
     e->kids[k] = vertical (p, e->kids[k]);
+  if (p->changes > 0)
+    return e;
   const char *why = NULL;
   WirExpr *pr = producer_of (e);
   if (pr != NULL)
@@ -666,9 +692,13 @@ struct_of_builders (Pass *p, WirExpr *e)
 static WirExpr *
 horizontal (Pass *p, WirExpr *e)
 {
-  for (guint k = 0; k < e->n_kids; k++)
+  for (guint k = 0; k < e->n_kids && p->changes == 0; k++)
     e->kids[k] = horizontal (p, e->kids[k]);
+  if (p->changes > 0)
+    return e;
   e = zip_of_maps (p, e);
+  if (p->changes > 0)
+    return e;
   return struct_of_builders (p, e);
 }
 
@@ -802,21 +832,6 @@ infer_size (Pass *p, WirExpr *e)
 }
 
 /* ---- predicate (§9.6) ---- */
-
-static gboolean
-cannot_trap (const WirExpr *e)
-{
-  if (e->kind == WIR_LOOKUP || e->kind == WIR_FOR || e->kind == WIR_SLICE)
-    return FALSE;
-  if (e->kind == WIR_BINOP && (e->op == WIR_OP_DIV || e->op == WIR_OP_MOD)
-      && wir_type_is_int (wir_type_resolve (e->type)->kind)
-      && !(e->kids[1]->kind == WIR_LIT && e->kids[1]->lit.i != 0))
-    return FALSE;
-  for (guint k = 0; k < e->n_kids; k++)
-    if (!cannot_trap (e->kids[k]))
-      return FALSE;
-  return TRUE;
-}
 
 static WirExpr *
 identity_of (WirProgram *prog, WirType *bt, WirType *t)
