@@ -373,7 +373,7 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
       GPtrArray *lets = g_ptr_array_new ();
       /* substitute only what is used once and cannot fail: anything else
        * is bound first, so it is still evaluated exactly once */
-      if (!is_trivial (v) && (uses (body, y) != 1 || !cannot_trap (v)))
+      if (!is_trivial (v) && (uses (body, y) > 1 || !cannot_trap (v)))
         {
           WirExpr *let = wir_expr_new (prog, WIR_LET, 2);
           let->name = fresh (prog, y);
