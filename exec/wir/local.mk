@@ -13,7 +13,8 @@ exec_libdawnsim_exec_la_SOURCES += \
 # §10.3). rt.h is compiled into the interpreter (numeric.c) and pasted
 # into every emitted program as the string rt-text.h, generated here.
 exec_libdawnsim_exec_la_SOURCES += \
-	%D%/rt.h %D%/emit-c.c %D%/backend-c.c %D%/backend-c.h
+	%D%/rt.h %D%/emit-c.c %D%/backend-c.c %D%/backend-c.h \
+	%D%/cost.c %D%/cost.h
 nodist_exec_libdawnsim_exec_la_SOURCES = %D%/rt-text.h
 BUILT_SOURCES = %D%/rt-text.h
 CLEANFILES += %D%/rt-text.h
