@@ -59,5 +59,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WirValue, wir_value_free)
 gboolean   wir_value_vec (const WirValue *v, gconstpointer *data, gint64 *len);
 WirValue  *wir_value_new_vec (WirType *type, gconstpointer data, gint64 len);
 double     wir_value_scalar (const WirValue *v);
+/* Field @k of a struct value, sharing its memory; NULL if @v is not a
+ * struct with that field. Free with wir_value_free. */
+WirValue  *wir_value_field (const WirValue *v, guint k);
 
 G_END_DECLS

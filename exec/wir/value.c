@@ -235,6 +235,24 @@ wir_value_new_vec (WirType *type, gconstpointer data, gint64 len)
   return r;
 }
 
+WirValue *
+wir_value_field (const WirValue *v, guint k)
+{
+  WirType *t = wir_type_resolve (v->type);
+  if (t->kind != WIR_T_STRUCT || k >= t->n_fields)
+    return NULL;
+  WirValue *r = wir_value_wrap (v->heap, v->v.u.s->f[k], t->fields[k]);
+  if (v->types != NULL)
+    {
+      /* the field's type lives in v's pool: keep a parse of it instead */
+      g_autofree char *text = wir_type_print (t->fields[k]);
+      gsize used = 0;
+      r->types = wir_program_parse ("|| 0", -1, "value", NULL);
+      r->type = wir_parse_type (r->types, text, strlen (text), &used, NULL);
+    }
+  return r;
+}
+
 double
 wir_value_scalar (const WirValue *v)
 {
