@@ -93,14 +93,19 @@ static const char adam_fused[] =
 
 /* ---- the hand-written loops: one pass, the same float operations ---- */
 
+/* the bias length is a run-time value in the hand loops too, as it is in
+ * a library: a constant would turn i % H into a mask */
+static volatile gint64 bias_len = COLS;
+
 static float *
 bgd_hand (const float *x, const float *bias, gint64 seed, float p)
 {
+  const gint64 H = bias_len;
   float *y = g_new (float, N);
   float scale = 1.0f / (1.0f - p);
   for (gint64 i = 0; i < N; i++)
     {
-      float z = x[i] + bias[i % COLS];
+      float z = x[i] + bias[i % H];
       float g = 0.5f * z * (1.0f + tanhf (0.7978846f * (z + 0.044715f * z * z * z)));
       y[i] = wir_rt_philox (seed, i) >= p ? g * scale : 0.0f;
     }
@@ -110,10 +115,11 @@ bgd_hand (const float *x, const float *bias, gint64 seed, float p)
 static float *
 brs_hand (const float *x, const float *bias, float s)
 {
+  const gint64 H = bias_len;
   float *y = g_new (float, N);
   for (gint64 i = 0; i < N; i++)
     {
-      float z = x[i] + bias[i % COLS];
+      float z = x[i] + bias[i % H];
       y[i] = (z != z ? z : z > 0.0f ? z : 0.0f) * s;   /* max(z, 0), NaN kept */
     }
   return y;
@@ -283,170 +289,141 @@ fill (float *a, GRand *rand, double lo, double hi)
     a[i] = (float) g_rand_double_range (rand, lo, hi);
 }
 
-int
-main (void)
+/* the inputs, shared by every kernel */
+typedef struct {
+  float *x, *g, *m, *v, *bias;
+  float hyper[7];
+} Data;
+
+static const char *const adam_hyper[] = { "0.001", "0.9", "0.999", "1e-8", "0.1", "0.001", "0.5" };
+
+typedef GPtrArray *(*ArgsFn) (WirProgram *p, const Data *d);
+/* the hand loop; returns its first output, frees the others */
+typedef float *(*HandFn) (const Data *d);
+
+static GPtrArray *
+new_args (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
-  g_autofree char *cache = g_dir_make_tmp ("dawnsim-bench-wir-XXXXXX", NULL);
-  float *x = g_new (float, N), *g = g_new (float, N), *m = g_new (float, N), *v = g_new (float, N);
-  float *bias = g_new (float, COLS);
-  fill (x, rand, -3, 3);
-  fill (g, rand, -1, 1);
-  fill (m, rand, -0.1, 0.1);
-  fill (v, rand, 0, 0.01);
-  for (guint i = 0; i < COLS; i++)
-    bias[i] = (float) g_rand_double_range (rand, -0.5, 0.5);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) wir_value_free);
+}
 
-  printf ("bench-wir: %d x %d fp32 (%.0f MB per vector), median of %d runs, C back end"
-          " (cc " "-O2 -fwrapv -ffp-contract=off), sequential\n", ROWS, COLS, N * 4 / 1e6, RUNS);
+static GPtrArray *
+bgd_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  g_ptr_array_add (a, vec_arg (p, 0, d->x));
+  g_ptr_array_add (a, wir_value_new_vec (wir_program_param_type (p, 1), d->bias, COLS));
+  g_ptr_array_add (a, scalar_arg (p, 2, "1234"));
+  g_ptr_array_add (a, scalar_arg (p, 3, "0.1"));
+  return a;
+}
 
-  /* bias + GELU + dropout */
-  {
-    Row r = { "bias+GELU+dropout" };
-    g_autofree char *log = NULL;
-    g_autoptr(WirProgram) pu = build (bgd_fragments, FALSE, NULL);
-    g_autoptr(WirProgram) pf = build (bgd_fragments, TRUE, &log);
-    g_autoptr(WirKernel) ku = compile (pu, cache, &r.cold_s[0], &r.warm_s[0]);
-    g_autoptr(WirKernel) kf = compile (pf, cache, &r.cold_s[1], &r.warm_s[1]);
-    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func ((GDestroyNotify) wir_value_free);
-    g_ptr_array_add (args, vec_arg (pf, 0, x));
-    g_ptr_array_add (args, wir_value_new_vec (wir_program_param_type (pf, 1), bias, COLS));
-    g_ptr_array_add (args, scalar_arg (pf, 2, "1234"));
-    g_ptr_array_add (args, scalar_arg (pf, 3, "0.1"));
-    g_autoptr(WirValue) ou = NULL, of = NULL;
-    r.unfused_s = time_kernel (ku, args, &ou);
-    r.fused_s = time_kernel (kf, args, &of);
-    double t[RUNS];
-    float *y = NULL;
-    for (guint k = 0; k < RUNS; k++)
-      {
-        g_free (y);
-        double t0 = now_s ();
-        y = bgd_hand (x, bias, 1234, 0.1f);
-        t[k] = now_s () - t0;
-      }
-    r.hand_s = median (t, RUNS);
-    r.diff = MAX (max_diff (of, y), max_diff (ou, y));
-    bytes_ratio (pf, pu, args, &r.bytes_ratio);
-    g_free (y);
-    report (&r);
-    printf ("%-22s pass log: %s", "", log);
-  }
+static float *
+bgd_run_hand (const Data *d)
+{
+  return bgd_hand (d->x, d->bias, 1234, 0.1f);
+}
 
-  /* bias + ReLU + scale: memory-bound */
-  {
-    Row r = { "bias+ReLU+scale" };
-    g_autoptr(WirProgram) pu = build (brs_fragments, FALSE, NULL);
-    g_autoptr(WirProgram) pf = build (brs_fragments, TRUE, NULL);
-    g_autoptr(WirKernel) ku = compile (pu, cache, &r.cold_s[0], &r.warm_s[0]);
-    g_autoptr(WirKernel) kf = compile (pf, cache, &r.cold_s[1], &r.warm_s[1]);
-    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func ((GDestroyNotify) wir_value_free);
-    g_ptr_array_add (args, vec_arg (pf, 0, x));
-    g_ptr_array_add (args, wir_value_new_vec (wir_program_param_type (pf, 1), bias, COLS));
-    g_ptr_array_add (args, scalar_arg (pf, 2, "1.5"));
-    g_autoptr(WirValue) ou = NULL, of = NULL;
-    r.unfused_s = time_kernel (ku, args, &ou);
-    r.fused_s = time_kernel (kf, args, &of);
-    double t[RUNS];
-    float *y = NULL;
-    for (guint k = 0; k < RUNS; k++)
-      {
-        g_free (y);
-        double t0 = now_s ();
-        y = brs_hand (x, bias, 1.5f);
-        t[k] = now_s () - t0;
-      }
-    r.hand_s = median (t, RUNS);
-    r.diff = MAX (max_diff (of, y), max_diff (ou, y));
-    bytes_ratio (pf, pu, args, &r.bytes_ratio);
-    g_free (y);
-    report (&r);
-  }
+static GPtrArray *
+brs_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  g_ptr_array_add (a, vec_arg (p, 0, d->x));
+  g_ptr_array_add (a, wir_value_new_vec (wir_program_param_type (p, 1), d->bias, COLS));
+  g_ptr_array_add (a, scalar_arg (p, 2, "1.5"));
+  return a;
+}
 
-  /* SGD with momentum */
-  {
-    Row r = { "SGD-momentum" };
-    g_autoptr(WirProgram) pu = build (sgd_fragments, FALSE, NULL);
-    g_autoptr(WirProgram) pf = build (sgd_fused, TRUE, NULL);
-    g_autoptr(WirKernel) ku = compile (pu, cache, &r.cold_s[0], &r.warm_s[0]);
-    g_autoptr(WirKernel) kf = compile (pf, cache, &r.cold_s[1], &r.warm_s[1]);
-    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func ((GDestroyNotify) wir_value_free);
-    g_ptr_array_add (args, vec_arg (pf, 0, x));
-    g_ptr_array_add (args, vec_arg (pf, 1, g));
-    g_ptr_array_add (args, vec_arg (pf, 2, m));
-    g_ptr_array_add (args, scalar_arg (pf, 3, "0.01"));
-    g_ptr_array_add (args, scalar_arg (pf, 4, "0.9"));
-    g_ptr_array_add (args, scalar_arg (pf, 5, "0.0001"));
-    g_autoptr(WirValue) ou = NULL, of = NULL;
-    r.unfused_s = time_kernel (ku, args, &ou);
-    r.fused_s = time_kernel (kf, args, &of);
-    double t[RUNS];
-    float *q = NULL, *mo = NULL;
-    for (guint k = 0; k < RUNS; k++)
-      {
-        g_free (q);
-        g_free (mo);
-        double t0 = now_s ();
-        q = sgd_hand (x, g, m, 0.01f, 0.9f, 0.0001f, &mo);
-        t[k] = now_s () - t0;
-      }
-    r.hand_s = median (t, RUNS);
-    g_autoptr(WirValue) qf = wir_value_field (of, 0), qu = wir_value_field (ou, 0);
-    r.diff = MAX (max_diff (qf, q), max_diff (qu, q));
-    bytes_ratio (pf, pu, args, &r.bytes_ratio);
-    g_free (q);
-    g_free (mo);
-    report (&r);
-  }
+static float *
+brs_run_hand (const Data *d)
+{
+  return brs_hand (d->x, d->bias, 1.5f);
+}
 
-  /* Adam */
-  {
-    Row r = { "Adam" };
-    g_autoptr(WirProgram) pu = build (adam_fragments, FALSE, NULL);
-    g_autoptr(WirProgram) pf = build (adam_fused, TRUE, NULL);
-    g_autoptr(WirKernel) ku = compile (pu, cache, &r.cold_s[0], &r.warm_s[0]);
-    g_autoptr(WirKernel) kf = compile (pf, cache, &r.cold_s[1], &r.warm_s[1]);
-    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func ((GDestroyNotify) wir_value_free);
-    static const char *const hyper[] = { "0.001", "0.9", "0.999", "1e-8", "0.1", "0.001", "0.5" };
-    float h[7];
-    g_ptr_array_add (args, vec_arg (pf, 0, x));
-    g_ptr_array_add (args, vec_arg (pf, 1, g));
-    g_ptr_array_add (args, vec_arg (pf, 2, m));
-    g_ptr_array_add (args, vec_arg (pf, 3, v));
-    for (guint k = 0; k < 7; k++)
-      {
-        g_ptr_array_add (args, scalar_arg (pf, 4 + k, hyper[k]));
-        h[k] = strtof (hyper[k], NULL);
-      }
-    g_autoptr(WirValue) ou = NULL, of = NULL;
-    r.unfused_s = time_kernel (ku, args, &ou);
-    r.fused_s = time_kernel (kf, args, &of);
-    double t[RUNS];
-    float *q = NULL, *mo = NULL, *vo = NULL;
-    for (guint k = 0; k < RUNS; k++)
-      {
-        g_free (q);
-        g_free (mo);
-        g_free (vo);
-        double t0 = now_s ();
-        q = adam_hand (x, g, m, v, h, &mo, &vo);
-        t[k] = now_s () - t0;
-      }
-    r.hand_s = median (t, RUNS);
-    g_autoptr(WirValue) qf = wir_value_field (of, 0), qu = wir_value_field (ou, 0);
-    r.diff = MAX (max_diff (qf, q), max_diff (qu, q));
-    bytes_ratio (pf, pu, args, &r.bytes_ratio);
-    g_free (q);
-    g_free (mo);
-    g_free (vo);
-    report (&r);
-  }
+static GPtrArray *
+sgd_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  g_ptr_array_add (a, vec_arg (p, 0, d->x));
+  g_ptr_array_add (a, vec_arg (p, 1, d->g));
+  g_ptr_array_add (a, vec_arg (p, 2, d->m));
+  g_ptr_array_add (a, scalar_arg (p, 3, "0.01"));
+  g_ptr_array_add (a, scalar_arg (p, 4, "0.9"));
+  g_ptr_array_add (a, scalar_arg (p, 5, "0.0001"));
+  return a;
+}
 
-  g_free (x);
-  g_free (g);
-  g_free (m);
-  g_free (v);
-  g_free (bias);
+static float *
+sgd_run_hand (const Data *d)
+{
+  float *mo = NULL, *q = sgd_hand (d->x, d->g, d->m, 0.01f, 0.9f, 0.0001f, &mo);
+  g_free (mo);
+  return q;
+}
+
+static GPtrArray *
+adam_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  const float *vecs[] = { d->x, d->g, d->m, d->v };
+  for (guint k = 0; k < 4; k++)
+    g_ptr_array_add (a, vec_arg (p, k, vecs[k]));
+  for (guint k = 0; k < 7; k++)
+    g_ptr_array_add (a, scalar_arg (p, 4 + k, adam_hyper[k]));
+  return a;
+}
+
+static float *
+adam_run_hand (const Data *d)
+{
+  float *mo = NULL, *vo = NULL, *q = adam_hand (d->x, d->g, d->m, d->v, d->hyper, &mo, &vo);
+  g_free (mo);
+  g_free (vo);
+  return q;
+}
+
+/* the first output vector of a result (a vector, or a struct's field 0) */
+static double
+first_diff (const WirValue *v, const float *hand)
+{
+  g_autoptr(WirValue) f = wir_value_field (v, 0);
+  return max_diff (f != NULL ? f : v, hand);
+}
+
+/* One row: the fragments unfused, @fused_src through the whole optimizer
+ * (the fragments again when the optimizer fuses them itself), the hand
+ * loop; times, bytes ratio, output difference, compile latency. */
+static void
+measure (Row *r, const char *fragments, const char *fused_src, ArgsFn make_args, HandFn hand,
+         const Data *d, const char *cache, char **log)
+{
+  g_autoptr(WirProgram) pu = build (fragments, FALSE, NULL);
+  g_autoptr(WirProgram) pf = build (fused_src, TRUE, log);
+  g_autoptr(WirKernel) ku = compile (pu, cache, &r->cold_s[0], &r->warm_s[0]);
+  g_autoptr(WirKernel) kf = compile (pf, cache, &r->cold_s[1], &r->warm_s[1]);
+  g_autoptr(GPtrArray) args = make_args (pf, d);
+  g_autoptr(WirValue) ou = NULL, of = NULL;
+  r->unfused_s = time_kernel (ku, args, &ou);
+  r->fused_s = time_kernel (kf, args, &of);
+  double t[RUNS];
+  float *y = NULL;
+  for (guint k = 0; k < RUNS; k++)
+    {
+      g_free (y);
+      double t0 = now_s ();
+      y = hand (d);
+      t[k] = now_s () - t0;
+    }
+  r->hand_s = median (t, RUNS);
+  r->diff = MAX (first_diff (of, y), first_diff (ou, y));
+  bytes_ratio (pf, pu, args, &r->bytes_ratio);
+  g_free (y);
+  report (r);
+}
+
+static void
+remove_cache (const char *cache)
+{
   g_autoptr(GDir) dir = g_dir_open (cache, 0, NULL);
   for (const char *name; dir != NULL && (name = g_dir_read_name (dir)) != NULL;)
     {
@@ -454,5 +431,37 @@ main (void)
       g_unlink (path);
     }
   g_rmdir (cache);
+}
+
+int
+main (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autofree char *cache = g_dir_make_tmp ("dawnsim-bench-wir-XXXXXX", NULL);
+  Data d = { g_new (float, N), g_new (float, N), g_new (float, N), g_new (float, N), g_new (float, COLS), { 0 } };
+  fill (d.x, rand, -3, 3);
+  fill (d.g, rand, -1, 1);
+  fill (d.m, rand, -0.1, 0.1);
+  fill (d.v, rand, 0, 0.01);
+  for (guint i = 0; i < COLS; i++)
+    d.bias[i] = (float) g_rand_double_range (rand, -0.5, 0.5);
+  for (guint k = 0; k < 7; k++)
+    d.hyper[k] = strtof (adam_hyper[k], NULL);
+
+  printf ("bench-wir: %d x %d fp32 (%.0f MB per vector), median of %d runs, C back end"
+          " (cc " "-O2 -fwrapv -ffp-contract=off), sequential\n", ROWS, COLS, N * 4 / 1e6, RUNS);
+  g_autofree char *log = NULL;
+  Row bgd = { "bias+GELU+dropout" }, brs = { "bias+ReLU+scale" }, sgd = { "SGD-momentum" }, adam = { "Adam" };
+  measure (&bgd, bgd_fragments, bgd_fragments, bgd_args, bgd_run_hand, &d, cache, &log);
+  printf ("%-22s pass log: %s", "", log);
+  measure (&brs, brs_fragments, brs_fragments, brs_args, brs_run_hand, &d, cache, NULL);
+  measure (&sgd, sgd_fragments, sgd_fused, sgd_args, sgd_run_hand, &d, cache, NULL);
+  measure (&adam, adam_fragments, adam_fused, adam_args, adam_run_hand, &d, cache, NULL);
+  g_free (d.x);
+  g_free (d.g);
+  g_free (d.m);
+  g_free (d.v);
+  g_free (d.bias);
+  remove_cache (cache);
   return 0;
 }

@@ -57,6 +57,15 @@ wir_strdup (WirProgram *prog, const char *s)
   return p;
 }
 
+char *
+wir_fresh_name (WirProgram *prog, const char *base)
+{
+  const char *cut = strstr (base, "__");
+  g_autofree char *stem = cut != NULL ? g_strndup (base, (gsize) (cut - base)) : g_strdup (base);
+  g_autofree char *name = g_strdup_printf ("%s__%u", stem, ++prog->n_fresh);
+  return wir_strdup (prog, name);
+}
+
 WirExpr *
 wir_expr_new (WirProgram *prog, WirKind kind, guint n_kids)
 {

@@ -47,14 +47,6 @@ scope_find (const Scope *s, const char *name)
   return NULL;
 }
 
-static char *
-fresh_name (WirProgram *prog, const char *base)
-{
-  const char *cut = strstr (base, "__");
-  g_autofree char *stem = cut != NULL ? g_strndup (base, (gsize) (cut - base)) : g_strdup (base);
-  g_autofree char *name = g_strdup_printf ("%s__%u", stem, ++prog->n_fresh);
-  return wir_strdup (prog, name);
-}
 
 static WirExpr *
 ident (WirProgram *prog, const char *name)
@@ -99,7 +91,7 @@ bind_args (Expander *x, char *const *params, guint n, WirExpr **args,
       else
         {
           WirExpr *let = wir_expr_new (x->prog, WIR_LET, 2);
-          let->name = fresh_name (x->prog, params[k]);
+          let->name = wir_fresh_name (x->prog, params[k]);
           let->kids[0] = args[k];
           let->start = x->site_start;
           let->end = x->site_end;
@@ -199,7 +191,7 @@ push_binder (Expander *x, const char **name, const Scope *up, gboolean rename)
   Scope *s = g_new0 (Scope, 1);
   s->name = *name;
   if (rename)
-    *name = fresh_name (x->prog, *name);
+    *name = wir_fresh_name (x->prog, *name);
   s->repl = ident (x->prog, *name);
   s->up = up;
   return s;

@@ -870,15 +870,26 @@ parse_expr (Parser *p)
 
 /* ---- declarations and the program ---- */
 
-static gboolean
-parse_macro (Parser *p)
+/* the NAME after a declaration's keyword, or NULL */
+static char *
+decl_name (Parser *p, const char *what)
 {
   advance (p);
   if (p->tok.kind != WIR_TOK_NAME)
-    return fail (p, "expected a macro name") != NULL;
-  WirMacro *m = wir_alloc (p->prog, sizeof *m);
-  m->name = name_dup (p);
+    return fail (p, "expected a %s name", what);
+  char *name = name_dup (p);
   advance (p);
+  return name;
+}
+
+static gboolean
+parse_macro (Parser *p)
+{
+  char *name = decl_name (p, "macro");
+  if (name == NULL)
+    return FALSE;
+  WirMacro *m = wir_alloc (p->prog, sizeof *m);
+  m->name = name;
   guint32 open = p->tok.start;
   if (!expect (p, "("))
     return FALSE;
@@ -919,12 +930,11 @@ parse_combine_param (Parser *p, WirParam *prm)
 static gboolean
 parse_combine (Parser *p)
 {
-  advance (p);
-  if (p->tok.kind != WIR_TOK_NAME)
-    return fail (p, "expected a combine name") != NULL;
+  char *name = decl_name (p, "combine");
+  if (name == NULL)
+    return FALSE;
   WirCombine *c = wir_alloc (p->prog, sizeof *c);
-  c->name = name_dup (p);
-  advance (p);
+  c->name = name;
   guint32 open = p->tok.start;
   if (!expect (p, "(") || !parse_combine_param (p, &c->a) || !expect (p, ",")
       || !parse_combine_param (p, &c->b) || !expect_close (p, ")", open))

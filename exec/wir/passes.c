@@ -56,14 +56,6 @@ loc (const WirProgram *prog, const WirExpr *e)
   return g_strdup (lc != NULL ? lc + 1 : where);
 }
 
-static char *
-fresh (WirProgram *prog, const char *base)
-{
-  const char *cut = strstr (base, "__");
-  g_autofree char *stem = cut != NULL ? g_strndup (base, (gsize) (cut - base)) : g_strdup (base);
-  g_autofree char *name = g_strdup_printf ("%s__%u", stem, ++prog->n_fresh);
-  return wir_strdup (prog, name);
-}
 
 static WirExpr *
 mk_ident (WirProgram *prog, const char *name)
@@ -129,7 +121,7 @@ uniquify_expr (WirProgram *prog, WirExpr *e, const Ren *ren)
   if (e->kind == WIR_LET)
     {
       uniquify_expr (prog, e->kids[0], ren);
-      Ren r = { e->name, fresh (prog, e->name), ren };
+      Ren r = { e->name, wir_fresh_name (prog, e->name), ren };
       e->name = (char *) r.to;
       uniquify_expr (prog, e->kids[1], &r);
       return;
@@ -140,7 +132,7 @@ uniquify_expr (WirProgram *prog, WirExpr *e, const Ren *ren)
       const Ren *top = ren;
       for (guint k = 0; k < e->n_params; k++)
         {
-          rs[k] = (Ren) { e->params[k].name, fresh (prog, e->params[k].name), top };
+          rs[k] = (Ren) { e->params[k].name, wir_fresh_name (prog, e->params[k].name), top };
           e->params[k].name = (char *) rs[k].to;
           top = &rs[k];
         }
@@ -376,7 +368,7 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
       if (!is_trivial (v) && (uses (body, y) > 1 || !cannot_trap (v)))
         {
           WirExpr *let = wir_expr_new (prog, WIR_LET, 2);
-          let->name = fresh (prog, y);
+          let->name = wir_fresh_name (prog, y);
           let->kids[0] = v;
           g_ptr_array_add (lets, let);
           v = mk_ident (prog, let->name);
@@ -385,7 +377,7 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
       if (x->kind != WIR_IDENT && uses (body, c) > 1)
         {
           WirExpr *let = wir_expr_new (prog, WIR_LET, 2);
-          let->name = fresh (prog, c);
+          let->name = wir_fresh_name (prog, c);
           let->kids[0] = x;
           g_ptr_array_add (lets, let);
           x = mk_ident (prog, let->name);
@@ -622,7 +614,7 @@ merge_structs (Pass *p, WirExpr *first, WirExpr *second)
   WirExpr *f1 = first->kids[0]->kids[0], *f2 = second->kids[0]->kids[0];
   guint n = f1->n_kids - 2;
   const WirExpr *l1 = f1->kids[n + 1], *l2 = f2->kids[n + 1];
-  const char *bs = fresh (p->prog, "bs");
+  const char *bs = wir_fresh_name (p->prog, "bs");
   WirExpr *b0 = wir_expr_new (p->prog, WIR_MAKESTRUCT, 2);
   b0->kids[0] = f1->kids[n];
   b0->kids[1] = f2->kids[n];
@@ -642,7 +634,7 @@ merge_structs (Pass *p, WirExpr *first, WirExpr *second)
   WirExpr *f = wir_expr_copy (p->prog, f1);
   f->kids[n] = b0;
   f->kids[n + 1] = lam;
-  const char *r = fresh (p->prog, "r");
+  const char *r = wir_fresh_name (p->prog, "r");
   WirExpr *outer = wir_expr_new (p->prog, WIR_LET, 2);
   outer->name = (char *) r;
   outer->kids[0] = f;
@@ -792,7 +784,7 @@ cse_site (Pass *p, WirExpr *e)
     {
       const WirExpr *ex = g_hash_table_lookup (c.expr, best);
       WirExpr *let = wir_expr_new (p->prog, WIR_LET, 2);
-      let->name = fresh (p->prog, "cse");
+      let->name = wir_fresh_name (p->prog, "cse");
       let->kids[0] = wir_expr_clone (p->prog, ex);
       let->kids[1] = replace_text (p->prog, e, best, let->name);
       note (p, ex, "bound the repeated '%.40s' to '%s'", best, let->name);
