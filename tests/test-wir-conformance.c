@@ -295,7 +295,7 @@ test_case (gconstpointer data)
   const Case *c = data;
   if (strcmp (c->id, "X16") == 0)
     {
-      g_test_skip ("X16 tests Weld's vectorizer, which WIR does not have (weld.md §18)");
+      g_test_skip ("X16 tests Weld's vectorizer, which WIR does not have (weld.md section 18)");
       return;
     }
   if (c->transform != NULL)
