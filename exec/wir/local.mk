@@ -10,17 +10,8 @@ exec_libdawnsim_exec_la_SOURCES += \
 	%D%/passes.c %D%/passes.h
 
 # The C back end: emit C, compile with cc, load with GModule (weld.md
-# §10.3). rt.h is compiled into the interpreter (numeric.c) and pasted
-# into every emitted program as the string rt-text.h, generated here.
+# §10.3). rt.h is compiled into the interpreter (numeric.c) and pasted,
+# stringified, into every emitted program.
 exec_libdawnsim_exec_la_SOURCES += \
 	%D%/rt.h %D%/emit-c.c %D%/backend-c.c %D%/backend-c.h \
 	%D%/cost.c %D%/cost.h
-nodist_exec_libdawnsim_exec_la_SOURCES = %D%/rt-text.h
-BUILT_SOURCES = %D%/rt-text.h
-CLEANFILES += %D%/rt-text.h
-%D%/rt-text.h: %D%/rt.h
-	$(AM_V_GEN)$(MKDIR_P) $(@D) && { \
-	  echo '/* generated from exec/wir/rt.h by exec/wir/local.mk; do not edit */'; \
-	  echo 'static const char wir_rt_text[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $(srcdir)/%D%/rt.h; \
-	  echo ';'; } > $@-t && mv $@-t $@

@@ -1,11 +1,12 @@
 /* exec/wir/rt.h - the run-time helpers of compiled WIR programs.
  *
- * Plain C11 (stdint, string, math only), so the C back end can paste this
- * file into every program it emits (the build turns it into the string
- * rt-text.h) while numeric.c compiles the very same text for the
- * interpreter: f16/bf16 conversions and philox have one definition, and
- * every back end produces the same bits (weld.md §8.1, §8.2). Also the
- * saturating float-to-integer casts and NaN-propagating min/max of §5.
+ * Plain C11 (stdint, string, math only). numeric.c compiles this text for
+ * the interpreter; emit-c.c defines WIR_RT_BODY to stringify it instead
+ * and pastes that string into every program it emits. So f16/bf16
+ * conversions and philox have one definition, and every back end
+ * produces the same bits (weld.md §8.1, §8.2). Also the saturating
+ * float-to-integer casts of §5. The body must stay free of string and
+ * character literals and of preprocessor lines (it is one macro argument).
  */
 #ifndef WIR_RT_H
 #define WIR_RT_H
@@ -13,6 +14,12 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#ifndef WIR_RT_BODY
+#define WIR_RT_BODY(...) __VA_ARGS__
+#endif
+
+WIR_RT_BODY (
 
 static inline uint32_t
 wir_rt_f32_bits (float x)
@@ -178,5 +185,7 @@ wir_rt_sat_i32 (double d)
     return INT32_MAX;
   return (int32_t) d;
 }
+
+)
 
 #endif
