@@ -233,6 +233,58 @@ test_random (gconstpointer data)
   outcome_clear (&fused);
 }
 
+/* K04's configuration: one compiled kernel run from 8 threads, 4 runs
+ * each, every run with its own inputs and outputs (no global state) */
+typedef struct { WirKernel *kernel; WirProgram *prog; guint id; gboolean ok; } Worker;
+
+static gpointer
+worker (gpointer data)
+{
+  Worker *w = data;
+  w->ok = TRUE;
+  for (guint r = 0; r < 4; r++)
+    {
+      gint64 n = 200000 + 1000 * (gint64) w->id + r;
+      g_autofree gint32 *v = g_new (gint32, n);
+      for (gint64 i = 0; i < n; i++)
+        v[i] = (gint32) (i * 7 + w->id);
+      g_autoptr(WirValue) arg = wir_value_new_vec (wir_program_param_type (w->prog, 0), v, n);
+      WirValue *args[1] = { arg };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(WirValue) out = wir_kernel_run (w->kernel, args, 1, NULL, &error);
+      gconstpointer data_out;
+      gint64 len = 0;
+      w->ok = w->ok && out != NULL && wir_value_vec (out, &data_out, &len) && len == n
+              && memcmp (data_out, v, (gsize) n * sizeof *v) == 0;
+    }
+  return NULL;
+}
+
+static void
+test_reentrant (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WirProgram) p = wir_program_parse ("|v:vec[i32]| result(for(v, appender[i32], |b,i,e| merge(b,e)))",
+                                               -1, "k04", &error);
+  g_assert_no_error (error);
+  g_assert_true (wir_program_check (p, FALSE, &error));
+  WirCOptions copts = { cache_dir, FALSE, FALSE };
+  g_autoptr(WirKernel) k = wir_c_compile (p, &copts, NULL, &error);
+  g_assert_no_error (error);
+  Worker w[8];
+  GThread *t[8];
+  for (guint i = 0; i < 8; i++)
+    {
+      w[i] = (Worker) { k, p, i, FALSE };
+      t[i] = g_thread_new ("k04", worker, &w[i]);
+    }
+  for (guint i = 0; i < 8; i++)
+    {
+      g_thread_join (t[i]);
+      g_assert_true (w[i].ok);
+    }
+}
+
 /* the generator is deterministic: a seed names one program */
 static void
 test_generator (void)
@@ -247,6 +299,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/wir/diff/generator-is-seeded", test_generator);
+  g_test_add_func ("/wir/c/reentrant-from-8-threads", test_reentrant);
   for (guint32 seed = 1; seed <= N_PROGRAMS; seed++)
     {
       g_autofree char *name = g_strdup_printf ("/wir/diff/random/%u", seed);
