@@ -256,6 +256,8 @@ test_semantics (void)
                   "{i32 2147483647, i32 -2147483648, i64 0, i32 -2}", 0);
   assert_runs_to ("|| {max(0.0f / 0.0f, 1.0f) == max(0.0f / 0.0f, 1.0f), min(1.0, 2.0)}", "none",
                   "{bool false, f64 1.0}", 0);
+  assert_runs_to ("|| {max(1.0f, 0.0f / 0.0f) != max(1.0f, 0.0f / 0.0f), min(0.0 / 0.0, 1.0) != 0.0,"
+                  " relu(0.0f / 0.0f) != relu(0.0f / 0.0f)}", "none", "{bool true, bool true, bool true}", 0);
   assert_runs_to ("|| relu(-0.5f)", "none", "f32 0.0", 0);
   /* lazy if and short-circuit: the untaken side would fail */
   assert_runs_to ("|x: vec[i32]| if(len(x) > 5L, lookup(x, 5L), 0) + select(true, 1, 2)", "x=[1]", "i32 1", 0);

@@ -210,9 +210,9 @@ combine_names (Emit *m, GString *o, WirType *t, WirOp op, const char *a, const c
     case WIR_OP_MUL: g_string_append_printf (o, "((%s) (%s * %s))", ct, a, b); break;
     case WIR_OP_MIN:
     case WIR_OP_MAX:
-      if (fl)
-        g_string_append_printf (o, "((%s != %s || %s != %s) ? (%s) NAN : (%s %s %s ? %s : %s))",
-                                a, a, b, b, ct, a, op == WIR_OP_MIN ? "<" : ">", b, a, b);
+      if (fl)   /* a NaN operand wins (weld.md §5); one select, no branch */
+        g_string_append_printf (o, "((%s %s %s || %s != %s) ? %s : %s)",
+                                a, op == WIR_OP_MIN ? "<" : ">", b, a, a, a, b);
       else
         g_string_append_printf (o, "(%s %s %s ? %s : %s)", a, op == WIR_OP_MIN ? "<" : ">", b, a, b);
       break;

@@ -104,8 +104,16 @@ int_arith (Interp *in, const WirExpr *e, WirTypeKind k, gint64 a, gint64 b, gint
 static double
 float_arith (WirOp op, gboolean f32, double a, double b)
 {
-  if ((op == WIR_OP_MIN || op == WIR_OP_MAX) && (isnan (a) || isnan (b)))
-    return NAN;
+  /* min/max: a NaN operand wins, the left one first (as the C back end) */
+  if (op == WIR_OP_MIN || op == WIR_OP_MAX)
+    {
+      if (f32)
+        {
+          float x = (float) a, y = (float) b;
+          return (op == WIR_OP_MIN ? x < y : x > y) || x != x ? x : y;
+        }
+      return (op == WIR_OP_MIN ? a < b : a > b) || a != a ? a : b;
+    }
   if (f32)
     {
       float x = (float) a, y = (float) b;
@@ -116,8 +124,6 @@ float_arith (WirOp op, gboolean f32, double a, double b)
         case WIR_OP_MUL: return x * y;
         case WIR_OP_DIV: return x / y;
         case WIR_OP_MOD: return fmodf (x, y);
-        case WIR_OP_MIN: return x < y ? x : y;
-        case WIR_OP_MAX: return x > y ? x : y;
         case WIR_OP_POW: return powf (x, y);
         default: g_assert_not_reached ();
         }
@@ -129,8 +135,6 @@ float_arith (WirOp op, gboolean f32, double a, double b)
     case WIR_OP_MUL: return a * b;
     case WIR_OP_DIV: return a / b;
     case WIR_OP_MOD: return fmod (a, b);
-    case WIR_OP_MIN: return a < b ? a : b;
-    case WIR_OP_MAX: return a > b ? a : b;
     case WIR_OP_POW: return pow (a, b);
     default: g_assert_not_reached ();
     }

@@ -352,10 +352,13 @@ scalar_equal (WirTypeKind k, WirVal a, WirVal b, double tol, gboolean bits)
 {
   if (!wir_type_is_float (k))
     return a.u.i == b.u.i;
+  if (bits && k == WIR_T_F32)
+    {
+      float x = (float) a.u.f, y = (float) b.u.f;
+      return memcmp (&x, &y, sizeof x) == 0;
+    }
   if (bits)
-    return k == WIR_T_F32 ? (float) a.u.f == (float) b.u.f
-                            && signbit (a.u.f) == signbit (b.u.f)
-                          : memcmp (&a.u.f, &b.u.f, 8) == 0 || (isnan (a.u.f) && isnan (b.u.f));
+    return memcmp (&a.u.f, &b.u.f, 8) == 0;
   if (isnan (a.u.f) || isnan (b.u.f))
     return isnan (a.u.f) && isnan (b.u.f);
   if (a.u.f == b.u.f)
