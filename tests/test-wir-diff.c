@@ -285,6 +285,27 @@ test_reentrant (void)
     }
 }
 
+/* a capacity hint is not a bound: a huge one must not fail either back end */
+static void
+test_huge_hint (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WirProgram) p = wir_program_parse (
+      "|v: vec[i64]| result(for(v, appender[i64](4611686018427387903L), |b, i, e| merge(b, e + i)))",
+      -1, "hint", &error);
+  g_assert_no_error (error);
+  g_assert_true (wir_program_check (p, FALSE, &error));
+  g_autoptr(GPtrArray) args = wir_input_parse (p, "v=[1..5]", &error);
+  g_autoptr(WirValue) a = wir_program_run (p, (WirValue *const *) args->pdata, args->len, NULL, &error);
+  g_assert_no_error (error);
+  WirCOptions copts = { cache_dir, FALSE, FALSE };
+  g_autoptr(WirKernel) k = wir_c_compile (p, &copts, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr(WirValue) b = wir_kernel_run (k, (WirValue *const *) args->pdata, args->len, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wir_value_identical (a, b));
+}
+
 /* the generator is deterministic: a seed names one program */
 static void
 test_generator (void)
@@ -300,6 +321,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/wir/diff/generator-is-seeded", test_generator);
   g_test_add_func ("/wir/c/reentrant-from-8-threads", test_reentrant);
+  g_test_add_func ("/wir/c/huge-capacity-hint", test_huge_hint);
   for (guint32 seed = 1; seed <= N_PROGRAMS; seed++)
     {
       g_autofree char *name = g_strdup_printf ("/wir/diff/random/%u", seed);

@@ -350,10 +350,10 @@ new_builder (Emit *m, GString *o, const WirExpr *e)
         {
           g_string_append_printf (o, " int64_t %s = ", a);
           ex (m, o, e->kids[0]);
-          g_string_append_printf (o, "; if (%s > 0) { %s->data = ctx->alloc (ctx->self, %s * (int64_t) sizeof (%s));"
-                                  " if (%s->data == NULL) ", a, b, a, et, b);
-          FAIL (o, E_OOM, e);
-          g_string_append_printf (o, " %s->cap = %s; }", b, a);
+          /* a hint, not a bound: if it cannot be had, grow instead */
+          g_string_append_printf (o, "; if (%s > 0 && %s <= INT64_MAX / (int64_t) sizeof (%s)) {"
+                                  " %s->data = ctx->alloc (ctx->self, %s * (int64_t) sizeof (%s));"
+                                  " if (%s->data != NULL) %s->cap = %s; }", a, a, et, b, a, et, b, b, a);
         }
     }
   else
