@@ -777,41 +777,50 @@ parse_postfix (Parser *p)
   return e;
 }
 
+/* unary -> ('-' | '!')* postfix; the prefix run is read in a loop (one
+ * depth unit per operator, as for a binary chain), and a '-' right before
+ * a number folds into the literal, unless a postfix follows it */
 static WirExpr *
 parse_unary (Parser *p)
 {
-  guint32 start = p->tok.start;
-  if (is_punct (p, "-") || is_punct (p, "!"))
+  g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (guint32));
+  guint depth0 = p->depth;
+  WirExpr *e = NULL;
+  while (e == NULL && (is_punct (p, "-") || is_punct (p, "!")))
     {
+      guint32 start = p->tok.start;
       gboolean neg = is_punct (p, "-");
       advance (p);
       if (neg && (p->tok.kind == WIR_TOK_INT || p->tok.kind == WIR_TOK_FLOAT))
         {
-          /* fold '-' into a literal, unless a postfix follows it */
-          WirToken save = p->tok;
           WirToken next;
           wir_lex (p->text, p->len, p->tok.end, &next);
           if (next.kind != WIR_TOK_FIELD && !(next.kind == WIR_TOK_PUNCT && strcmp (next.punct, ":") == 0))
             {
-              WirExpr *lit = parse_literal (p, TRUE);
-              if (lit != NULL && !p->no_spans)
-                lit->start = start;
-              return lit;
+              if ((e = parse_literal (p, TRUE)) == NULL)
+                return NULL;
+              if (!p->no_spans)
+                e->start = start;
+              break;
             }
-          p->tok = save;
         }
+      guint32 op = start << 1 | (neg ? 1u : 0u);
+      g_array_append_val (ops, op);
       if (++p->depth > WIR_MAX_DEPTH)
         return fail (p, "nesting deeper than %d", WIR_MAX_DEPTH);
-      WirExpr *a = parse_unary (p);
-      p->depth--;
-      if (a == NULL)
-        return NULL;
-      WirExpr *e = node (p, WIR_UNOP, 1, start);
-      e->op = neg ? WIR_OP_NEG : WIR_OP_NOT;
-      e->kids[0] = a;
-      return e;
     }
-  return parse_postfix (p);
+  if (e == NULL && (e = parse_postfix (p)) == NULL)
+    return NULL;
+  for (guint k = ops->len; k-- > 0;)
+    {
+      guint32 op = g_array_index (ops, guint32, k);
+      WirExpr *u = node (p, WIR_UNOP, 1, op >> 1);
+      u->op = (op & 1) ? WIR_OP_NEG : WIR_OP_NOT;
+      u->kids[0] = e;
+      e = u;
+    }
+  p->depth = depth0;
+  return e;
 }
 
 /* binary operators by precedence level, loosest first (weld.md §3) */
@@ -842,9 +851,13 @@ parse_level (Parser *p, int level)
     return parse_unary (p);
   guint32 start = p->tok.start;
   WirExpr *a = parse_level (p, level + 1);
+  guint depth0 = p->depth;
   int k;
   while (a != NULL && (k = binop_at (p, level)) >= 0)
     {
+      /* a left-associative chain nests one level per operator */
+      if (++p->depth > WIR_MAX_DEPTH)
+        return fail (p, "nesting deeper than %d", WIR_MAX_DEPTH);
       advance (p);
       WirExpr *b = parse_level (p, level + 1);
       if (b == NULL)
@@ -855,6 +868,7 @@ parse_level (Parser *p, int level)
       e->kids[1] = b;
       a = e;
     }
+  p->depth = depth0;
   return a;
 }
 

@@ -176,9 +176,16 @@ append_body (GString *out, const WirExpr *e)
     case WIR_UNOP:
       if (e->op == WIR_OP_NEG || e->op == WIR_OP_NOT)
         {
-          g_string_append (out, e->op == WIR_OP_NEG ? "-(" : "!(");
-          wir_expr_append (out, e->kids[0]);
-          g_string_append_c (out, ')');
+          /* binary operands print in their own parentheses, so only a
+           * literal (which '-' would fold into) and a let need them */
+          const WirExpr *k = e->kids[0];
+          gboolean paren = k->kind == WIR_LIT || k->kind == WIR_LET || k->ascribed != NULL;
+          g_string_append (out, e->op == WIR_OP_NEG ? "-" : "!");
+          if (paren)
+            g_string_append_c (out, '(');
+          wir_expr_append (out, k);
+          if (paren)
+            g_string_append_c (out, ')');
         }
       else
         append_call (out, wir_op_text (e->op), e);

@@ -25,6 +25,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   g_autofree char *text = wir_program_print (prog);
   g_autoptr(WirProgram) again = wir_program_parse (text, -1, "again.wir", &error);
+  /* the printed form may nest a little deeper than the input (an
+   * ascription or a field of a call gains parentheses): at the nesting
+   * cap that is the one allowed failure */
+  if (again == NULL && error->code == WIR_ERROR_SYNTAX && strstr (error->message, "nesting deeper") != NULL)
+    return 0;
   g_assert_no_error (error);
   g_autofree char *text2 = wir_program_print (again);
   g_assert_cmpstr (text, ==, text2);
