@@ -80,6 +80,14 @@ wir_expr_new (WirProgram *prog, WirKind kind, guint n_kids)
 }
 
 WirExpr *
+wir_expr_ident (WirProgram *prog, const char *name)
+{
+  WirExpr *e = wir_expr_new (prog, WIR_IDENT, 0);
+  e->name = (char *) name;
+  return e;
+}
+
+WirExpr *
 wir_expr_copy (WirProgram *prog, const WirExpr *e)
 {
   WirExpr *c = wir_alloc (prog, sizeof *c);

@@ -47,15 +47,6 @@ scope_find (const Scope *s, const char *name)
   return NULL;
 }
 
-
-static WirExpr *
-ident (WirProgram *prog, const char *name)
-{
-  WirExpr *e = wir_expr_new (prog, WIR_IDENT, 0);
-  e->name = (char *) name;
-  return e;
-}
-
 static guint
 count_uses (const WirExpr *e, const char *name)
 {
@@ -96,7 +87,7 @@ bind_args (Expander *x, char *const *params, guint n, WirExpr **args,
           let->start = x->site_start;
           let->end = x->site_end;
           g_ptr_array_add (lets, let);
-          s->repl = ident (x->prog, let->name);
+          s->repl = wir_expr_ident (x->prog, let->name);
         }
       top = s;
     }
@@ -192,7 +183,7 @@ push_binder (Expander *x, const char **name, const Scope *up, gboolean rename)
   s->name = *name;
   if (rename)
     *name = wir_fresh_name (x->prog, *name);
-  s->repl = ident (x->prog, *name);
+  s->repl = wir_expr_ident (x->prog, *name);
   s->up = up;
   return s;
 }

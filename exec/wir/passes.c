@@ -56,15 +56,6 @@ loc (const WirProgram *prog, const WirExpr *e)
   return g_strdup (lc != NULL ? lc + 1 : where);
 }
 
-
-static WirExpr *
-mk_ident (WirProgram *prog, const char *name)
-{
-  WirExpr *e = wir_expr_new (prog, WIR_IDENT, 0);
-  e->name = (char *) name;
-  return e;
-}
-
 static gboolean
 is_ident (const WirExpr *e, const char *name)
 {
@@ -355,13 +346,13 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
 {
   WirProgram *prog = f->p->prog;
   if (is_ident (e, f->pb))
-    return mk_ident (prog, c_name);
+    return wir_expr_ident (prog, c_name);
   if (e->kind == WIR_MERGE && merge_count (e->kids[0], f->pb).max + is_ident (e->kids[0], f->pb) > 0)
     {
       WirExpr *x = fuse_body (f, e->kids[0], c_name);
       WirExpr *v = fuse_body (f, e->kids[1], c_name);
       const char *c = f->cf->params[0].name, *j = f->cf->params[1].name, *y = f->cf->params[2].name;
-      WirExpr *body = subst (prog, f->cf->kids[0], j, mk_ident (prog, f->pi));
+      WirExpr *body = subst (prog, f->cf->kids[0], j, wir_expr_ident (prog, f->pi));
       GPtrArray *lets = g_ptr_array_new ();
       /* substitute only what is used once and cannot fail: anything else
        * is bound first, so it is still evaluated exactly once */
@@ -371,7 +362,7 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
           let->name = wir_fresh_name (prog, y);
           let->kids[0] = v;
           g_ptr_array_add (lets, let);
-          v = mk_ident (prog, let->name);
+          v = wir_expr_ident (prog, let->name);
         }
       body = subst (prog, body, y, v);
       if (x->kind != WIR_IDENT && uses (body, c) > 1)
@@ -380,7 +371,7 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
           let->name = wir_fresh_name (prog, c);
           let->kids[0] = x;
           g_ptr_array_add (lets, let);
-          x = mk_ident (prog, let->name);
+          x = wir_expr_ident (prog, let->name);
         }
       body = subst (prog, body, c, x);
       for (guint k = lets->len; k-- > 0;)
@@ -555,8 +546,8 @@ zip_of_maps (Pass *p, WirExpr *e)
     {
       const WirExpr *m = e->kids[k]->kids[0]->kids[0], *l = m->kids[m->n_kids - 1];
       WirExpr *v = (WirExpr *) map_value (m);
-      v = subst (p->prog, v, l->params[1].name, mk_ident (p->prog, l0->params[1].name));
-      st->kids[k] = subst (p->prog, v, l->params[2].name, mk_ident (p->prog, l0->params[2].name));
+      v = subst (p->prog, v, l->params[1].name, wir_expr_ident (p->prog, l0->params[1].name));
+      st->kids[k] = subst (p->prog, v, l->params[2].name, wir_expr_ident (p->prog, l0->params[2].name));
     }
   WirExpr *map = wir_expr_copy (p->prog, m0);
   WirExpr *lam = wir_expr_copy (p->prog, l0);
@@ -604,7 +595,7 @@ getfield (WirProgram *prog, const char *name, guint k)
 {
   WirExpr *g = wir_expr_new (prog, WIR_GETFIELD, 1);
   g->index = k;
-  g->kids[0] = mk_ident (prog, name);
+  g->kids[0] = wir_expr_ident (prog, name);
   return g;
 }
 
@@ -623,8 +614,8 @@ merge_structs (Pass *p, WirExpr *first, WirExpr *second)
   for (guint k = 0; k < 2; k++)
     {
       WirExpr *b = subst (p->prog, ls[k]->kids[0], ls[k]->params[0].name, getfield (p->prog, bs, k));
-      b = subst (p->prog, b, ls[k]->params[1].name, mk_ident (p->prog, l1->params[1].name));
-      body->kids[k] = subst (p->prog, b, ls[k]->params[2].name, mk_ident (p->prog, l1->params[2].name));
+      b = subst (p->prog, b, ls[k]->params[1].name, wir_expr_ident (p->prog, l1->params[1].name));
+      body->kids[k] = subst (p->prog, b, ls[k]->params[2].name, wir_expr_ident (p->prog, l1->params[2].name));
     }
   WirExpr *lam = wir_expr_copy (p->prog, l1);
   lam->params[0].name = (char *) bs;
@@ -736,7 +727,7 @@ replace_text (WirProgram *prog, WirExpr *e, const char *key, const char *name)
     {
       g_autofree char *t = wir_expr_print (e);
       if (strcmp (t, key) == 0)
-        return mk_ident (prog, name);
+        return wir_expr_ident (prog, name);
     }
   for (guint k = 0; k < e->n_kids; k++)
     e->kids[k] = replace_text (prog, e->kids[k], key, name);
@@ -817,7 +808,7 @@ infer_size (Pass *p, WirExpr *e)
   sized->n_kids = 1;
   sized->kids = wir_alloc (p->prog, sizeof *sized->kids);
   sized->kids[0] = wir_expr_new (p->prog, WIR_LEN, 1);
-  sized->kids[0]->kids[0] = mk_ident (p->prog, e->kids[0]->kids[0]->name);
+  sized->kids[0]->kids[0] = wir_expr_ident (p->prog, e->kids[0]->kids[0]->name);
   note (p, b0, "sized the appender to len(%s)", e->kids[0]->kids[0]->name);
   e->kids[n] = sized;
   return e;

@@ -149,6 +149,7 @@ char     *wir_strdup (WirProgram *prog, const char *s);
 /* "stem__N", N new for the program; @base's own "__N" suffix is dropped */
 char     *wir_fresh_name (WirProgram *prog, const char *base);
 WirExpr  *wir_expr_new (WirProgram *prog, WirKind kind, guint n_kids);
+WirExpr  *wir_expr_ident (WirProgram *prog, const char *name);  /* @name borrowed */
 WirExpr  *wir_expr_copy (WirProgram *prog, const WirExpr *e);  /* shallow */
 WirExpr  *wir_expr_clone (WirProgram *prog, const WirExpr *e);  /* deep */
 WirType  *wir_type_new (WirProgram *prog, WirTypeKind kind);
