@@ -131,6 +131,8 @@ test_syntax_errors (void)
     { "|| @(foo: 1) 1", "t.wir:1:6:", "unknown annotation 'foo'", WIR_ERROR_SYNTAX },
     { "|| 99999999999", "t.wir:1:4:", "out of range for i32", WIR_ERROR_SYNTAX },
     { "|| -2147483649", "t.wir:1:5:", "out of range for i32", WIR_ERROR_SYNTAX },
+    { "|| 1e045f", "t.wir:1:4:", "float literal out of range for f32", WIR_ERROR_SYNTAX },
+    { "|| 1e400", "t.wir:1:4:", "float literal out of range for f64", WIR_ERROR_SYNTAX },
     { "|| 1c", "t.wir:1:4:", "unsupported in WIR: i8 literal", WIR_ERROR_UNSUPPORTED },
     { "|x: vec[u8]| x", "t.wir:1:9:", "unsupported in WIR: u8", WIR_ERROR_UNSUPPORTED },
     { "|| merger[i32, avg]", "t.wir:1:16:", "unknown merger operator 'avg'", WIR_ERROR_SYNTAX },

@@ -12,6 +12,7 @@
 
 #include "exec/wir/wir-private.h"
 
+#include <math.h>
 #include <string.h>
 
 #define WIR_MAX_DEPTH 256
@@ -583,6 +584,8 @@ parse_literal (Parser *p, gboolean negate)
   if (p->tok.ltype == WIR_T_BOOL)
     return fail (p, "integer literal out of range");
   e->ltype = p->tok.ltype;
+  if (p->tok.kind == WIR_TOK_FLOAT && isinf (p->tok.fval))
+    return fail (p, "float literal out of range for %s", e->ltype == WIR_T_F32 ? "f32" : "f64");
   if (p->tok.kind == WIR_TOK_FLOAT)
     e->lit.f = negate ? -p->tok.fval : p->tok.fval;
   else
