@@ -14,6 +14,7 @@
 
 #include "exec/wir/backend-c.h"
 #include "exec/wir/interp.h"
+#include "exec/wir/lazy.h"
 #include "exec/wir/passes.h"
 #include "exec/wir/wir.h"
 #include "tests/testutil.h"
@@ -306,6 +307,62 @@ test_huge_hint (void)
   g_assert_true (wir_value_identical (a, b));
 }
 
+/* the lazy API: three libraries' fragments forced once fuse into one
+ * loop and give the bits that forcing each fragment on its own gives */
+static const char bias_frag[] =
+  "|x: vec[f32], b: vec[f32]| let H = len(b); result(for(x, appender[f32], |a, i, v| merge(a, v + lookup(b, i % H))))";
+static const char gelu_frag[] = "|y: vec[f32]| map(y, |t| gelu_tanh(t))";
+static const char drop_frag[] =
+  "|y: vec[f32], s: i64, p: f32| result(for(y, appender[f32], |a, i, v| merge(a, select(philox(s, i) >= p, v / (1.0f - p), 0.0f))))";
+
+static WirHandle *
+chain (WirLazy *lazy, const float *x, const float *bias, gboolean eager, GString *log)
+{
+  g_autoptr(GError) error = NULL;
+  WirHandle *hx = wir_lazy_vector (lazy, "vec[f32]", x, 1000, &error);
+  WirHandle *hb = wir_lazy_vector (lazy, "vec[f32]", bias, 7, &error);
+  WirHandle *seed = wir_lazy_scalar (lazy, "42L", &error), *p = wir_lazy_scalar (lazy, "0.2f", &error);
+  g_assert_no_error (error);
+  WirHandle *h1 = wir_lazy_apply (lazy, bias_frag, (WirHandle *[]) { hx, hb }, 2);
+  if (eager)
+    g_assert_true (wir_lazy_force (lazy, &h1, 1, log, &error));
+  WirHandle *h2 = wir_lazy_apply (lazy, gelu_frag, &h1, 1);
+  if (eager)
+    g_assert_true (wir_lazy_force (lazy, &h2, 1, log, &error));
+  WirHandle *h3 = wir_lazy_apply (lazy, drop_frag, (WirHandle *[]) { h2, seed, p }, 3);
+  g_assert_true (wir_lazy_force (lazy, &h3, 1, log, &error));
+  g_assert_no_error (error);
+  return h3;
+}
+
+static void
+test_lazy (void)
+{
+  float x[1000], bias[7];
+  for (guint i = 0; i < 1000; i++)
+    x[i] = (float) i * 0.01f - 5.0f;
+  for (guint i = 0; i < 7; i++)
+    bias[i] = (float) i * 0.1f - 0.3f;
+  WirCOptions copts = { cache_dir, FALSE, FALSE };
+  g_autoptr(WirLazy) lazy = wir_lazy_new (&copts), eager = wir_lazy_new (&copts);
+  g_autoptr(GString) log = g_string_new (NULL), elog = g_string_new (NULL);
+  WirHandle *a = chain (lazy, x, bias, FALSE, log);
+  WirHandle *b = chain (eager, x, bias, TRUE, elog);
+  g_assert_cmpuint (wir_lazy_n_forced (lazy), ==, 1);
+  g_assert_cmpuint (wir_lazy_n_forced (eager), ==, 3);
+  g_assert_nonnull (strstr (log->str, "fused the loop of 'h"));
+  g_assert_null (strstr (elog->str, "fused"));
+  gint64 la = 0, lb = 0;
+  const float *da = wir_handle_data (a, &la), *db = wir_handle_data (b, &lb);
+  g_assert_cmpint (la, ==, 1000);
+  g_assert_cmpint (lb, ==, 1000);
+  g_assert_cmpmem (da, la * sizeof (float), db, lb * sizeof (float));
+  /* a forced handle is a buffer: forcing it again runs nothing */
+  g_autoptr(GError) error = NULL;
+  g_assert_true (wir_lazy_force (lazy, &a, 1, NULL, &error));
+  g_assert_cmpuint (wir_lazy_n_forced (lazy), ==, 1);
+}
+
 /* the generator is deterministic: a seed names one program */
 static void
 test_generator (void)
@@ -322,6 +379,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wir/diff/generator-is-seeded", test_generator);
   g_test_add_func ("/wir/c/reentrant-from-8-threads", test_reentrant);
   g_test_add_func ("/wir/c/huge-capacity-hint", test_huge_hint);
+  g_test_add_func ("/wir/lazy/fragments-fuse-when-forced", test_lazy);
   for (guint32 seed = 1; seed <= N_PROGRAMS; seed++)
     {
       g_autofree char *name = g_strdup_printf ("/wir/diff/random/%u", seed);

@@ -15,3 +15,6 @@ exec_libdawnsim_exec_la_SOURCES += \
 exec_libdawnsim_exec_la_SOURCES += \
 	%D%/rt.h %D%/emit-c.c %D%/backend-c.c %D%/backend-c.h \
 	%D%/cost.c %D%/cost.h
+
+# The lazy API: handles holding fragments, fused when forced (§13).
+exec_libdawnsim_exec_la_SOURCES += %D%/lazy.c %D%/lazy.h
