@@ -40,3 +40,8 @@ bench_bench_explain_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
 # Issue #6's 3D searches: GPT-3 13B on 64 and 175B on 1,024 A100s.
 ds_benches += bench/bench-plan3d
 bench_bench_plan3d_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
+
+# WIR (issue #8): fused against unfused C kernels and a hand-written loop,
+# for bias + GELU + dropout, SGD-momentum and Adam; compile latency.
+ds_benches += bench/bench-wir
+bench_bench_wir_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)

@@ -109,5 +109,6 @@ gboolean ds_cmd_tta        (int argc, char **argv, GError **error);
 gboolean ds_cmd_explain    (int argc, char **argv, GError **error);
 gboolean ds_cmd_replay     (int argc, char **argv, GError **error);
 gboolean ds_cmd_diff       (int argc, char **argv, GError **error);
+gboolean ds_cmd_wir        (int argc, char **argv, GError **error);
 
 G_END_DECLS

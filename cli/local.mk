@@ -21,6 +21,8 @@ noinst_LTLIBRARIES += %D%/libdawnsim-cli.la
 	%D%/cmd-diff.c
 # `dawnsim tta` (issue #12)
 %C%_libdawnsim_cli_la_SOURCES += %D%/cmd-tta.c
+# `dawnsim wir` (issue #8)
+%C%_libdawnsim_cli_la_SOURCES += %D%/cmd-wir.c
 # tensor x pipeline x data layouts for plan and simulate (issue #6)
 %C%_libdawnsim_cli_la_SOURCES += %D%/plan3d.c %D%/plan3d.h
 

@@ -269,3 +269,21 @@ check_PROGRAMS += tests/fuzz/fuzz-efficiency
 TESTS += tests/fuzz/fuzz-efficiency
 tests_fuzz_fuzz_efficiency_SOURCES = tests/fuzz/fuzz-efficiency.c tests/fuzz/driver.c
 tests_fuzz_fuzz_efficiency_LDADD = $(DS_TEST_LIBS)
+
+# exec/wir/ (issue #8): the front end, interpreter and passes, and the
+# Weld conformance cases of ../shared/data/weld/cases.md.
+ds_wir_tests = tests/test-wir tests/test-wir-conformance tests/test-wir-diff
+check_PROGRAMS += $(ds_wir_tests)
+TESTS += $(ds_wir_tests)
+tests_test_wir_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_wir_conformance_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+tests_test_wir_diff_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+
+# Fuzz target for the WIR parser, printer and checker (see the fuzz notes
+# above); its corpus holds every program of the Weld cases and the
+# training kernels of weld.md §12.
+ds_wir_fuzz_targets = tests/fuzz/fuzz-wir
+check_PROGRAMS += $(ds_wir_fuzz_targets)
+TESTS += $(ds_wir_fuzz_targets)
+tests_fuzz_fuzz_wir_SOURCES = tests/fuzz/fuzz-wir.c tests/fuzz/driver.c
+tests_fuzz_fuzz_wir_LDADD = $(DS_TEST_LIBS)

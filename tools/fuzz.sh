@@ -15,7 +15,7 @@ target=${1:?usage: tools/fuzz.sh TARGET [SECONDS]}
 seconds=${2:-120}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/_build-fuzz
-DIRS="core traces hwmodels sim exec"
+DIRS="core traces hwmodels sim exec exec/wir"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
 
 mkdir -p "$build"

@@ -1,0 +1,468 @@
+/* bench/bench-wir.c - WIR fusion on the CPU (issue #8, weld.md §14).
+ *
+ * Three training kernels over 8192 x 4096 fp32 elements, each three ways
+ * in one process: the library fragments compiled by the C back end
+ * without the fusion passes (one loop per fragment, every intermediate
+ * written and read back), the fused WIR kernel, and a hand-written single
+ * C loop compiled into this program. Printed: the median of RUNS runs of
+ * each, the ratios (the issue asks fused >= 2.5x faster than unfused, and
+ * within 1.3x of the hand loop), the bytes ratio the cost model predicts,
+ * the largest difference from the hand loop's output, and the compile
+ * latency of each kernel (emit + cc + dlopen, cold cache; then a warm
+ * in-memory hit).
+ *
+ *   bias + GELU + dropout forward: the optimizer fuses the three fragments
+ *     itself (vertical fusion), so "fused" is wir_optimize's output;
+ *   affine + ReLU + scale: the same, a memory-bound contrast;
+ *   SGD with momentum, Adam: the fused form is weld.md §12's kernel,
+ *     written as one loop (the optimizer does not yet derive it from the
+ *     fragments: their intermediates are outputs too, see docs/wir.md).
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gsl/gsl_sort_double.h>
+#include <gsl/gsl_statistics_double.h>
+#include <stdlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exec/wir/backend-c.h"
+#include "exec/wir/cost.h"
+#include "exec/wir/interp.h"
+#include "exec/wir/passes.h"
+#include "exec/wir/rt.h"
+#include "exec/wir/wir.h"
+
+#define ROWS 8192
+#define COLS 4096
+#define N ((gint64) ROWS * COLS)
+#define RUNS 5
+
+static const char bgd_fragments[] =
+  "|x: vec[f32], bias: vec[f32], seed: i64, p: f32|\n"
+  "  let H = len(bias);\n"
+  "  let y = result(for(x, appender[f32], |b, i, v| merge(b, v + lookup(bias, i % H))));\n"
+  "  let g = map(y, |t| gelu_tanh(t));\n"
+  "  result(for(g, appender[f32], |b, i, v| merge(b, select(philox(seed, i) >= p, v * (1.0f / (1.0f - p)), 0.0f))))";
+
+/* the memory-bound contrast: three cheap elementwise fragments (an affine
+ * map, ReLU, a scale): no transcendental, no random numbers and no
+ * per-element integer division (i % H) */
+static const char brs_fragments[] =
+  "|x: vec[f32], a: f32, c: f32, s: f32|\n"
+  "  let y = map(x, |v| v * a + c);\n"
+  "  let g = map(y, |t| relu(t));\n"
+  "  map(g, |t| t * s)";
+
+static const char sgd_fragments[] =
+  "|p: vec[f32], g: vec[f32], buf: vec[f32], lr: f32, mu: f32, wd: f32|\n"
+  "  let d = result(for(zip(g, p), appender[f32], |b, i, e| merge(b, e.$0 + wd * e.$1)));\n"
+  "  let m = result(for(zip(buf, d), appender[f32], |b, i, e| merge(b, mu * e.$0 + e.$1)));\n"
+  "  let q = result(for(zip(p, m), appender[f32], |b, i, e| merge(b, e.$0 - lr * e.$1)));\n"
+  "  {q, m}";
+
+static const char sgd_fused[] =
+  "|p: vec[f32], g: vec[f32], buf: vec[f32], lr: f32, mu: f32, wd: f32|\n"
+  "  let r = for(zip(p, g, buf), {appender[f32](len(p)), appender[f32](len(p))}, |bs, i, e|\n"
+  "    let d = e.$1 + wd * e.$0;\n"
+  "    let m = mu * e.$2 + d;\n"
+  "    {merge(bs.$0, e.$0 - lr * m), merge(bs.$1, m)});\n"
+  "  {result(r.$0), result(r.$1)}";
+
+static const char adam_fragments[] =
+  "|p: vec[f32], g: vec[f32], m: vec[f32], v: vec[f32],\n"
+  " lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, gs: f32|\n"
+  "  let gg = map(g, |x| x * gs);\n"
+  "  let m2 = result(for(zip(m, gg), appender[f32], |b, i, e| merge(b, b1 * e.$0 + (1.0f - b1) * e.$1)));\n"
+  "  let v2 = result(for(zip(v, gg), appender[f32], |b, i, e| merge(b, b2 * e.$0 + (1.0f - b2) * e.$1 * e.$1)));\n"
+  "  let q = result(for(zip(p, m2, v2), appender[f32], |b, i, e|\n"
+  "    merge(b, e.$0 - lr * (e.$1 / c1) / (sqrt(e.$2 / c2) + eps))));\n"
+  "  {q, m2, v2}";
+
+static const char adam_fused[] =
+  "|p: vec[f32], g: vec[f32], m: vec[f32], v: vec[f32],\n"
+  " lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, gs: f32|\n"
+  "  let n = len(p);\n"
+  "  let r = for(zip(p, g, m, v), {appender[f32](n), appender[f32](n), appender[f32](n)}, |bs, i, e|\n"
+  "    let gg = e.$1 * gs;\n"
+  "    let m2 = b1 * e.$2 + (1.0f - b1) * gg;\n"
+  "    let v2 = b2 * e.$3 + (1.0f - b2) * gg * gg;\n"
+  "    {merge(bs.$0, e.$0 - lr * (m2 / c1) / (sqrt(v2 / c2) + eps)), merge(bs.$1, m2), merge(bs.$2, v2)});\n"
+  "  {result(r.$0), result(r.$1), result(r.$2)}";
+
+/* ---- the hand-written loops: one pass, the same float operations ---- */
+
+/* the bias length is a run-time value in the hand loops too, as it is in
+ * a library: a constant would turn i % H into a mask */
+static volatile gint64 bias_len = COLS;
+
+static float *
+bgd_hand (const float *x, const float *bias, gint64 seed, float p)
+{
+  const gint64 H = bias_len;
+  float *y = g_new (float, N);
+  float scale = 1.0f / (1.0f - p);
+  for (gint64 i = 0; i < N; i++)
+    {
+      float z = x[i] + bias[i % H];
+      float g = 0.5f * z * (1.0f + tanhf (0.7978846f * (z + 0.044715f * z * z * z)));
+      y[i] = wir_rt_philox (seed, i) >= p ? g * scale : 0.0f;
+    }
+  return y;
+}
+
+static float *
+brs_hand (const float *x, float a, float c, float s)
+{
+  float *y = g_new (float, N);
+  for (gint64 i = 0; i < N; i++)
+    {
+      float z = x[i] * a + c;
+      y[i] = (z != z ? z : z > 0.0f ? z : 0.0f) * s;   /* max(z, 0), NaN kept */
+    }
+  return y;
+}
+
+static float *
+sgd_hand (const float *p, const float *g, const float *buf, float lr, float mu, float wd, float **mo)
+{
+  float *q = g_new (float, N), *m = g_new (float, N);
+  for (gint64 i = 0; i < N; i++)
+    {
+      float mm = mu * buf[i] + (g[i] + wd * p[i]);
+      m[i] = mm;
+      q[i] = p[i] - lr * mm;
+    }
+  *mo = m;
+  return q;
+}
+
+static float *
+adam_hand (const float *p, const float *g, const float *m, const float *v, const float *h,
+           float **mo, float **vo)
+{
+  float lr = h[0], b1 = h[1], b2 = h[2], eps = h[3], c1 = h[4], c2 = h[5], gs = h[6];
+  float *q = g_new (float, N), *m2 = g_new (float, N), *v2 = g_new (float, N);
+  for (gint64 i = 0; i < N; i++)
+    {
+      float gg = g[i] * gs;
+      float a = b1 * m[i] + (1.0f - b1) * gg;
+      float b = b2 * v[i] + (1.0f - b2) * gg * gg;
+      q[i] = p[i] - lr * (a / c1) / (sqrtf (b / c2) + eps);
+      m2[i] = a;
+      v2[i] = b;
+    }
+  *mo = m2;
+  *vo = v2;
+  return q;
+}
+
+/* ---- helpers ---- */
+
+static double
+now_s (void)
+{
+  return (double) g_get_monotonic_time () / 1e6;
+}
+
+static double
+median (double *t, gsize n)
+{
+  double c[16];
+  memcpy (c, t, n * sizeof *t);
+  gsl_sort (c, 1, n);
+  return gsl_stats_median_from_sorted_data (c, 1, n);
+}
+
+static WirProgram *
+build (const char *text, gboolean fusion, char **log_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(WirProgram) p = wir_program_parse (text, -1, "bench.wir", &error);
+  if (p == NULL || !wir_program_check (p, FALSE, &error) || !wir_optimize (p, fusion, log, &error))
+    g_error ("%s", error->message);
+  if (log_out != NULL)
+    *log_out = g_string_free (g_steal_pointer (&log), FALSE);
+  return g_steal_pointer (&p);
+}
+
+static WirKernel *
+compile (WirProgram *p, const char *cache, double *cold_s, double *warm_s)
+{
+  g_autoptr(GError) error = NULL;
+  WirCOptions o = { cache, FALSE, FALSE };
+  WirKernel *k = wir_c_compile (p, &o, cold_s, &error);
+  if (k == NULL)
+    g_error ("%s", error->message);
+  double t0 = now_s ();
+  g_autoptr(WirKernel) again = wir_c_compile (p, &o, NULL, &error);
+  *warm_s = now_s () - t0;
+  return k;
+}
+
+static WirValue *
+vec_arg (WirProgram *p, guint idx, const float *data)
+{
+  return wir_value_new_vec (wir_program_param_type (p, idx), data, N);
+}
+
+static WirValue *
+scalar_arg (WirProgram *p, guint idx, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  WirValue *v = wir_value_parse_as (p, wir_program_param_type (p, idx), text, &error);
+  if (v == NULL)
+    g_error ("%s", error->message);
+  return v;
+}
+
+static double
+time_kernel (WirKernel *k, GPtrArray *args, WirValue **keep)
+{
+  double t[RUNS];
+  for (guint r = 0; r < RUNS; r++)
+    {
+      g_autoptr(GError) error = NULL;
+      double t0 = now_s ();
+      WirValue *v = wir_kernel_run (k, (WirValue *const *) args->pdata, args->len, NULL, &error);
+      t[r] = now_s () - t0;
+      if (v == NULL)
+        g_error ("%s", error->message);
+      if (r + 1 == RUNS)
+        *keep = v;
+      else
+        wir_value_free (v);
+    }
+  return median (t, RUNS);
+}
+
+/* the largest |a - b| over the first output vector of a result */
+static double
+max_diff (const WirValue *v, const float *hand)
+{
+  gconstpointer data;
+  gint64 len = 0;
+  if (!wir_value_vec (v, &data, &len))
+    return NAN;
+  const float *a = data;
+  double d = 0;
+  for (gint64 i = 0; i < len; i++)
+    d = MAX (d, fabs ((double) a[i] - hand[i]));
+  return d;
+}
+
+static void
+bytes_ratio (WirProgram *fused, WirProgram *unfused, GPtrArray *args, double *ratio)
+{
+  WirCostParams cp;
+  WirCost cf, cu;
+  wir_cost_params_default (&cp);
+  wir_cost_estimate (fused, (WirValue *const *) args->pdata, args->len, N, &cp, &cf);
+  wir_cost_estimate (unfused, (WirValue *const *) args->pdata, args->len, N, &cp, &cu);
+  *ratio = (cu.bytes_read + cu.bytes_written) / (cf.bytes_read + cf.bytes_written);
+}
+
+typedef struct {
+  const char *name;
+  double unfused_s, fused_s, hand_s, bytes_ratio, diff, cold_s[2], warm_s[2];
+} Row;
+
+static void
+report (const Row *r)
+{
+  printf ("%-22s unfused %7.1f ms  fused %7.1f ms  hand %7.1f ms  fused/unfused %.2fx"
+          " (bytes model %.2fx)  fused/hand %.2f  max |fused - hand| %.3g\n",
+          r->name, r->unfused_s * 1e3, r->fused_s * 1e3, r->hand_s * 1e3,
+          r->unfused_s / r->fused_s, r->bytes_ratio, r->fused_s / r->hand_s, r->diff);
+  printf ("%-22s compile (emit + cc + dlopen, cold): unfused %.0f ms, fused %.0f ms;"
+          " warm hit %.2f ms, %.2f ms\n", "", r->cold_s[0] * 1e3, r->cold_s[1] * 1e3,
+          r->warm_s[0] * 1e3, r->warm_s[1] * 1e3);
+}
+
+static void
+fill (float *a, GRand *rand, double lo, double hi)
+{
+  for (gint64 i = 0; i < N; i++)
+    a[i] = (float) g_rand_double_range (rand, lo, hi);
+}
+
+/* the inputs, shared by every kernel */
+typedef struct {
+  float *x, *g, *m, *v, *bias;
+  float hyper[7];
+} Data;
+
+static const char *const adam_hyper[] = { "0.001", "0.9", "0.999", "1e-8", "0.1", "0.001", "0.5" };
+
+typedef GPtrArray *(*ArgsFn) (WirProgram *p, const Data *d);
+/* the hand loop; returns its first output, frees the others */
+typedef float *(*HandFn) (const Data *d);
+
+static GPtrArray *
+new_args (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) wir_value_free);
+}
+
+static GPtrArray *
+bgd_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  g_ptr_array_add (a, vec_arg (p, 0, d->x));
+  g_ptr_array_add (a, wir_value_new_vec (wir_program_param_type (p, 1), d->bias, COLS));
+  g_ptr_array_add (a, scalar_arg (p, 2, "1234"));
+  g_ptr_array_add (a, scalar_arg (p, 3, "0.1"));
+  return a;
+}
+
+static float *
+bgd_run_hand (const Data *d)
+{
+  return bgd_hand (d->x, d->bias, 1234, 0.1f);
+}
+
+static GPtrArray *
+brs_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  g_ptr_array_add (a, vec_arg (p, 0, d->x));
+  g_ptr_array_add (a, scalar_arg (p, 1, "0.5"));
+  g_ptr_array_add (a, scalar_arg (p, 2, "-0.25"));
+  g_ptr_array_add (a, scalar_arg (p, 3, "1.5"));
+  return a;
+}
+
+static float *
+brs_run_hand (const Data *d)
+{
+  return brs_hand (d->x, 0.5f, -0.25f, 1.5f);
+}
+
+static GPtrArray *
+sgd_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  g_ptr_array_add (a, vec_arg (p, 0, d->x));
+  g_ptr_array_add (a, vec_arg (p, 1, d->g));
+  g_ptr_array_add (a, vec_arg (p, 2, d->m));
+  g_ptr_array_add (a, scalar_arg (p, 3, "0.01"));
+  g_ptr_array_add (a, scalar_arg (p, 4, "0.9"));
+  g_ptr_array_add (a, scalar_arg (p, 5, "0.0001"));
+  return a;
+}
+
+static float *
+sgd_run_hand (const Data *d)
+{
+  float *mo = NULL, *q = sgd_hand (d->x, d->g, d->m, 0.01f, 0.9f, 0.0001f, &mo);
+  g_free (mo);
+  return q;
+}
+
+static GPtrArray *
+adam_args (WirProgram *p, const Data *d)
+{
+  GPtrArray *a = new_args ();
+  const float *vecs[] = { d->x, d->g, d->m, d->v };
+  for (guint k = 0; k < 4; k++)
+    g_ptr_array_add (a, vec_arg (p, k, vecs[k]));
+  for (guint k = 0; k < 7; k++)
+    g_ptr_array_add (a, scalar_arg (p, 4 + k, adam_hyper[k]));
+  return a;
+}
+
+static float *
+adam_run_hand (const Data *d)
+{
+  float *mo = NULL, *vo = NULL, *q = adam_hand (d->x, d->g, d->m, d->v, d->hyper, &mo, &vo);
+  g_free (mo);
+  g_free (vo);
+  return q;
+}
+
+/* the first output vector of a result (a vector, or a struct's field 0) */
+static double
+first_diff (const WirValue *v, const float *hand)
+{
+  g_autoptr(WirValue) f = wir_value_field (v, 0);
+  return max_diff (f != NULL ? f : v, hand);
+}
+
+/* One row: the fragments unfused, @fused_src through the whole optimizer
+ * (the fragments again when the optimizer fuses them itself), the hand
+ * loop; times, bytes ratio, output difference, compile latency. */
+static void
+measure (Row *r, const char *fragments, const char *fused_src, ArgsFn make_args, HandFn hand,
+         const Data *d, const char *cache, char **log)
+{
+  g_autoptr(WirProgram) pu = build (fragments, FALSE, NULL);
+  g_autoptr(WirProgram) pf = build (fused_src, TRUE, log);
+  g_autoptr(WirKernel) ku = compile (pu, cache, &r->cold_s[0], &r->warm_s[0]);
+  g_autoptr(WirKernel) kf = compile (pf, cache, &r->cold_s[1], &r->warm_s[1]);
+  g_autoptr(GPtrArray) args = make_args (pf, d);
+  g_autoptr(WirValue) ou = NULL, of = NULL;
+  r->unfused_s = time_kernel (ku, args, &ou);
+  r->fused_s = time_kernel (kf, args, &of);
+  double t[RUNS];
+  float *y = NULL;
+  for (guint k = 0; k < RUNS; k++)
+    {
+      g_free (y);
+      double t0 = now_s ();
+      y = hand (d);
+      t[k] = now_s () - t0;
+    }
+  r->hand_s = median (t, RUNS);
+  r->diff = MAX (first_diff (of, y), first_diff (ou, y));
+  bytes_ratio (pf, pu, args, &r->bytes_ratio);
+  g_free (y);
+  report (r);
+}
+
+static void
+remove_cache (const char *cache)
+{
+  g_autoptr(GDir) dir = g_dir_open (cache, 0, NULL);
+  for (const char *name; dir != NULL && (name = g_dir_read_name (dir)) != NULL;)
+    {
+      g_autofree char *path = g_build_filename (cache, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (cache);
+}
+
+int
+main (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autofree char *cache = g_dir_make_tmp ("dawnsim-bench-wir-XXXXXX", NULL);
+  Data d = { g_new (float, N), g_new (float, N), g_new (float, N), g_new (float, N), g_new (float, COLS), { 0 } };
+  fill (d.x, rand, -3, 3);
+  fill (d.g, rand, -1, 1);
+  fill (d.m, rand, -0.1, 0.1);
+  fill (d.v, rand, 0, 0.01);
+  for (guint i = 0; i < COLS; i++)
+    d.bias[i] = (float) g_rand_double_range (rand, -0.5, 0.5);
+  for (guint k = 0; k < 7; k++)
+    d.hyper[k] = strtof (adam_hyper[k], NULL);
+
+  printf ("bench-wir: %d x %d fp32 (%.0f MB per vector), median of %d runs, C back end"
+          " (cc " "-O2 -fwrapv -ffp-contract=off), sequential\n", ROWS, COLS, N * 4 / 1e6, RUNS);
+  g_autofree char *log = NULL;
+  Row bgd = { "bias+GELU+dropout" }, brs = { "affine+ReLU+scale" }, sgd = { "SGD-momentum" }, adam = { "Adam" };
+  measure (&bgd, bgd_fragments, bgd_fragments, bgd_args, bgd_run_hand, &d, cache, &log);
+  printf ("%-22s pass log: %s", "", log);
+  measure (&brs, brs_fragments, brs_fragments, brs_args, brs_run_hand, &d, cache, NULL);
+  measure (&sgd, sgd_fragments, sgd_fused, sgd_args, sgd_run_hand, &d, cache, NULL);
+  measure (&adam, adam_fragments, adam_fused, adam_args, adam_run_hand, &d, cache, NULL);
+  g_free (d.x);
+  g_free (d.g);
+  g_free (d.m);
+  g_free (d.v);
+  g_free (d.bias);
+  remove_cache (cache);
+  return 0;
+}

@@ -1,0 +1,808 @@
+/* exec/wir/emit-c.c - WIR to C (backend-c.h).
+ *
+ * Every WIR expression becomes one C expression, using GNU statement
+ * expressions `({ ... })` for let, loops and checks, so the tree maps onto
+ * C without a statement/expression split. A failed check jumps out to the
+ * entry function's `wir_fail` label (GCC permits jumping out of a statement
+ * expression). Bound symbols get canonical names (v0, v1, ... in binding
+ * order) and temporaries unique ones (t0, t1, ...), so nested expressions
+ * never shadow each other and the source, hence the cache key, does not
+ * depend on how the program spelled its names.
+ *
+ * Builders are pointers to state allocated through the context: an
+ * appender {data, len, cap} (growth allocates anew: no realloc across the
+ * host's heap), a merger {acc}, a vecmerger {data, len} (a copy).
+ */
+#include "config.h"
+
+#include "exec/wir/backend-c.h"
+#include "exec/wir/wir-private.h"
+
+/* rt.h as the string wir_rt_text (see rt.h) */
+#define WIR_RT_BODY(...) static const char wir_rt_text[] = #__VA_ARGS__;
+#include "exec/wir/rt.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct Name { const char *wir; char *c; const struct Name *up; } Name;
+
+typedef struct {
+  WirProgram *prog;
+  GString *types;           /* struct definitions, in dependency order */
+  GHashTable *tnames;       /* printed WIR type -> C type */
+  guint n_types, n_tmp, n_vars;
+  const Name *names;
+} Emit;
+
+static void ex (Emit *m, GString *o, const WirExpr *e);
+
+/* ---- types ---- */
+
+static const char *
+ctype (Emit *m, WirType *t)
+{
+  t = wir_type_resolve (t);
+  switch (t->kind)
+    {
+    case WIR_T_BOOL: return "uint8_t";
+    case WIR_T_I32: return "int32_t";
+    case WIR_T_I64: return "int64_t";
+    case WIR_T_F32: return "float";
+    case WIR_T_F64: return "double";
+    case WIR_T_F16: case WIR_T_BF16: return "uint16_t";
+    default: break;
+    }
+  g_autofree char *key = wir_type_print (t);
+  const char *have = g_hash_table_lookup (m->tnames, key);
+  if (have != NULL)
+    return have;
+  guint n = m->n_types++;
+  GString *def = g_string_new (NULL);
+  char *name;
+  switch (t->kind)
+    {
+    case WIR_T_VEC:
+      g_string_append_printf (def, "struct wir_v%u { %s *data; int64_t len; };\n", n, ctype (m, t->elem));
+      name = g_strdup_printf ("struct wir_v%u", n);
+      break;
+    case WIR_T_STRUCT:
+      g_string_append_printf (def, "struct wir_s%u {", n);
+      for (guint k = 0; k < t->n_fields; k++)
+        g_string_append_printf (def, " %s f%u;", ctype (m, t->fields[k]), k);
+      g_string_append (def, " };\n");
+      name = g_strdup_printf ("struct wir_s%u", n);
+      break;
+    case WIR_T_APPENDER:
+      g_string_append_printf (def, "struct wir_a%u { %s *data; int64_t len, cap; };\n", n, ctype (m, t->elem));
+      name = g_strdup_printf ("struct wir_a%u *", n);
+      break;
+    case WIR_T_MERGER:
+      g_string_append_printf (def, "struct wir_m%u { %s acc; };\n", n, ctype (m, t->elem));
+      name = g_strdup_printf ("struct wir_m%u *", n);
+      break;
+    default:
+      g_string_append_printf (def, "struct wir_w%u { %s *data; int64_t len; };\n", n, ctype (m, t->elem));
+      name = g_strdup_printf ("struct wir_w%u *", n);
+      break;
+    }
+  g_string_append (m->types, def->str);
+  g_string_free (def, TRUE);
+  g_hash_table_insert (m->tnames, g_steal_pointer (&key), name);
+  return name;
+}
+
+/* the struct a builder pointer points to: "struct wir_a3 *" -> "struct wir_a3" */
+static char *
+pointee (Emit *m, WirType *t)
+{
+  const char *c = ctype (m, t);
+  return g_strndup (c, strlen (c) - 2);
+}
+
+/* ---- names ---- */
+
+static char *
+tmp (Emit *m)
+{
+  return g_strdup_printf ("t%u", m->n_tmp++);
+}
+
+static const char *
+bind_name (Emit *m, const char *wir, Name *slot)
+{
+  slot->wir = wir;
+  slot->c = g_strdup_printf ("v%u", m->n_vars++);
+  slot->up = m->names;
+  m->names = slot;
+  return slot->c;
+}
+
+static void
+unbind (Emit *m, Name *slot)
+{
+  m->names = slot->up;
+  g_free (slot->c);
+}
+
+static const char *
+lookup_name (Emit *m, const char *wir)
+{
+  for (const Name *n = m->names; n != NULL; n = n->up)
+    if (strcmp (n->wir, wir) == 0)
+      return n->c;
+  g_assert_not_reached ();
+}
+
+/* ---- pieces ---- */
+
+#define FAIL(o, code, e) \
+  g_string_append_printf (o, "{ ctx->error = %d; ctx->error_pos = %u; goto wir_fail; }", code, (e)->start)
+
+enum { E_OOB = 1, E_OOM = 2, E_DIV0 = 3, E_ZIP = 4 };
+
+static void
+lit_float (GString *o, double v, gboolean f32)
+{
+  if (isnan (v))
+    g_string_append (o, f32 ? "__builtin_nanf (\"\")" : "__builtin_nan (\"\")");
+  else if (isinf (v))
+    g_string_append_printf (o, "(%s%s)", v < 0 ? "-" : "", f32 ? "__builtin_inff ()" : "__builtin_inf ()");
+  else
+    g_string_append_printf (o, f32 ? "%af" : "%a", f32 ? (double) (float) v : v);
+}
+
+static void
+lit (GString *o, const WirExpr *e)
+{
+  switch (e->ltype)
+    {
+    case WIR_T_BOOL: g_string_append_printf (o, "((uint8_t) %d)", (int) e->lit.i); break;
+    case WIR_T_I32:
+      if (e->lit.i == G_MININT32)
+        g_string_append (o, "INT32_MIN");
+      else
+        g_string_append_printf (o, "((int32_t) %" G_GINT64_FORMAT ")", e->lit.i);
+      break;
+    case WIR_T_I64:
+      if (e->lit.i == G_MININT64)
+        g_string_append (o, "INT64_MIN");
+      else
+        g_string_append_printf (o, "INT64_C (%" G_GINT64_FORMAT ")", e->lit.i);
+      break;
+    default:
+      lit_float (o, e->lit.f, e->ltype == WIR_T_F32);
+      break;
+    }
+}
+
+static const char *
+math_name (WirOp op, gboolean f32)
+{
+  static char buf[16];
+  g_snprintf (buf, sizeof buf, "%s%s", wir_op_text (op), f32 ? "f" : "");
+  return buf;
+}
+
+/* a op b on C names @a, @b of type @t (scalar or struct, field by field);
+ * op is arithmetic, min or max */
+static void
+combine_names (Emit *m, GString *o, WirType *t, WirOp op, const char *a, const char *b)
+{
+  t = wir_type_resolve (t);
+  if (t->kind == WIR_T_STRUCT)
+    {
+      g_string_append_printf (o, "((%s) {", ctype (m, t));
+      for (guint k = 0; k < t->n_fields; k++)
+        {
+          g_autofree char *fa = g_strdup_printf ("%s.f%u", a, k), *fb = g_strdup_printf ("%s.f%u", b, k);
+          g_string_append (o, k > 0 ? ", " : " ");
+          combine_names (m, o, t->fields[k], op, fa, fb);
+        }
+      g_string_append (o, " })");
+      return;
+    }
+  gboolean fl = wir_type_is_float (t->kind);
+  const char *ct = ctype (m, t);
+  switch (op)
+    {
+    case WIR_OP_ADD: g_string_append_printf (o, "((%s) (%s + %s))", ct, a, b); break;
+    case WIR_OP_MUL: g_string_append_printf (o, "((%s) (%s * %s))", ct, a, b); break;
+    case WIR_OP_MIN:
+    case WIR_OP_MAX:
+      if (fl)   /* a NaN operand wins (weld.md §5); one select, no branch */
+        g_string_append_printf (o, "((%s %s %s || %s != %s) ? %s : %s)",
+                                a, op == WIR_OP_MIN ? "<" : ">", b, a, a, a, b);
+      else
+        g_string_append_printf (o, "(%s %s %s ? %s : %s)", a, op == WIR_OP_MIN ? "<" : ">", b, a, b);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* acc := acc op v for a merger or vecmerger type @bt; @acc is an lvalue */
+static void
+merge_into (Emit *m, GString *o, WirType *bt, const char *acc, const char *v)
+{
+  if (bt->op != WIR_OP_COMBINE)
+    {
+      g_string_append_printf (o, "%s = ", acc);
+      combine_names (m, o, bt->elem, bt->op, acc, v);
+      g_string_append (o, ";");
+      return;
+    }
+  WirCombine *c = bt->combine;
+  Name na, nb;
+  const char *ct = ctype (m, bt->elem);
+  g_string_append_printf (o, "%s = ({ %s ", acc, ct);
+  g_string_append_printf (o, "%s = %s; %s ", bind_name (m, c->a.name, &na), acc, ct);
+  g_string_append_printf (o, "%s = %s; ", bind_name (m, c->b.name, &nb), v);
+  ex (m, o, c->body);
+  g_string_append (o, "; });");
+  unbind (m, &nb);
+  unbind (m, &na);
+}
+
+/* ---- expressions ---- */
+
+static void
+binop (Emit *m, GString *o, const WirExpr *e)
+{
+  WirType *t = wir_type_resolve (e->kids[0]->type);
+  const char *ct = ctype (m, t);
+  gboolean fl = wir_type_is_float (t->kind), f32 = t->kind == WIR_T_F32;
+  g_autofree char *a = tmp (m), *b = tmp (m);
+  if (e->op == WIR_OP_AND || e->op == WIR_OP_OR)
+    {
+      g_string_append (o, "((uint8_t) (");
+      ex (m, o, e->kids[0]);
+      g_string_append (o, e->op == WIR_OP_AND ? " && " : " || ");
+      ex (m, o, e->kids[1]);
+      g_string_append (o, "))");
+      return;
+    }
+  g_string_append_printf (o, "({ %s %s = ", ct, a);
+  ex (m, o, e->kids[0]);
+  g_string_append_printf (o, "; %s %s = ", ct, b);
+  ex (m, o, e->kids[1]);
+  g_string_append (o, "; ");
+  if (wir_op_is_cmp (e->op))
+    g_string_append_printf (o, "(uint8_t) (%s %s %s)", a, wir_op_text (e->op), b);
+  else if (e->op == WIR_OP_MIN || e->op == WIR_OP_MAX)
+    combine_names (m, o, t, e->op, a, b);
+  else if (e->op == WIR_OP_POW)
+    g_string_append_printf (o, "%s (%s, %s)", f32 ? "powf" : "pow", a, b);
+  else if (fl && e->op == WIR_OP_MOD)
+    g_string_append_printf (o, "%s (%s, %s)", f32 ? "fmodf" : "fmod", a, b);
+  else if (!fl && (e->op == WIR_OP_DIV || e->op == WIR_OP_MOD))
+    {
+      g_string_append_printf (o, "if (%s == 0) ", b);
+      FAIL (o, E_DIV0, e);
+      if (e->op == WIR_OP_DIV)
+        g_string_append_printf (o, " (%s) (%s == -1 ? -%s : %s / %s)", ct, b, a, a, b);
+      else
+        g_string_append_printf (o, " (%s) (%s == -1 ? 0 : %s %% %s)", ct, b, a, b);
+    }
+  else
+    g_string_append_printf (o, "(%s) (%s %s %s)", ct, a, wir_op_text (e->op), b);
+  g_string_append (o, "; })");
+}
+
+static void
+cast (Emit *m, GString *o, const WirExpr *e)
+{
+  WirTypeKind from = wir_type_resolve (e->kids[0]->type)->kind, to = e->ty->kind;
+  GString *a = g_string_new (NULL);
+  ex (m, a, e->kids[0]);
+  /* a half first becomes the float it stores */
+  if (from == WIR_T_F16 || from == WIR_T_BF16)
+    {
+      char *w = g_strdup_printf ("wir_rt_%s_to_f32 (%s)", from == WIR_T_F16 ? "f16" : "bf16", a->str);
+      g_string_assign (a, w);
+      g_free (w);
+      if (to == from)
+        to = WIR_T_VAR;           /* same-type: the bits, below */
+      from = WIR_T_F32;
+    }
+  gboolean ffrom = wir_type_is_float (from);
+  switch (to)
+    {
+    case WIR_T_I32: case WIR_T_I64:
+      if (ffrom)
+        g_string_append_printf (o, "wir_rt_sat_%s ((double) (%s))", to == WIR_T_I32 ? "i32" : "i64", a->str);
+      else
+        g_string_append_printf (o, "((%s) (%s))", to == WIR_T_I32 ? "int32_t" : "int64_t", a->str);
+      break;
+    case WIR_T_F32: g_string_append_printf (o, "((float) (%s))", a->str); break;
+    case WIR_T_F64: g_string_append_printf (o, "((double) (%s))", a->str); break;
+    case WIR_T_F16: case WIR_T_BF16:
+      g_string_append_printf (o, "wir_rt_%s_to_%s (%s%s)", from == WIR_T_F64 || !ffrom ? "f64" : "f32",
+                              to == WIR_T_F16 ? "f16" : "bf16", !ffrom ? "(double) " : "", a->str);
+      break;
+    default:      /* f16(f16) or bf16(bf16): convert back, bit-exact */
+      g_string_append_printf (o, "wir_rt_f32_to_%s (%s)",
+                              wir_type_resolve (e->kids[0]->type)->kind == WIR_T_F16 ? "f16" : "bf16", a->str);
+      break;
+    }
+  g_string_free (a, TRUE);
+}
+
+static void merger_builder (Emit *m, GString *o, const WirExpr *e);
+
+static void
+new_builder (Emit *m, GString *o, const WirExpr *e)
+{
+  WirType *t = wir_type_resolve (e->type);
+  if (t->kind == WIR_T_MERGER)
+    {
+      merger_builder (m, o, e);
+      return;
+    }
+  g_autofree char *st = pointee (m, t), *b = tmp (m), *a = tmp (m);
+  const char *et = ctype (m, t->elem);
+  g_string_append_printf (o, "({ %s *%s = ctx->alloc (ctx->self, sizeof *%s); if (%s == NULL) ", st, b, b, b);
+  FAIL (o, E_OOM, e);
+  if (t->kind == WIR_T_APPENDER)
+    {
+      g_string_append_printf (o, " %s->len = 0; %s->cap = 0; %s->data = NULL;", b, b, b);
+      if (e->n_kids == 1)
+        {
+          g_string_append_printf (o, " int64_t %s = ", a);
+          ex (m, o, e->kids[0]);
+          /* a hint, not a bound: if it cannot be had, grow instead */
+          g_string_append_printf (o, "; if (%s > 0 && %s <= INT64_MAX / (int64_t) sizeof (%s)) {"
+                                  " %s->data = ctx->alloc (ctx->self, %s * (int64_t) sizeof (%s));"
+                                  " if (%s->data != NULL) %s->cap = %s; }", a, a, et, b, a, et, b, b, a);
+        }
+    }
+  else
+    {
+      const char *vt = ctype (m, e->kids[0]->type);
+      g_string_append_printf (o, " %s %s = ", vt, a);
+      ex (m, o, e->kids[0]);
+      g_string_append_printf (o, "; %s->len = %s.len; %s->data = ctx->alloc (ctx->self, %s.len * (int64_t) sizeof (%s));"
+                              " if (%s->data == NULL && %s.len > 0) ", b, a, b, a, et, b, a);
+      FAIL (o, E_OOM, e);
+      g_string_append_printf (o, " if (%s.len > 0) memcpy (%s->data, %s.data, %s.len * sizeof (%s));", a, b, a, a, et);
+    }
+  g_string_append_printf (o, " %s; })", b);
+}
+
+static void
+identity_init (Emit *m, GString *o, WirType *bt, WirType *t, const char *lv)
+{
+  t = wir_type_resolve (t);
+  if (t->kind == WIR_T_STRUCT)
+    {
+      for (guint k = 0; k < t->n_fields; k++)
+        {
+          g_autofree char *f = g_strdup_printf ("%s.f%u", lv, k);
+          identity_init (m, o, bt, t->fields[k], f);
+        }
+      return;
+    }
+  gboolean fl = wir_type_is_float (t->kind);
+  const char *big = t->kind == WIR_T_I32 ? "INT32_MAX" : "INT64_MAX";
+  const char *small = t->kind == WIR_T_I32 ? "INT32_MIN" : "INT64_MIN";
+  switch (bt->op)
+    {
+    case WIR_OP_ADD: g_string_append_printf (o, " %s = 0;", lv); break;
+    case WIR_OP_MUL: g_string_append_printf (o, " %s = 1;", lv); break;
+    case WIR_OP_MIN: g_string_append_printf (o, " %s = %s;", lv, fl ? "INFINITY" : big); break;
+    default: g_string_append_printf (o, " %s = %s;", lv, fl ? "-INFINITY" : small); break;
+    }
+}
+
+static void
+merger_builder (Emit *m, GString *o, const WirExpr *e)
+{
+  WirType *t = wir_type_resolve (e->type);
+  g_autofree char *st = pointee (m, t), *b = tmp (m), *a = tmp (m);
+  g_string_append_printf (o, "({ %s *%s = ctx->alloc (ctx->self, sizeof *%s); if (%s == NULL) ", st, b, b, b);
+  FAIL (o, E_OOM, e);
+  if (t->op == WIR_OP_COMBINE)
+    {
+      g_string_append_printf (o, " %s->acc = ", b);
+      ex (m, o, t->combine->identity);
+      g_string_append (o, ";");
+    }
+  else
+    {
+      g_autofree char *lv = g_strdup_printf ("%s->acc", b);
+      identity_init (m, o, t, t->elem, lv);
+    }
+  if (e->n_kids == 1)        /* the initial value, merged exactly once */
+    {
+      g_autofree char *acc = g_strdup_printf ("%s->acc", b);
+      g_string_append_printf (o, " %s %s = ", ctype (m, t->elem), a);
+      ex (m, o, e->kids[0]);
+      g_string_append (o, "; ");
+      merge_into (m, o, t, acc, a);
+    }
+  g_string_append_printf (o, " %s; })", b);
+}
+
+static void
+merge (Emit *m, GString *o, const WirExpr *e)
+{
+  WirType *t = wir_type_resolve (e->kids[0]->type);
+  g_autofree char *b = tmp (m), *v = tmp (m);
+  const char *et = ctype (m, t->elem);
+  g_string_append_printf (o, "({ %s %s = ", ctype (m, t), b);
+  ex (m, o, e->kids[0]);
+  g_string_append_printf (o, "; %s %s = ", ctype (m, e->kids[1]->type), v);
+  ex (m, o, e->kids[1]);
+  g_string_append (o, "; ");
+  if (t->kind == WIR_T_APPENDER)
+    {
+      g_autofree char *nd = tmp (m), *nc = tmp (m);
+      g_string_append_printf (o, "if (%s->len == %s->cap) { int64_t %s = %s->cap < 16 ? 16 : 2 * %s->cap;"
+                              " %s *%s = ctx->alloc (ctx->self, %s * (int64_t) sizeof (%s)); if (%s == NULL) ",
+                              b, b, nc, b, b, et, nd, nc, et, nd);
+      FAIL (o, E_OOM, e);
+      g_string_append_printf (o, " if (%s->len > 0) memcpy (%s, %s->data, %s->len * sizeof (%s));"
+                              " %s->data = %s; %s->cap = %s; } %s->data[%s->len++] = %s;",
+                              b, nd, b, b, et, b, nd, b, nc, b, b, v);
+    }
+  else if (t->kind == WIR_T_MERGER)
+    {
+      g_autofree char *acc = g_strdup_printf ("%s->acc", b);
+      merge_into (m, o, t, acc, v);
+    }
+  else
+    {
+      g_string_append_printf (o, "if ((uint64_t) %s.f0 >= (uint64_t) %s->len) ", v, b);
+      FAIL (o, E_OOB, e);
+      g_autofree char *acc = g_strdup_printf ("%s->data[%s.f0]", b, v);
+      g_autofree char *x = g_strdup_printf ("%s.f1", v);
+      merge_into (m, o, t, acc, x);
+    }
+  g_string_append_printf (o, " %s; })", b);
+}
+
+static void
+result (Emit *m, GString *o, const WirExpr *e)
+{
+  WirType *t = wir_type_resolve (e->kids[0]->type);
+  g_autofree char *b = tmp (m);
+  g_string_append_printf (o, "({ %s %s = ", ctype (m, t), b);
+  ex (m, o, e->kids[0]);
+  if (t->kind == WIR_T_MERGER)
+    g_string_append_printf (o, "; %s->acc; })", b);
+  else
+    g_string_append_printf (o, "; (%s) { %s->data, %s->len }; })", ctype (m, e->type), b, b);
+}
+
+/* ---- loops ---- */
+
+typedef struct { char *it, *s, *k, *n, *sh, *st; WirIterKind kind; } Iter;
+
+static void
+open_iter (Emit *m, GString *o, const WirExpr *it, Iter *c)
+{
+  c->kind = it->iter_kind;
+  c->it = tmp (m), c->s = tmp (m), c->k = tmp (m), c->n = tmp (m), c->sh = tmp (m), c->st = tmp (m);
+  guint o1 = 0;
+  if (c->kind != WIR_ITER_RANGE)
+    {
+      g_string_append_printf (o, "%s %s = ", ctype (m, it->kids[0]->type), c->it);
+      ex (m, o, it->kids[0]);
+      g_string_append (o, "; ");
+      o1 = 1;
+    }
+  if (c->kind == WIR_ITER_SIMPLE)
+    {
+      g_string_append_printf (o, "int64_t %s = 0, %s = 1, %s = %s.len; ", c->s, c->k, c->n, c->it);
+      return;
+    }
+  g_autofree char *e = tmp (m);
+  g_string_append_printf (o, "int64_t %s = ", c->s);
+  ex (m, o, it->kids[o1]);
+  g_string_append_printf (o, ", %s = ", e);
+  ex (m, o, it->kids[o1 + 1]);
+  g_string_append_printf (o, ", %s = ", c->k);
+  ex (m, o, it->kids[o1 + 2]);
+  g_string_append_printf (o, "; if (%s < 1) ", c->k);
+  FAIL (o, E_OOB, it);
+  g_string_append_printf (o, " int64_t %s = %s <= %s ? 0 : (int64_t) (((uint64_t) %s - (uint64_t) %s + (uint64_t) %s - 1) / (uint64_t) %s); ",
+                          c->n, e, c->s, e, c->s, c->k, c->k);
+  if (c->kind == WIR_ITER_ITER)
+    {
+      g_string_append_printf (o, "if (%s > 0 && (%s < 0 || %s > %s.len)) ", c->n, c->s, e, c->it);
+      FAIL (o, E_OOB, it);
+    }
+  if (c->kind == WIR_ITER_ND)
+    {
+      g_autofree char *tot = tmp (m), *d = tmp (m);
+      g_string_append_printf (o, "%s %s = ", ctype (m, it->kids[4]->type), c->sh);
+      ex (m, o, it->kids[4]);
+      g_string_append_printf (o, "; %s %s = ", ctype (m, it->kids[5]->type), c->st);
+      ex (m, o, it->kids[5]);
+      g_string_append_printf (o, "; if (%s.len < 1 || %s.len != %s.len) ", c->sh, c->sh, c->st);
+      FAIL (o, E_OOB, it);
+      g_string_append_printf (o, " int64_t %s = 1; for (int64_t %s = 0; %s < %s.len; %s++) %s = (int64_t) ((uint64_t) %s * (uint64_t) (%s.data[%s] > 0 ? %s.data[%s] : 0));"
+                              " if (%s > 0 && (%s < 0 || %s > %s)) ",
+                              tot, d, d, c->sh, d, tot, tot, c->sh, d, c->sh, d, c->n, c->s, e, tot);
+      FAIL (o, E_OOB, it);
+      g_string_append (o, " ");
+    }
+}
+
+static void
+iter_elem (Emit *m, GString *o, const WirExpr *it, const Iter *c, const char *j)
+{
+  if (c->kind == WIR_ITER_RANGE)
+    g_string_append_printf (o, "(%s + %s * %s)", c->s, j, c->k);
+  else if (c->kind != WIR_ITER_ND)
+    g_string_append_printf (o, "%s.data[%s + %s * %s]", c->it, c->s, j, c->k);
+  else
+    {
+      g_autofree char *idx = tmp (m), *r = tmp (m), *d = tmp (m), *nd = tmp (m);
+      g_string_append_printf (o, "({ int64_t %s = 0, %s = %s + %s * %s; for (int64_t %s = %s.len; %s-- > 0;) {"
+                              " int64_t %s = %s.data[%s]; %s += (%s %% %s) * %s.data[%s]; %s /= %s; }"
+                              " if ((uint64_t) %s >= (uint64_t) %s.len) ",
+                              idx, r, c->s, j, c->k, d, c->sh, d, nd, c->sh, d, idx, r, nd, c->st, d, r, nd,
+                              idx, c->it);
+      FAIL (o, E_OOB, it);
+      g_string_append_printf (o, " %s.data[%s]; })", c->it, idx);
+    }
+}
+
+static void
+for_loop (Emit *m, GString *o, const WirExpr *e)
+{
+  guint n = e->n_kids - 2;
+  const WirExpr *f = e->kids[n + 1];
+  Iter *cs = g_new0 (Iter, n);
+  g_autofree char *cur = tmp (m), *j = tmp (m);
+  const char *bt = ctype (m, e->type);
+  g_string_append (o, "({ ");
+  for (guint k = 0; k < n; k++)
+    {
+      open_iter (m, o, e->kids[k], &cs[k]);
+      if (k > 0)
+        {
+          g_string_append_printf (o, "if (%s != %s) ", cs[k].n, cs[0].n);
+          FAIL (o, E_ZIP, e);
+          g_string_append (o, " ");
+        }
+    }
+  g_string_append_printf (o, "%s %s = ", bt, cur);
+  ex (m, o, e->kids[n]);
+  g_string_append_printf (o, "; for (int64_t %s = 0; %s < %s; %s++) { ", j, j, cs[0].n, j);
+  Name nb, ni, nx;
+  const char *vb = bind_name (m, f->params[0].name, &nb);
+  const char *vi = bind_name (m, f->params[1].name, &ni);
+  const char *vx = bind_name (m, f->params[2].name, &nx);
+  g_string_append_printf (o, "%s %s = %s; int64_t %s = %s; %s %s = ", bt, vb, cur, vi, j,
+                          ctype (m, f->params[2].itype), vx);
+  if (e->is_zip)
+    {
+      g_string_append_printf (o, "(%s) {", ctype (m, f->params[2].itype));
+      for (guint k = 0; k < n; k++)
+        {
+          g_string_append (o, k > 0 ? ", " : " ");
+          iter_elem (m, o, e->kids[k], &cs[k], j);
+        }
+      g_string_append (o, " }");
+    }
+  else
+    iter_elem (m, o, e->kids[0], &cs[0], j);
+  g_string_append_printf (o, "; (void) %s; (void) %s; (void) %s; %s = ", vb, vi, vx, cur);
+  ex (m, o, f->kids[0]);
+  g_string_append_printf (o, "; } %s; })", cur);
+  unbind (m, &nx);
+  unbind (m, &ni);
+  unbind (m, &nb);
+  for (guint k = 0; k < n; k++)
+    g_free (cs[k].it), g_free (cs[k].s), g_free (cs[k].k), g_free (cs[k].n), g_free (cs[k].sh), g_free (cs[k].st);
+  g_free (cs);
+}
+
+static void
+let (Emit *m, GString *o, const WirExpr *e)
+{
+  Name n;
+  g_string_append_printf (o, "({ %s ", ctype (m, e->kids[0]->type));
+  GString *v = g_string_new (NULL);
+  ex (m, v, e->kids[0]);          /* before the name is bound: no capture */
+  const char *c = bind_name (m, e->name, &n);
+  g_string_append_printf (o, "%s = %s; (void) %s; ", c, v->str, c);
+  g_string_free (v, TRUE);
+  ex (m, o, e->kids[1]);
+  g_string_append (o, "; })");
+  unbind (m, &n);
+}
+
+static void
+lookup (Emit *m, GString *o, const WirExpr *e)
+{
+  g_autofree char *v = tmp (m), *i = tmp (m);
+  g_string_append_printf (o, "({ %s %s = ", ctype (m, e->kids[0]->type), v);
+  ex (m, o, e->kids[0]);
+  g_string_append_printf (o, "; int64_t %s = ", i);
+  ex (m, o, e->kids[1]);
+  g_string_append_printf (o, "; if (ctx->bounds_check && (uint64_t) %s >= (uint64_t) %s.len) ", i, v);
+  FAIL (o, E_OOB, e);
+  g_string_append_printf (o, " %s.data[%s]; })", v, i);
+}
+
+static void
+slice (Emit *m, GString *o, const WirExpr *e)
+{
+  g_autofree char *v = tmp (m), *s = tmp (m), *n = tmp (m);
+  const char *vt = ctype (m, e->kids[0]->type);
+  g_string_append_printf (o, "({ %s %s = ", vt, v);
+  ex (m, o, e->kids[0]);
+  g_string_append_printf (o, "; int64_t %s = ", s);
+  ex (m, o, e->kids[1]);
+  g_string_append_printf (o, ", %s = ", n);
+  ex (m, o, e->kids[2]);
+  g_string_append_printf (o, "; if (%s < 0 || %s > %s.len) ", s, s, v);
+  FAIL (o, E_OOB, e);
+  g_string_append_printf (o, " if (%s > %s.len - %s) %s = %s.len - %s; if (%s < 0) %s = 0;"
+                          " (%s) { %s.data + %s, %s }; })", n, v, s, n, v, s, n, n, vt, v, s, n);
+}
+
+static void
+make_vec (Emit *m, GString *o, const WirExpr *e)
+{
+  WirType *t = wir_type_resolve (e->type);
+  const char *et = ctype (m, t->elem);
+  g_autofree char *d = tmp (m);
+  g_string_append_printf (o, "({ %s *%s = ctx->alloc (ctx->self, %u * (int64_t) sizeof (%s)); if (%s == NULL && %u > 0) ",
+                          et, d, e->n_kids, et, d, e->n_kids);
+  FAIL (o, E_OOM, e);
+  for (guint k = 0; k < e->n_kids; k++)
+    {
+      g_string_append_printf (o, " %s[%u] = ", d, k);
+      ex (m, o, e->kids[k]);
+      g_string_append (o, ";");
+    }
+  g_string_append_printf (o, " (%s) { %s, %u }; })", ctype (m, t), d, e->n_kids);
+}
+
+static void
+call1 (Emit *m, GString *o, const char *fn, const WirExpr *e)
+{
+  g_string_append_printf (o, "%s (", fn);
+  for (guint k = 0; k < e->n_kids; k++)
+    {
+      if (k > 0)
+        g_string_append (o, ", ");
+      ex (m, o, e->kids[k]);
+    }
+  g_string_append (o, ")");
+}
+
+static void
+ex (Emit *m, GString *o, const WirExpr *e)
+{
+  switch (e->kind)
+    {
+    case WIR_LIT: lit (o, e); break;
+    case WIR_IDENT: g_string_append (o, lookup_name (m, e->name)); break;
+    case WIR_LET: let (m, o, e); break;
+    case WIR_BINOP: binop (m, o, e); break;
+    case WIR_UNOP:
+      {
+        WirTypeKind k = wir_type_resolve (e->type)->kind;
+        if (e->op == WIR_OP_NOT)
+          g_string_append (o, "((uint8_t) !");
+        else if (e->op == WIR_OP_NEG)
+          g_string_append_printf (o, "((%s) -", ctype (m, e->type));
+        else
+          g_string_append_printf (o, "(%s ", math_name (e->op, k == WIR_T_F32));
+        g_string_append (o, "(");
+        ex (m, o, e->kids[0]);
+        g_string_append (o, "))");
+      }
+      break;
+    case WIR_CAST: cast (m, o, e); break;
+    case WIR_IF:
+      g_string_append (o, "((");
+      ex (m, o, e->kids[0]);
+      g_string_append (o, ") ? (");
+      ex (m, o, e->kids[1]);
+      g_string_append (o, ") : (");
+      ex (m, o, e->kids[2]);
+      g_string_append (o, "))");
+      break;
+    case WIR_SELECT:
+      {
+        g_autofree char *c = tmp (m), *a = tmp (m), *b = tmp (m);
+        const char *t = ctype (m, e->type);
+        g_string_append_printf (o, "({ uint8_t %s = ", c);
+        ex (m, o, e->kids[0]);
+        g_string_append_printf (o, "; %s %s = ", t, a);
+        ex (m, o, e->kids[1]);
+        g_string_append_printf (o, "; %s %s = ", t, b);
+        ex (m, o, e->kids[2]);
+        g_string_append_printf (o, "; %s ? %s : %s; })", c, a, b);
+      }
+      break;
+    case WIR_MAKESTRUCT:
+      g_string_append_printf (o, "((%s) {", ctype (m, e->type));
+      for (guint k = 0; k < e->n_kids; k++)
+        {
+          g_string_append (o, k > 0 ? ", " : " ");
+          ex (m, o, e->kids[k]);
+        }
+      g_string_append (o, " })");
+      break;
+    case WIR_GETFIELD:
+      g_string_append (o, "(");
+      ex (m, o, e->kids[0]);
+      g_string_append_printf (o, ").f%u", e->index);
+      break;
+    case WIR_MAKEVEC: make_vec (m, o, e); break;
+    case WIR_LEN:
+      g_string_append (o, "(");
+      ex (m, o, e->kids[0]);
+      g_string_append (o, ").len");
+      break;
+    case WIR_LOOKUP: lookup (m, o, e); break;
+    case WIR_SLICE: slice (m, o, e); break;
+    case WIR_FOR: for_loop (m, o, e); break;
+    case WIR_MERGE: merge (m, o, e); break;
+    case WIR_RESULT: result (m, o, e); break;
+    case WIR_NEWBUILDER: new_builder (m, o, e); break;
+    case WIR_PHILOX: call1 (m, o, "wir_rt_philox", e); break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+#define WIR_C_PRELUDE \
+  "typedef struct {\n" \
+  "  void *(*alloc) (void *self, int64_t bytes);\n" \
+  "  void *self;\n" \
+  "  int bounds_check;\n" \
+  "  int error;\n" \
+  "  uint32_t error_pos;\n" \
+  "} wir_ctx;\n"
+
+char *
+wir_c_emit (WirProgram *prog)
+{
+  g_return_val_if_fail (prog->checked, NULL);
+  Emit m = { prog, g_string_new (NULL),
+             g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free), 0, 0, 0, NULL };
+  const WirExpr *l = prog->lambda;
+  GString *body = g_string_new (NULL);
+  Name *names = g_new0 (Name, l->n_params + 1);
+  GString *args = g_string_new ("struct wir_args {");
+  for (guint k = 0; k < l->n_params; k++)
+    {
+      const char *c = bind_name (&m, l->params[k].name, &names[k]);
+      const char *t = ctype (&m, l->params[k].type);
+      g_string_append_printf (args, " %s a%u;", t, k);
+      g_string_append_printf (body, "  %s %s = args->a%u; (void) %s;\n", t, c, k, c);
+    }
+  g_string_append (args, " char unused; };\n");
+  const char *rt = ctype (&m, l->type);
+  g_string_append_printf (body, "  %s r = ", rt);
+  ex (&m, body, l->kids[0]);
+  g_string_append (body, ";\n");
+  for (guint k = l->n_params; k-- > 0;)
+    unbind (&m, &names[k]);
+  g_free (names);
+
+  GString *out = g_string_new ("/* generated by dawnsim's WIR C back end (exec/wir/emit-c.c) */\n");
+  g_string_append (out, "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n");
+  g_string_append (out, wir_rt_text);
+  g_string_append_c (out, '\n');
+  g_string_append (out, WIR_C_PRELUDE);
+  g_string_append (out, m.types->str);
+  g_string_append (out, args->str);
+  g_string_append (out, "int wir_main (const void *args_, void *out, wir_ctx *ctx)\n{\n"
+                        "  const struct wir_args *args = args_;\n  (void) args;\n");
+  g_string_append (out, body->str);
+  g_string_append_printf (out, "  memcpy (out, &r, sizeof r);\n  return 0;\nwir_fail:\n  return ctx->error;\n}\n");
+  g_string_free (body, TRUE);
+  g_string_free (args, TRUE);
+  g_string_free (m.types, TRUE);
+  g_hash_table_unref (m.tnames);
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,20 @@
+# exec/wir/local.mk - WIR, the Weld-style IR (issue #8): front end,
+# reference interpreter and passes. Part of libdawnsim-exec (DESIGN.md:
+# exec/ owns wir/), so it names that library's variable in full rather
+# than through %C% (which is exec_wir here).
+
+exec_libdawnsim_exec_la_SOURCES += \
+	%D%/wir.h %D%/wir-private.h %D%/node.def \
+	%D%/ast.c %D%/lexer.c %D%/parser.c %D%/print.c %D%/check.c \
+	%D%/numeric.c %D%/numeric.h %D%/value.c %D%/interp.c %D%/interp.h \
+	%D%/passes.c %D%/passes.h
+
+# The C back end: emit C, compile with cc, load with GModule (weld.md
+# §10.3). rt.h is compiled into the interpreter (numeric.c) and pasted,
+# stringified, into every emitted program.
+exec_libdawnsim_exec_la_SOURCES += \
+	%D%/rt.h %D%/emit-c.c %D%/backend-c.c %D%/backend-c.h \
+	%D%/cost.c %D%/cost.h
+
+# The lazy API: handles holding fragments, fused when forced (§13).
+exec_libdawnsim_exec_la_SOURCES += %D%/lazy.c %D%/lazy.h
