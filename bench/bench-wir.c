@@ -270,9 +270,18 @@ typedef struct {
   double unfused_s, fused_s, hand_s, bytes_ratio, diff, cold_s[2], warm_s[2];
 } Row;
 
+/* --format csv: a row per kernel for notebooks/03-weld.ipynb. */
+static gboolean csv;
+
 static void
 report (const Row *r)
 {
+  if (csv)
+    {
+      printf ("%s,%.6g,%.6g,%.6g,%.4g,%.6g,%.6g\n", r->name, r->unfused_s, r->fused_s,
+              r->hand_s, r->bytes_ratio, r->cold_s[0], r->cold_s[1]);
+      return;
+    }
   printf ("%-22s unfused %7.1f ms  fused %7.1f ms  hand %7.1f ms  fused/unfused %.2fx"
           " (bytes model %.2fx)  fused/hand %.2f  max |fused - hand| %.3g\n",
           r->name, r->unfused_s * 1e3, r->fused_s * 1e3, r->hand_s * 1e3,
@@ -435,7 +444,7 @@ remove_cache (const char *cache)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (42);
   g_autofree char *cache = g_dir_make_tmp ("dawnsim-bench-wir-XXXXXX", NULL);
@@ -449,12 +458,22 @@ main (void)
   for (guint k = 0; k < 7; k++)
     d.hyper[k] = strtof (adam_hyper[k], NULL);
 
-  printf ("bench-wir: %d x %d fp32 (%.0f MB per vector), median of %d runs, C back end"
-          " (cc " "-O2 -fwrapv -ffp-contract=off), sequential\n", ROWS, COLS, N * 4 / 1e6, RUNS);
+  csv = argc == 3 && strcmp (argv[1], "--format") == 0 && strcmp (argv[2], "csv") == 0;
+  if (argc > 1 && !csv)
+    {
+      fprintf (stderr, "usage: bench-wir [--format csv]\n");
+      return 2;
+    }
+  if (csv)
+    printf ("kernel,unfused_s,fused_s,hand_s,bytes_ratio,compile_unfused_s,compile_fused_s\n");
+  else
+    printf ("bench-wir: %d x %d fp32 (%.0f MB per vector), median of %d runs, C back end"
+            " (cc " "-O2 -fwrapv -ffp-contract=off), sequential\n", ROWS, COLS, N * 4 / 1e6, RUNS);
   g_autofree char *log = NULL;
   Row bgd = { "bias+GELU+dropout" }, brs = { "affine+ReLU+scale" }, sgd = { "SGD-momentum" }, adam = { "Adam" };
   measure (&bgd, bgd_fragments, bgd_fragments, bgd_args, bgd_run_hand, &d, cache, &log);
-  printf ("%-22s pass log: %s", "", log);
+  if (!csv)
+    printf ("%-22s pass log: %s", "", log);
   measure (&brs, brs_fragments, brs_fragments, brs_args, brs_run_hand, &d, cache, NULL);
   measure (&sgd, sgd_fragments, sgd_fused, sgd_args, sgd_run_hand, &d, cache, NULL);
   measure (&adam, adam_fragments, adam_fused, adam_args, adam_run_hand, &d, cache, NULL);

@@ -3,8 +3,8 @@
 #
 # Not part of `make check`: it needs Python with matplotlib, pandas and
 # nbconvert (./quickstart.sh figures installs them) and takes minutes.
-# bench-explain is built for notebook 04; bench-wir is used when another
-# change has added it (notebook 03 says so when it has not).
+# bench-explain is built for notebook 04, bench-wir (its --format csv)
+# for notebook 03.
 
 ds_notebooks = \
 	%D%/01-pipedream.ipynb %D%/02-time-to-accuracy.ipynb %D%/03-weld.ipynb \
@@ -12,7 +12,7 @@ ds_notebooks = \
 EXTRA_DIST += $(ds_notebooks) %D%/dawnsim_nb.py %D%/run.sh %D%/README.md \
 	%D%/data/validation.csv %D%/data/pipedream-paper.csv docs/reproduction.md
 
-figures: cli/dawnsim$(EXEEXT) bench/bench-explain$(EXEEXT)
+figures: cli/dawnsim$(EXEEXT) bench/bench-explain$(EXEEXT) bench/bench-wir$(EXEEXT)
 	DAWNSIM='$(abs_top_builddir)/cli/dawnsim$(EXEEXT)' \
 	DS_BENCH_DIR='$(abs_top_builddir)/bench' \
 	DS_SHARED_DATA='$(DS_SHARED_DATA_DIR)' \
