@@ -173,13 +173,16 @@ mpi_allreduce (const guint *ranks, guint n_ranks, float *data, gsize n)
 static void
 mpi_finalize (void)
 {
-  for (guint i = 0; i < pending->len; i++)
+  /* each send leaves the array before its wait: the wait progresses (and
+   * frees, and removes) the others, so an index into the array, or a
+   * pointer, would not survive it (a double free, seen once in 40 jobs) */
+  while (pending->len > 0)
     {
-      Pending *p = &g_array_index (pending, Pending, i);
-      wait_for (&p->req);
-      g_free (p->data);
+      Pending p = g_array_index (pending, Pending, pending->len - 1);
+      g_array_set_size (pending, pending->len - 1);
+      wait_for (&p.req);
+      g_free (p.data);
     }
-  g_array_set_size (pending, 0);
   g_hash_table_remove_all (comms);
   MPI_Finalize ();
 }
