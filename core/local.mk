@@ -5,6 +5,7 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 %C%_libdawnsim_core_la_SOURCES = \
 	%D%/error.c %D%/error.h \
 	%D%/units.c %D%/units.h \
+	%D%/fit.c %D%/fit.h \
 	%D%/json-reader.c %D%/json-reader.h \
 	%D%/json-writer.c %D%/json-writer.h \
 	%D%/model.c %D%/model.h \

@@ -26,13 +26,12 @@
 #include "config.h"
 
 #include "hwmodels/calibrate.h"
+#include "core/fit.h"
 #include "core/json-reader.h"
 #include "core/json-writer.h"
 #include "core/zoo.h"
 
-#include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_multifit_nlinear.h>
 #include <math.h>
 #include <string.h>
 
@@ -127,30 +126,15 @@ static double
 solve (Points *pts, double floor0, double rate0, double p0, double offset0,
        double per_byte0, DsHwRate *out)
 {
-  gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters ();
   guint np = n_params (pts);
-  gsl_multifit_nlinear_fdf fdf = { .f = residuals, .n = pts->n, .p = np,
-                                   .params = pts };
-  double x0[MAX_PARAMS] = { log (floor0), log (rate0), log (p0 - 1),
-                            log (offset0), log (per_byte0) };
-  gsl_vector_view xv = gsl_vector_view_array (x0, np);
-  gsl_multifit_nlinear_workspace *w =
-    gsl_multifit_nlinear_alloc (gsl_multifit_nlinear_trust, &params, pts->n, np);
-  double cost = INFINITY, chisq;
-  int info = 0;
+  double x[MAX_PARAMS] = { log (floor0), log (rate0), log (p0 - 1),
+                           log (offset0), log (per_byte0) };
+  double cost = ds_fit_least_squares (residuals, pts, pts->n, np, x, 200, 1e-10);
 
-  if (gsl_multifit_nlinear_init (&xv.vector, &fdf, w) == GSL_SUCCESS
-      && gsl_multifit_nlinear_driver (200, 1e-10, 1e-10, 1e-10, NULL, NULL,
-                                      &info, w) == GSL_SUCCESS)
-    {
-      gsl_blas_ddot (w->f, w->f, &chisq);
-      if (isfinite (chisq))
-        {
-          cost = chisq;
-          *out = rate_of (w->x);
-        }
-    }
-  gsl_multifit_nlinear_free (w);
+  gsl_vector_const_view xv = gsl_vector_const_view_array (x, np);
+
+  if (isfinite (cost))
+    *out = rate_of (&xv.vector);
   return cost;
 }
 

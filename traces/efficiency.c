@@ -14,16 +14,15 @@
 
 #include "traces/efficiency.h"
 
-#include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fit.h>
-#include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/fit.h"
 #include "core/json-reader.h"
 #include "core/json-writer.h"
 #include "traces/tta.h"
@@ -172,29 +171,14 @@ linear_start (const Points *pts, double *e_min, double *b_crit)
 static double
 solve (const Points *pts, const double *x0, DsEffModel *out)
 {
-  gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters ();
   guint np = pts->with_kappa ? 3 : 2;
-  gsl_multifit_nlinear_fdf fdf = { .f = residuals, .n = pts->n, .p = np,
-                                   .params = (void *) pts };
   double x[3] = { x0[0], x0[1], x0[2] };
-  gsl_vector_view xv = gsl_vector_view_array (x, np);
-  gsl_multifit_nlinear_workspace *w =
-    gsl_multifit_nlinear_alloc (gsl_multifit_nlinear_trust, &params, pts->n, np);
-  double cost = INFINITY, chisq;
-  int info = 0;
+  double cost = ds_fit_least_squares (residuals, (void *) pts, pts->n, np, x, 500, 1e-12);
 
-  if (gsl_multifit_nlinear_init (&xv.vector, &fdf, w) == GSL_SUCCESS
-      && gsl_multifit_nlinear_driver (500, 1e-12, 1e-12, 1e-12, NULL, NULL,
-                                      &info, w) == GSL_SUCCESS)
-    {
-      gsl_blas_ddot (w->f, w->f, &chisq);
-      if (isfinite (chisq))
-        {
-          cost = chisq;
-          *out = model_of (w->x, pts->with_kappa);
-        }
-    }
-  gsl_multifit_nlinear_free (w);
+  gsl_vector_const_view xv = gsl_vector_const_view_array (x, np);
+
+  if (isfinite (cost))
+    *out = model_of (&xv.vector, pts->with_kappa);
   return cost;
 }
 
