@@ -19,8 +19,9 @@
 #include "exec/mpi.h"
 
 /* How long a wait spins before it starts to sleep, and how long it sleeps
- * between tries: a hand-off costs at most about one sleep (with the
- * kernel's timer slack, some 100 us), against operations of milliseconds. */
+ * between tries: a hand-off costs at most about one sleep, 40 us plus the
+ * kernel's timer slack (50 us by default), against operations of
+ * milliseconds. */
 #define SPIN_US 20
 #define SLEEP_US 40
 

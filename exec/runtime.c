@@ -226,10 +226,16 @@ receive_remote (Agent *a, guint what, guint stage, guint mb)
 {
   Run *r = a->run;
   Agent *from = agent_for (r, what == ACTIVATION ? stage - 1 : stage + 1, mb, a->shard);
-  gsize bytes = 0;
+  guint boundary = what == ACTIVATION ? r->first[stage] - 1 : r->last[stage] - 1;
+  gsize bytes = 0, want = (gsize) r->shard_rows * ds_net_op_out_size (r->net, boundary)
+                          * sizeof (float);
+  float *data;
 
   g_assert (!is_local (r, from));
-  return r->mpi->recv (from->idx, 2 * mb + what, &bytes);
+  data = r->mpi->recv (from->idx, 2 * mb + what, &bytes);
+  if (bytes != want)
+    r->mpi->abort (1, "a message of the wrong size arrived (the ranks run different plans?)");
+  return data;
 }
 
 /* The message for (what, stage, mb), waiting for it; others that arrive
