@@ -18,3 +18,6 @@ exec_libdawnsim_exec_la_SOURCES += \
 
 # The lazy API: handles holding fragments, fused when forced (§13).
 exec_libdawnsim_exec_la_SOURCES += %D%/lazy.c %D%/lazy.h
+
+# The training step's fragments, one definition for exec, sim and bench.
+exec_libdawnsim_exec_la_SOURCES += %D%/library.c %D%/library.h

@@ -1,0 +1,61 @@
+/* exec/wir/library.c - the training step's fragments (library.h). */
+#include "config.h"
+
+#include "exec/wir/library.h"
+
+const char wir_lib_bias[] =
+  "|x: vec[f32], bias: vec[f32]|\n"
+  "  let H = len(bias);\n"
+  "  result(for(x, appender[f32], |b, i, v| merge(b, v + lookup(bias, i % H))))";
+
+const char wir_lib_relu[] = "|x: vec[f32]| map(x, |t| relu(t))";
+
+const char wir_lib_gelu[] = "|x: vec[f32]| map(x, |t| gelu_tanh(t))";
+
+const char wir_lib_dropout[] =
+  "|x: vec[f32], seed: i64, base: i64, p: f32|\n"
+  "  result(for(x, appender[f32], |b, i, v|\n"
+  "    merge(b, select(philox(seed, base + i) >= p, v * (1.0f / (1.0f - p)), 0.0f))))";
+
+const char wir_lib_bias_gelu_dropout[] =
+  "|x: vec[f32], bias: vec[f32], seed: i64, p: f32|\n"
+  "  let H = len(bias);\n"
+  "  let y = result(for(x, appender[f32], |b, i, v| merge(b, v + lookup(bias, i % H))));\n"
+  "  let g = map(y, |t| gelu_tanh(t));\n"
+  "  result(for(g, appender[f32], |b, i, v| merge(b, select(philox(seed, i) >= p, v * (1.0f / (1.0f - p)), 0.0f))))";
+
+const char wir_lib_sgd_fragments[] =
+  "|p: vec[f32], g: vec[f32], buf: vec[f32], lr: f32, mu: f32, wd: f32|\n"
+  "  let d = result(for(zip(g, p), appender[f32], |b, i, e| merge(b, e.$0 + wd * e.$1)));\n"
+  "  let m = result(for(zip(buf, d), appender[f32], |b, i, e| merge(b, mu * e.$0 + e.$1)));\n"
+  "  let q = result(for(zip(p, m), appender[f32], |b, i, e| merge(b, e.$0 - lr * e.$1)));\n"
+  "  {q, m}";
+
+const char wir_lib_sgd_fused[] =
+  "|p: vec[f32], g: vec[f32], buf: vec[f32], lr: f32, mu: f32, wd: f32|\n"
+  "  let r = for(zip(p, g, buf), {appender[f32](len(p)), appender[f32](len(p))}, |bs, i, e|\n"
+  "    let d = e.$1 + wd * e.$0;\n"
+  "    let m = mu * e.$2 + d;\n"
+  "    {merge(bs.$0, e.$0 - lr * m), merge(bs.$1, m)});\n"
+  "  {result(r.$0), result(r.$1)}";
+
+const char wir_lib_adam_fragments[] =
+  "|p: vec[f32], g: vec[f32], m: vec[f32], v: vec[f32],\n"
+  " lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, gs: f32|\n"
+  "  let gg = map(g, |x| x * gs);\n"
+  "  let m2 = result(for(zip(m, gg), appender[f32], |b, i, e| merge(b, b1 * e.$0 + (1.0f - b1) * e.$1)));\n"
+  "  let v2 = result(for(zip(v, gg), appender[f32], |b, i, e| merge(b, b2 * e.$0 + (1.0f - b2) * e.$1 * e.$1)));\n"
+  "  let q = result(for(zip(p, m2, v2), appender[f32], |b, i, e|\n"
+  "    merge(b, e.$0 - lr * (e.$1 / c1) / (sqrt(e.$2 / c2) + eps))));\n"
+  "  {q, m2, v2}";
+
+const char wir_lib_adam_fused[] =
+  "|p: vec[f32], g: vec[f32], m: vec[f32], v: vec[f32],\n"
+  " lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, gs: f32|\n"
+  "  let n = len(p);\n"
+  "  let r = for(zip(p, g, m, v), {appender[f32](n), appender[f32](n), appender[f32](n)}, |bs, i, e|\n"
+  "    let gg = e.$1 * gs;\n"
+  "    let m2 = b1 * e.$2 + (1.0f - b1) * gg;\n"
+  "    let v2 = b2 * e.$3 + (1.0f - b2) * gg * gg;\n"
+  "    {merge(bs.$0, e.$0 - lr * (m2 / c1) / (sqrt(v2 / c2) + eps)), merge(bs.$1, m2), merge(bs.$2, v2)});\n"
+  "  {result(r.$0), result(r.$1), result(r.$2)}";

@@ -1,0 +1,44 @@
+/* exec/wir/library.h - the training step's non-GEMM work, as WIR text.
+ *
+ * One definition of each fragment for every user: the executor hands them
+ * to the lazy API (lazy.h), the simulator costs them (cost.h) fused and
+ * unfused, bench/ times them. Each is a WIR lambda in Weld's text syntax
+ * (../shared/reference/weld.md §12).
+ *
+ * The *_fragments programs are what the libraries would run one by one:
+ * each fragment a loop of its own, every intermediate written and read
+ * back; through wir_optimize with fusion off they stay that way. The
+ * *_fused programs are weld.md §12's one-pass kernels.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Elementwise fragments of a layer, one lambda each (for wir_lazy_apply):
+ *   bias:    |x: vec[f32], bias: vec[f32]|   x[i] + bias[i % len(bias)]
+ *   relu:    |x: vec[f32]|                   max(x, 0), NaN kept
+ *   gelu:    |x: vec[f32]|                   gelu_tanh
+ *   dropout: |x: vec[f32], seed: i64, base: i64, p: f32|
+ *            x[i] / (1 - p) where philox(seed, base + i) >= p, else 0 */
+extern const char wir_lib_bias[];
+extern const char wir_lib_relu[];
+extern const char wir_lib_gelu[];
+extern const char wir_lib_dropout[];
+
+/* bias + GELU + dropout forward over x, as three fragments in one
+ * program: |x: vec[f32], bias: vec[f32], seed: i64, p: f32| -> vec[f32] */
+extern const char wir_lib_bias_gelu_dropout[];
+
+/* SGD with momentum and weight decay (PyTorch convention):
+ * |p, g, buf: vec[f32], lr, mu, wd: f32| -> {new p, new buf} */
+extern const char wir_lib_sgd_fragments[];
+extern const char wir_lib_sgd_fused[];
+
+/* Adam; c1 = 1 - b1^t and c2 = 1 - b2^t, gs scales the gradient:
+ * |p, g, m, v: vec[f32], lr, b1, b2, eps, c1, c2, gs: f32| -> {p, m, v} */
+extern const char wir_lib_adam_fragments[];
+extern const char wir_lib_adam_fused[];
+
+G_END_DECLS
