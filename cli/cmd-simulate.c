@@ -27,8 +27,10 @@
 #include "planner/split.h"
 #include "cli/plan3d.h"
 #include "sim/pipeline.h"
+#include "sim/tta.h"
 #include "traces/chrome.h"
 #include "traces/svg.h"
+#include "traces/tta.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,6 +48,9 @@ typedef struct {
   char *recompute_mode;
   gboolean sequence_parallel, zero1;
   DsCli3dShapeArgs shape;
+  /* the time-to-accuracy objective (issue #12, sim/tta.h) */
+  char *efficiency;
+  double dataset_size, eval_every, startup_s, eval_s, cov;
 } SimArgs;
 
 static void
@@ -61,6 +66,7 @@ sim_args_clear (SimArgs *a)
   g_free (a->svg_file);
   g_free (a->compat);
   g_free (a->recompute_mode);
+  g_free (a->efficiency);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SimArgs, sim_args_clear)
@@ -144,6 +150,9 @@ typedef struct {
   double planner_costs_s;      /* the run under pipedream_costs, or NAN */
   double part_s[4];            /* each of ours alone on the planner's costs */
   double wall_s;
+  gboolean has_tta;            /* --efficiency given */
+  double staleness;
+  DsTtaPrediction tta;
 } Report;
 
 static char *
@@ -261,6 +270,21 @@ render_human (const Report *p)
                             100 * (r->iteration_s / p->objective_s - 1));
   if (gap != NULL)
     g_string_append (out, gap);
+  if (p->has_tta)
+    {
+      char hms[2][32];
+      g_string_append_printf (out, "time to accuracy    %s (%.4g s) +- %s: %.4g epochs predicted",
+                              ds_tta_format_hms (hms[0], sizeof hms[0], p->tta.tta_s),
+                              p->tta.tta_s,
+                              ds_tta_format_hms (hms[1], sizeof hms[1], p->tta.band_s),
+                              p->tta.epochs);
+      if (p->tta.n_evals > 0)
+        g_string_append_printf (out, ", %.4g at evaluation %.0f", p->tta.epochs_at_eval,
+                                p->tta.n_evals);
+      g_string_append_printf (out, ", staleness %g, %.0f minibatches of %s per epoch\n",
+                              p->staleness, p->tta.steps_per_epoch,
+                              ds_fmt_seconds_human (x[0], r->iteration_s));
+    }
   g_string_append_printf (out, "events              %" G_GUINT64_FORMAT " in %s (%s events/s)\n\n",
                           r->n_events, ds_fmt_seconds_human (x[0], p->wall_s),
                           ds_fmt_count_human (x[1], p->wall_s > 0 ? r->n_events / p->wall_s : 0));
@@ -329,6 +353,20 @@ render_json (const Report *p)
       for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
         if (isfinite (p->part_s[k]))
           ds_json_member_double (w, keys[k], p->part_s[k]);
+      ds_json_end_object (w);
+    }
+  if (p->has_tta)
+    {
+      ds_json_member (w, "tta");
+      ds_json_begin_object_inline (w);
+      ds_json_member_double (w, "staleness", p->staleness);
+      ds_json_member_double (w, "epochs", p->tta.epochs);
+      ds_json_member_double (w, "epochs_at_eval", p->tta.epochs_at_eval);
+      ds_json_member_double (w, "n_evals", p->tta.n_evals);
+      ds_json_member_double (w, "steps_per_epoch", p->tta.steps_per_epoch);
+      ds_json_member_double (w, "epoch_s", p->tta.epoch_s);
+      ds_json_member_double (w, "tta_s", p->tta.tta_s);
+      ds_json_member_double (w, "band_s", p->tta.band_s);
       ds_json_end_object (w);
     }
   ds_json_member_uint64 (w, "n_events", r->n_events);
@@ -645,6 +683,26 @@ static const char description[] =
   "      --global-batch 64 --interleave 3 --recompute full --sequence-parallel --format json\n"
   "  dawnsim plan vgg16 --cluster A -o plan.json && dawnsim simulate vgg16 --cluster A --plan plan.json";
 
+/* --efficiency and the options that go with it */
+static gboolean
+check_tta_args (const SimArgs *a, GError **error)
+{
+  if (a->efficiency == NULL)
+    {
+      if (a->dataset_size != 0 || a->eval_every != 0 || a->startup_s != 0 || a->eval_s != 0
+          || a->cov != 0)
+        return ds_cli_usage (error, "--dataset-size, --eval-every, --startup, --eval-time and "
+                             "--cov go with --efficiency FILE");
+      return TRUE;
+    }
+  if (!(a->dataset_size >= 1))
+    return ds_cli_usage (error, "--efficiency needs --dataset-size N (samples per epoch, >= 1)");
+  if (!(a->eval_every >= 0 && a->startup_s >= 0 && a->eval_s >= 0 && a->cov >= 0)
+      || !isfinite (a->eval_every + a->startup_s + a->eval_s + a->cov + a->dataset_size))
+    return ds_cli_usage (error, "--eval-every, --startup, --eval-time and --cov must be >= 0");
+  return TRUE;
+}
+
 gboolean
 ds_cmd_simulate (int argc, char **argv, GError **error)
 {
@@ -698,6 +756,18 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
       "Layout: sequence parallelism", NULL },
     { "zero1", 0, 0, G_OPTION_ARG_NONE, &a.zero1, "Layout: shard the optimizer state over dp", NULL },
     DS_CLI_3D_SHAPE_OPTIONS (&a.shape),
+    { "efficiency", 0, 0, G_OPTION_ARG_FILENAME, &a.efficiency,
+      "Predict the time to accuracy with this epochs model ('dawnsim tta --fit ... -o')", "FILE" },
+    { "dataset-size", 0, 0, G_OPTION_ARG_DOUBLE, &a.dataset_size,
+      "With --efficiency: samples per epoch", "N" },
+    { "eval-every", 0, 0, G_OPTION_ARG_DOUBLE, &a.eval_every,
+      "With --efficiency: epochs between evaluations (the TTA rounds up to one)", "EPOCHS" },
+    { "startup", 0, 0, G_OPTION_ARG_DOUBLE, &a.startup_s,
+      "With --efficiency: seconds before the first step", "S" },
+    { "eval-time", 0, 0, G_OPTION_ARG_DOUBLE, &a.eval_s,
+      "With --efficiency: seconds per evaluation (MLPerf's time base counts them)", "S" },
+    { "cov", 0, 0, G_OPTION_ARG_DOUBLE, &a.cov,
+      "With --efficiency: the TTA's coefficient of variation for the band (default 0.05)", "X" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -741,6 +811,8 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   if (a.cluster == NULL)
     return ds_cli_usage (error, "simulate needs the devices: --cluster NAME [--gpus N] "
                          "('dawnsim hw list' shows the presets)");
+  if (!check_tta_args (&a, error))
+    return FALSE;
   if (a.schedule != NULL && !ds_schedule_from_name (a.schedule, &wanted))
     return ds_cli_usage (error, "unknown schedule '%s': dp, gpipe, 1f1b, 1f1b-flush, "
                          "2bw or interleaved", a.schedule);
@@ -771,6 +843,15 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   rep.has_objective = ds_plan_get_objective_s (plan, &rep.objective_s);
   if (rep.has_objective && !o.pipedream_costs)
     measure_gap (&rep, &o);
+  if (a.efficiency != NULL)
+    {
+      DsTtaSetup setup = { a.dataset_size, a.eval_every, a.startup_s, a.eval_s, a.cov };
+      DsEffModel eff;
+      if (!ds_eff_model_load (a.efficiency, &eff, error)
+          || !ds_sim_tta (result, model, &eff, &setup, &rep.staleness, &rep.tta, error))
+        return FALSE;
+      rep.has_tta = TRUE;
+    }
   if (!write_timeline (&a, &rep, error))
     return FALSE;
   text = format == DS_OUTPUT_JSON ? render_json (&rep)

@@ -662,8 +662,8 @@ read_simulated (const char *path, char **schedule, guint *n_stages, double *iter
   return TRUE;
 }
 
-/* tta.md 9.7 without the evaluation rounding: TTA = epochs x
- * ceil (dataset / B) x simulated seconds per minibatch. */
+/* tta.md 9.7 without the evaluation rounding (ds_eff_tta): TTA = epochs
+ * x ceil (dataset / B) x simulated seconds per minibatch. */
 static gboolean
 human_predict (GString *s, const TtaArgs *a, const DsEffModel *m, GError **error)
 {
@@ -697,11 +697,13 @@ human_predict (GString *s, const TtaArgs *a, const DsEffModel *m, GError **error
       g_string_append_printf (s, "%5g  %16.4g", b, e);
       if (a->simulated != NULL)
         {
-          double steps = ceil (a->dataset_size / b);
+          DsTtaSetup setup = { .dataset_size = a->dataset_size };
+          DsTtaPrediction p;
           char hms[32];
-          g_string_append_printf (s, "  %15.6g  %11.0f  %s (%.4g s)", iteration_s, steps,
-                                  ds_tta_format_hms (hms, sizeof hms, e * steps * iteration_s),
-                                  e * steps * iteration_s);
+          ds_eff_tta (m, b, stale, iteration_s, &setup, &p);
+          g_string_append_printf (s, "  %15.6g  %11.0f  %s (%.4g s)", iteration_s,
+                                  p.steps_per_epoch,
+                                  ds_tta_format_hms (hms, sizeof hms, p.tta_s), p.tta_s);
         }
       g_string_append_c (s, '\n');
     }

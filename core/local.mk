@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += %D%/libdawnsim-core.la
 	%D%/error.c %D%/error.h \
 	%D%/units.c %D%/units.h \
 	%D%/fit.c %D%/fit.h \
+	%D%/efficiency.c %D%/efficiency.h \
 	%D%/json-reader.c %D%/json-reader.h \
 	%D%/json-writer.c %D%/json-writer.h \
 	%D%/model.c %D%/model.h \

@@ -12,3 +12,6 @@ noinst_LTLIBRARIES += %D%/libdawnsim-sim.la
 # Playing the schedules' programs (core/programs.h): compute and
 # communication streams, transfers on the links, memory.
 %C%_libdawnsim_sim_la_SOURCES += %D%/pipeline.c %D%/pipeline.h
+
+# The time-to-accuracy objective: predicted epochs x simulated time.
+%C%_libdawnsim_sim_la_SOURCES += %D%/tta.c %D%/tta.h

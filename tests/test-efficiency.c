@@ -391,10 +391,45 @@ test_rcp_bad (void)
     }
 }
 
+/* tta.md 9.7 in core/efficiency.c: the evaluation rounding (an epoch
+ * count a rounding error above a multiple of the period stays on it),
+ * the steps per epoch, start-up and evaluation time, the default band. */
+static void
+test_tta_prediction (void)
+{
+  /* e_min 0.1 * 3 = 0.30000000000000004 epochs: the third evaluation */
+  DsEffModel m = { .e_min = 0.1 * 3, .b_crit = 1e300 };
+  DsTtaSetup setup = { .dataset_size = 1000, .eval_every = 0.1, .startup_s = 5, .eval_s = 1 };
+  DsTtaPrediction p;
+
+  ds_eff_tta (&m, 100, 0, 2.0, &setup, &p);
+  g_assert_cmpfloat (p.n_evals, ==, 3);
+  g_assert_true (ds_test_rel_close (p.epochs_at_eval, 0.3, 1e-12));
+  g_assert_cmpfloat (p.steps_per_epoch, ==, 10);
+  g_assert_true (ds_test_rel_close (p.tta_s, 0.3 * 10 * 2.0 + 5 + 3 * 1, 1e-12));
+  g_assert_true (ds_test_rel_close (p.band_s, 0.05 * p.tta_s, 1e-12));
+  /* 0.31 epochs: the fourth; 1001 samples: 11 minibatches of 100 */
+  m.e_min = 0.31;
+  setup.dataset_size = 1001;
+  setup.cov = 0.1;
+  ds_eff_tta (&m, 100, 0, 2.0, &setup, &p);
+  g_assert_cmpfloat (p.n_evals, ==, 4);
+  g_assert_cmpfloat (p.steps_per_epoch, ==, 11);
+  g_assert_true (ds_test_rel_close (p.band_s, 0.1 * p.tta_s, 1e-12));
+  /* no evaluation grid: the TTA at the predicted epoch itself, with staleness */
+  m = (DsEffModel) { .e_min = 2, .b_crit = 100, .kappa = 0.5 };
+  setup = (DsTtaSetup) { .dataset_size = 1000 };
+  ds_eff_tta (&m, 100, 1, 0.5, &setup, &p);
+  g_assert_true (ds_test_rel_close (p.epochs, 2 * 2 * 1.5, 1e-12));
+  g_assert_cmpfloat (p.n_evals, ==, 0);
+  g_assert_true (ds_test_rel_close (p.tta_s, 6 * 10 * 0.5, 1e-12));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/efficiency/tta-prediction", test_tta_prediction);
   g_test_add_func ("/efficiency/fit/recovers-exact", test_recover_exact);
   g_test_add_func ("/efficiency/fit/recovers-noisy", test_recover_noisy);
   g_test_add_func ("/efficiency/fit/flat", test_flat);

@@ -2,7 +2,7 @@
  * VGG-16 command with its trace (valid Chrome trace JSON, as Perfetto
  * reads it) and SVG, the JSON report, plan files, and the bad inputs:
  * a plan larger than the cluster, one whose memory exceeds the device,
- * a schedule the plan cannot run. */
+ * a schedule the plan cannot run; and the time-to-accuracy objective. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
@@ -187,6 +187,81 @@ test_bad_schedule (void)
   g_assert_nonnull (strstr (cluster.err, "--cluster"));
 }
 
+/* --efficiency: predicted epochs (core/efficiency.h) x the simulated time
+ * per epoch, recomputed here from the report's own iteration time. */
+static double
+tta_member (const char *json, const char *key, double *iteration_s)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *o;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  *iteration_s = json_object_get_double_member (o, "iteration_s");
+  return json_object_get_double_member (json_object_get_object_member (o, "tta"), key);
+}
+
+static void
+test_time_to_accuracy (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *model = g_build_filename (dir, "eff.json", NULL);
+  g_auto(DsTestRun) stale = { 0 }, sync = { 0 }, human = { 0 };
+  g_auto(DsTestRun) no_model = { 0 }, no_size = { 0 }, bad = { 0 }, missing = { 0 };
+  double it = 0, tta;
+
+  g_assert_true (g_file_set_contents (model, "{\"format\": \"dawnsim-efficiency\", "
+                                      "\"e_min\": 2, \"b_crit\": 256, \"kappa\": 1}", -1, NULL));
+  /* 2-stage 1F1B: staleness 0.5, epochs 2 (1 + 256/256)(1 + 0.5) = 6, an
+   * exact multiple of the evaluation period (12 evaluations, not 13) */
+  ds_test_run_dawnsim (&stale, "simulate", "mlp", "-b", "256", "--cluster", "A", "--gpus", "4",
+                       "--stages", "2", "-s", "1f1b", "--efficiency", model,
+                       "--dataset-size", "60000", "--eval-every", "0.5", "--startup", "3",
+                       "--eval-time", "2", "--format", "json", NULL);
+  g_assert_cmpint (stale.status, ==, 0);
+  g_assert_cmpfloat_with_epsilon (tta_member (stale.out, "staleness", &it), 0.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (tta_member (stale.out, "epochs", &it), 6, 1e-9);
+  g_assert_cmpfloat_with_epsilon (tta_member (stale.out, "n_evals", &it), 12, 1e-9);
+  g_assert_cmpfloat_with_epsilon (tta_member (stale.out, "steps_per_epoch", &it), 235, 1e-9);
+  tta = tta_member (stale.out, "tta_s", &it);
+  g_assert_cmpfloat (it, >, 0);
+  g_assert_true (ds_test_rel_close (tta, 6 * 235 * it + 3 + 12 * 2, 1e-9));
+  g_assert_true (ds_test_rel_close (tta_member (stale.out, "band_s", &it), 0.05 * tta, 1e-9));
+  /* GPipe is synchronous: staleness 0, epochs 4 */
+  ds_test_run_dawnsim (&sync, "simulate", "mlp", "-b", "256", "--cluster", "A", "--gpus", "4",
+                       "--stages", "2", "-s", "gpipe", "--efficiency", model,
+                       "--dataset-size", "60000", "--format", "json", NULL);
+  g_assert_cmpint (sync.status, ==, 0);
+  g_assert_cmpfloat_with_epsilon (tta_member (sync.out, "staleness", &it), 0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (tta_member (sync.out, "epochs", &it), 4, 1e-9);
+  g_assert_true (ds_test_rel_close (tta_member (sync.out, "tta_s", &it), 4 * 235 * it, 1e-9));
+  ds_test_run_dawnsim (&human, "simulate", "mlp", "-b", "256", "--cluster", "A", "--gpus", "4",
+                       "--stages", "2", "-s", "1f1b", "--efficiency", model,
+                       "--dataset-size", "60000", NULL);
+  g_assert_cmpint (human.status, ==, 0);
+  g_assert_nonnull (strstr (human.out, "time to accuracy"));
+  g_assert_nonnull (strstr (human.out, "6 epochs predicted"));
+  /* the options that go with --efficiency, and a bad model file */
+  ds_test_run_dawnsim (&no_model, "simulate", "mlp", "--cluster", "A", "--dataset-size", "100", NULL);
+  g_assert_cmpint (no_model.status, ==, 2);
+  g_assert_nonnull (strstr (no_model.err, "go with --efficiency"));
+  ds_test_run_dawnsim (&no_size, "simulate", "mlp", "--cluster", "A", "--efficiency", model, NULL);
+  g_assert_cmpint (no_size.status, ==, 2);
+  g_assert_nonnull (strstr (no_size.err, "--dataset-size"));
+  g_assert_true (g_file_set_contents (model, "{\"format\": \"dawnsim-efficiency\", "
+                                      "\"e_min\": -1, \"b_crit\": 256}", -1, NULL));
+  ds_test_run_dawnsim (&bad, "simulate", "mlp", "--cluster", "A", "--efficiency", model,
+                       "--dataset-size", "100", NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "e_min and b_crit must be > 0"));
+  ds_test_run_dawnsim (&missing, "simulate", "mlp", "--cluster", "A", "--efficiency",
+                       "/nonexistent/eff.json", "--dataset-size", "100", NULL);
+  g_assert_cmpint (missing.status, ==, 1);
+  ds_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -196,5 +271,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/cli/plan-larger-than-cluster", test_plan_larger_than_cluster);
   g_test_add_func ("/sim/cli/out-of-memory", test_out_of_memory);
   g_test_add_func ("/sim/cli/bad-schedule", test_bad_schedule);
+  g_test_add_func ("/sim/cli/time-to-accuracy", test_time_to_accuracy);
   return g_test_run ();
 }

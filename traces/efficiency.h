@@ -1,9 +1,7 @@
-/* traces/efficiency.h - statistical efficiency: epochs to a target as a
- * function of the global batch size and of staleness, fitted from runs.
- *
- * TTA = epochs to target x time per epoch (reference/tta.md 9.1): the
- * simulator gives the second factor, this module the first. The model
- * (tta.md 9.2 and 9.7):
+/* traces/efficiency.h - statistical efficiency fitted from runs: the
+ * points (runs TSV), their medians and the GSL fit of the model in
+ * core/efficiency.h (epochs to a target as a function of the global
+ * batch and of staleness; TTA = epochs x time per epoch, tta.md 9.1).
  *
  *     epochs (B, s) = e_min (1 + B / b_crit) (1 + kappa s)
  *
@@ -14,12 +12,11 @@
  * it close to the gradient noise scale B_noise). Epochs are E over the
  * dataset size, so e_min is E_min in epochs (or in the caller's unit: the
  * MLPerf BERT points count samples). s is the mean staleness in optimizer
- * steps (0 for synchronous schedules, (n - 1) / 2 for PipeDream's 1F1B
- * over n stages, 1 for 2BW: ds_eff_staleness) and kappa the relative
- * cost of one step of it. kappa is not a constant of nature: it depends
- * on the learning rate and the momentum (docs/exec.md measured 1.05 to
- * 1.81 for the 1F1B / 1-stage ratio on one model), so a fitted kappa is
- * valid only for the settings it was fitted at.
+ * steps (ds_eff_staleness) and kappa the relative cost of one step of
+ * it. kappa is not a constant of nature: it depends on the learning rate
+ * and the momentum (docs/exec.md measured 1.05 to 1.81 for the 1F1B /
+ * 1-stage ratio on one model), so a fitted kappa is valid only for the
+ * settings it was fitted at.
  *
  * The fit minimises the relative residuals sum ((model_i / observed_i -
  * 1)^2) over points, as tta.md 9.5 does for the MLPerf presets: without
@@ -32,6 +29,8 @@
 
 #include <glib.h>
 
+#include "core/efficiency.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -39,20 +38,6 @@ typedef struct {
   double staleness;       /* mean staleness, optimizer steps, >= 0 */
   double epochs;          /* to the target, > 0 (one run, or a summary) */
 } DsEffPoint;
-
-typedef struct {
-  double e_min;           /* epochs (the points' unit) as B -> 0 */
-  double b_crit;          /* critical batch size, samples; may be huge
-                           * when the points show no growth with B */
-  double kappa;           /* relative epochs per step of staleness; 0
-                           * when no point is stale */
-  gboolean has_kappa;     /* kappa was fitted */
-  guint n_points;         /* points the fit used */
-  double rms_rel;         /* sqrt (mean of squared relative residuals) */
-} DsEffModel;
-
-/* epochs (B, s) = e_min (1 + B / b_crit) (1 + kappa s) */
-double   ds_eff_predict   (const DsEffModel *model, double batch, double staleness);
 
 /* Fits @model to @n points. Needs points at >= 2 distinct batch sizes;
  * kappa is fitted when some point has staleness > 0 (and then needs a
@@ -70,12 +55,6 @@ gboolean ds_eff_fit       (const DsEffPoint *points, guint n, DsEffModel *model,
  * DsEffPoint. */
 GArray  *ds_eff_group_medians (const DsEffPoint *points, guint n, GArray **n_runs);
 
-/* Mean staleness in optimizer steps of a schedule over @n_stages stages
- * (tta.md 9.6): "1f1b" (PipeDream, weight stashing) (n - 1) / 2, "2bw" 1,
- * the synchronous ones ("dp", "gpipe", "1f1b-flush", "interleaved") 0.
- * FALSE for any other name. */
-gboolean ds_eff_staleness (const char *schedule, guint n_stages, double *staleness);
-
 /* ---- files ---- */
 
 /* Reads points from a TSV with a header naming `batch_size` and `epochs`
@@ -87,14 +66,5 @@ gboolean ds_eff_staleness (const char *schedule, guint n_stages, double *stalene
 GArray  *ds_eff_points_load (const char *path, guint *n_not_reached, GError **error);
 GArray  *ds_eff_points_parse (const char *text, gsize len, const char *file,
                               guint *n_not_reached, GError **error);
-
-/* The model as a small JSON object ({"format": "dawnsim-efficiency",
- * "e_min": ..., "b_crit": ..., "kappa": ..., ...}); the caller frees. */
-char    *ds_eff_model_to_json (const DsEffModel *model);
-/* Reads what ds_eff_model_to_json wrote. e_min and b_crit must be > 0,
- * kappa finite. */
-gboolean ds_eff_model_load    (const char *path, DsEffModel *model, GError **error);
-gboolean ds_eff_model_parse   (const char *text, gsize len, const char *file,
-                               DsEffModel *model, GError **error);
 
 G_END_DECLS
