@@ -18,6 +18,7 @@
 #include "hwmodels/cost.h"
 #include "hwmodels/presets.h"
 #include "planner/baselines.h"
+#include "traces/tta.h"
 #include "planner/export.h"
 #include "cli/plan3d.h"
 
@@ -44,6 +45,9 @@ typedef struct {
   int global_batch, top;
   DsCli3dShapeArgs shape;
   gboolean explain, no_simulate;
+  /* the time-to-accuracy objective (issue #12) */
+  char *efficiency;
+  double dataset_size, minibatch, eval_every;
 } PlanArgs;
 
 static void
@@ -60,6 +64,7 @@ plan_args_clear (PlanArgs *a)
   g_free (a->export_dir);
   g_free (a->cluster);
   g_free (a->device);
+  g_free (a->efficiency);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PlanArgs, plan_args_clear)
@@ -200,6 +205,10 @@ typedef struct {
   DsPlanBaseline baselines[DS_BASELINE_N];
   double *stage_times;
   guint *topo_pos;             /* layer -> position in a topological order */
+  gboolean has_tta;            /* --efficiency: the baselines' TTA */
+  DsTtaPrediction tta[DS_BASELINE_N];
+  double minibatch;
+  guint best_by_tta;
 } Planned;
 
 static void
@@ -260,8 +269,11 @@ render_human (const Planned *p)
   g_autoptr(DsTable) t = p->stage_times != NULL
                          ? ds_table_new (9, headers, "rlrrlrrrr")
                          : ds_table_new (8, headers, "rlrrlrrr");
-  static const char *const bheaders[] = { "plan", "stages", "time/minibatch", "speed-up", "comm/minibatch" };
-  g_autoptr(DsTable) b = ds_table_new (G_N_ELEMENTS (bheaders), bheaders, "lrrrr");
+  static const char *const bheaders[] = { "plan", "stages", "time/minibatch", "speed-up",
+                                          "comm/minibatch", "batch", "staleness", "epochs",
+                                          "time to accuracy" };
+  g_autoptr(DsTable) b = ds_table_new (p->has_tta ? 9 : 5, bheaders,
+                                       p->has_tta ? "lrrrrrrrr" : "lrrrr");
   GString *out = g_string_new (NULL);
   const DsPlanBaseline *dp = &p->baselines[DS_BASELINE_DATA_PARALLEL];
   const DsPlanBaseline *pd = &p->baselines[DS_BASELINE_PIPEDREAM];
@@ -293,9 +305,14 @@ render_human (const Planned *p)
       const DsPlanBaseline *bl = &p->baselines[k];
       g_autofree char *ns = g_strdup_printf ("%u", bl->n_stages);
       g_autofree char *speed = g_strdup_printf ("%.2fx", dp->time_s / bl->time_s);
+      g_autofree char *batch = g_strdup_printf ("%.4g", bl->step_minibatches * p->minibatch);
+      g_autofree char *stale = g_strdup_printf ("%g", bl->staleness);
+      g_autofree char *epochs = g_strdup_printf ("%.4g", p->tta[k].epochs_at_eval);
+      char hms[32];
       ds_table_add_row (b, (const char *const[]) {
         bl->name, ns, ds_fmt_seconds_human (x[0], bl->time_s), speed,
-        ds_fmt_bytes_human (x[1], bl->comm_bytes) });
+        ds_fmt_bytes_human (x[1], bl->comm_bytes), batch, stale, epochs,
+        ds_tta_format_hms (hms, sizeof hms, p->tta[k].tta_s) });
     }
   stages_text = ds_table_to_human (t);
   base_text = ds_table_to_human (b);
@@ -321,6 +338,10 @@ render_human (const Planned *p)
                             dp->comm_bytes > 0 ? 100.0 * (1 - pd->comm_bytes / dp->comm_bytes) : 0.0);
   else
     g_string_append_printf (out, "%.2fx the communication\n", pd->comm_bytes / dp->comm_bytes);
+  if (p->has_tta)
+    g_string_append_printf (out, "by time to accuracy: %s (%.2fx the time of data parallelism)\n",
+                            p->baselines[p->best_by_tta].name,
+                            p->tta[p->best_by_tta].tta_s / p->tta[DS_BASELINE_DATA_PARALLEL].tta_s);
   return g_string_free (out, FALSE);
 }
 
@@ -391,12 +412,23 @@ render_json (const Planned *p)
       ds_json_member_uint64 (w, "n_stages", p->baselines[k].n_stages);
       ds_json_member_double (w, "time_s", p->baselines[k].time_s);
       ds_json_member_double (w, "comm_bytes", p->baselines[k].comm_bytes);
+      if (p->has_tta)
+        {
+          ds_json_member_double (w, "global_batch", p->baselines[k].step_minibatches * p->minibatch);
+          ds_json_member_double (w, "staleness", p->baselines[k].staleness);
+          ds_json_member_double (w, "epochs", p->tta[k].epochs);
+          ds_json_member_double (w, "epochs_at_eval", p->tta[k].epochs_at_eval);
+          ds_json_member_double (w, "tta_s", p->tta[k].tta_s);
+          ds_json_member_double (w, "tta_band_s", p->tta[k].band_s);
+        }
       ds_json_end_object (w);
     }
   ds_json_end_array (w);
   ds_json_member_double (w, "speedup_vs_data_parallel", dp->time_s / pd->time_s);
   ds_json_member_double (w, "comm_saving_vs_data_parallel",
                          dp->comm_bytes > 0 ? 1 - pd->comm_bytes / dp->comm_bytes : 0.0);
+  if (p->has_tta)
+    ds_json_member_string (w, "best_by_tta", p->baselines[p->best_by_tta].name);
   ds_json_end_object (w);
   return ds_json_writer_finish (w, NULL);
 }
@@ -692,6 +724,49 @@ plan_3d (const PlanArgs *a, const char *spec, const DsCliModelArgs *margs,
   return TRUE;
 }
 
+/* --efficiency and the options that go with it */
+static gboolean
+check_tta_args (const PlanArgs *a, GError **error)
+{
+  if (a->efficiency == NULL)
+    {
+      if (a->dataset_size != 0 || a->minibatch != 0 || a->eval_every != 0)
+        return ds_cli_usage (error, "--dataset-size, --minibatch and --eval-every go with "
+                             "--efficiency FILE");
+      return TRUE;
+    }
+  if (!(a->dataset_size >= 1) || !isfinite (a->dataset_size))
+    return ds_cli_usage (error, "--efficiency needs --dataset-size N (samples per epoch, >= 1)");
+  if (!(a->minibatch >= 0 && a->eval_every >= 0 && isfinite (a->minibatch + a->eval_every)))
+    return ds_cli_usage (error, "--minibatch and --eval-every must be >= 0");
+  return TRUE;
+}
+
+/* The baselines' time to accuracy (planner/baselines.h) and the best. */
+static gboolean
+rank_by_tta (Planned *p, const PlanArgs *a, GError **error)
+{
+  DsTtaSetup setup = { .dataset_size = a->dataset_size, .eval_every = a->eval_every };
+  DsEffModel eff;
+
+  if (a->efficiency == NULL)
+    return TRUE;
+  p->minibatch = a->minibatch > 0 ? a->minibatch : ds_model_get_batch_size (p->model);
+  if (!(p->minibatch >= 1))
+    return ds_cli_usage (error, "--efficiency needs the samples per minibatch the profile "
+                         "was taken at: --minibatch B");
+  if (!ds_eff_model_load (a->efficiency, &eff, error))
+    return FALSE;
+  for (guint k = 0; k < DS_BASELINE_N; k++)
+    {
+      ds_plan_baseline_tta (&p->baselines[k], &eff, p->minibatch, &setup, &p->tta[k]);
+      if (p->tta[k].tta_s < p->tta[p->best_by_tta].tta_s)
+        p->best_by_tta = k;
+    }
+  p->has_tta = TRUE;
+  return TRUE;
+}
+
 static const char description[] =
   "MODEL is a zoo name or a model file; -f FILE is the same (the original\n"
   "optimizer's spelling). A zoo model's layers are priced from their FLOPs\n"
@@ -703,7 +778,10 @@ static const char description[] =
   "Without --activation_compression_ratio, activations cost nothing between\n"
   "stages, as in the original; give 1 to charge them in full.\n\n"
   "The baselines priced with the same costs: data parallelism on every\n"
-  "device, a straight pipeline of equal stages (GPipe-style), and the plan.\n\n"
+  "device, a straight pipeline of equal stages (GPipe-style), and the plan.\n"
+  "With --efficiency (a model from 'dawnsim tta --fit ... -o') they are also\n"
+  "ranked by predicted time to accuracy: epochs at each one's global batch\n"
+  "and staleness (docs/tta.md) x its time per epoch.\n\n"
   "Examples:\n"
   "  dawnsim plan vgg16 --cluster A --gpus 16\n"
   "  dawnsim plan gpt3-1.3b --cluster h100:8x4,nvlink4,ib-ndr --dtype bf16\n"
@@ -764,6 +842,15 @@ ds_cmd_plan (int argc, char **argv, GError **error)
       "3D search: say why the best plan beats the runner-up", NULL },
     { "no-simulate", 0, 0, G_OPTION_ARG_NONE, &a.no_simulate,
       "3D search: skip confirming the plans in the simulator", NULL },
+    { "efficiency", 0, 0, G_OPTION_ARG_FILENAME, &a.efficiency,
+      "Rank the baselines by time to accuracy with this epochs model ('dawnsim tta --fit ... -o')",
+      "FILE" },
+    { "dataset-size", 0, 0, G_OPTION_ARG_DOUBLE, &a.dataset_size,
+      "With --efficiency: samples per epoch", "N" },
+    { "minibatch", 0, 0, G_OPTION_ARG_DOUBLE, &a.minibatch,
+      "With --efficiency: samples per minibatch of the profile (default: the model's)", "B" },
+    { "eval-every", 0, 0, G_OPTION_ARG_DOUBLE, &a.eval_every,
+      "With --efficiency: epochs between evaluations", "EPOCHS" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -799,7 +886,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
       return plan_3d (&a, a.file != NULL ? a.file : n_args == 2 ? parse_argv[1] : NULL,
                       &margs, cluster, format, error);
     }
-  if (!fill_options (&a, cluster, &options, error))
+  if (!fill_options (&a, cluster, &options, error) || !check_tta_args (&a, error))
     return FALSE;
   if (a.export_kind != NULL && (strcmp (a.export_kind, "pipedream") != 0 || a.export_dir == NULL))
     return ds_cli_usage (error, "--export takes 'pipedream DIR'");
@@ -821,7 +908,8 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   p.options = &options;
   if (!solve (&p, error)
       || !ds_plan_check_memory (p.dag, p.options, p.result->levels[0], error)
-      || !write_outputs (&p, &a, error))
+      || !write_outputs (&p, &a, error)
+      || !rank_by_tta (&p, &a, error))
     return FALSE;
   text = format == DS_OUTPUT_JSON ? render_json (&p)
          : format == DS_OUTPUT_CSV ? render_csv (&p) : render_human (&p);

@@ -147,6 +147,8 @@ data_parallel (const DsAntichainDag *dag, const DsPipedreamOptions *options,
   out->time_s = result->data_parallel_s;
   out->comm_bytes = 2.0 * (m - 1) / m * ds_antichain_dag_param_bytes (dag, n - 1);
   out->n_stages = 1;
+  out->step_minibatches = m;
+  out->staleness = 0;
 }
 
 /* GPipe-style: stage t of S takes states [t N / S, (t + 1) N / S), one
@@ -179,6 +181,34 @@ straight_equal (const DsAntichainDag *dag, const DsPipedreamOptions *options,
     out->time_s = MAX (out->time_s, times[t]);
   out->comm_bytes = ds_plan_comm_bytes (dag, stages);
   out->n_stages = n_stages;
+  out->step_minibatches = 1;
+  out->staleness = (n_stages - 1) / 2.0;
+}
+
+/* The stages' replica counts weighted by their parameter bytes (the plain
+ * mean when none has parameters): baselines.h */
+static double
+mean_replicas (const DsAntichainDag *dag, const GArray *stages)
+{
+  double sum_rp = 0, sum_p = 0, sum_r = 0;
+
+  for (guint t = 0; t < stages->len; t++)
+    {
+      const DsPipedreamStage *st = &g_array_index (stages, DsPipedreamStage, t);
+      double par = ds_plan_range_sum (ds_antichain_dag_param_bytes, dag, st->start, st->end);
+      sum_rp += st->total_replicas * par;
+      sum_p += par;
+      sum_r += st->total_replicas;
+    }
+  return sum_p > 0 ? sum_rp / sum_p : sum_r / stages->len;
+}
+
+void
+ds_plan_baseline_tta (const DsPlanBaseline *bl, const DsEffModel *model, double minibatch,
+                      const DsTtaSetup *setup, DsTtaPrediction *out)
+{
+  ds_eff_tta (model, bl->step_minibatches * minibatch, bl->staleness,
+              bl->step_minibatches * bl->time_s, setup, out);
 }
 
 void
@@ -192,4 +222,6 @@ ds_plan_baselines (const DsAntichainDag *dag, const DsPipedreamOptions *options,
   out[DS_BASELINE_PIPEDREAM].time_s = result->objective_s;
   out[DS_BASELINE_PIPEDREAM].comm_bytes = ds_plan_comm_bytes (dag, result->levels[0]);
   out[DS_BASELINE_PIPEDREAM].n_stages = result->levels[0]->len;
+  out[DS_BASELINE_PIPEDREAM].step_minibatches = mean_replicas (dag, result->levels[0]);
+  out[DS_BASELINE_PIPEDREAM].staleness = (result->levels[0]->len - 1) / 2.0;
 }

@@ -24,6 +24,7 @@
  */
 #pragma once
 
+#include "core/efficiency.h"
 #include "planner/pipedream-dp.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,9 @@ typedef struct {
   double time_s;             /* predicted time per minibatch */
   double comm_bytes;         /* bytes sent per minibatch, all workers */
   guint n_stages;
+  /* for the time-to-accuracy objective (ds_plan_baseline_tta) */
+  double step_minibatches;   /* minibatches averaged into one update */
+  double staleness;          /* mean staleness, optimizer steps */
 } DsPlanBaseline;
 
 typedef enum {
@@ -42,11 +46,28 @@ typedef enum {
   DS_BASELINE_N
 } DsBaselineKind;
 
-/* Prices the three plans for @result (solved on @dag with @options). */
+/* Prices the three plans for @result (solved on @dag with @options).
+ *
+ * Statistically (tta.md 9.6) they differ too. Data parallelism over M
+ * devices averages M minibatches into each synchronous update (staleness
+ * 0). The straight pipeline is priced in PipeDream's steady state (no
+ * flush), so it is 1F1B with weight stashing: one minibatch per update,
+ * staleness (n - 1) / 2 over n stages. PipeDream's plan is 1F1B too; a
+ * stage replicated r times averages r minibatches into each update of
+ * its weights, so its updates average the stages' r weighted by their
+ * parameter bytes (the plain mean when no stage has parameters): our
+ * summary of a plan whose stages see different batches, not PipeDream's. */
 void ds_plan_baselines (const DsAntichainDag *dag,
                         const DsPipedreamOptions *options,
                         const DsPipedreamResult *result,
                         DsPlanBaseline out[DS_BASELINE_N]);
+
+/* The time to accuracy of @bl (core/efficiency.h) for minibatches of
+ * @minibatch samples: the global batch is step_minibatches x @minibatch,
+ * an update takes step_minibatches x time_s. */
+void ds_plan_baseline_tta (const DsPlanBaseline *bl, const DsEffModel *model,
+                           double minibatch, const DsTtaSetup *setup,
+                           DsTtaPrediction *out);
 
 /* Reference 4.3's X(i, j) for the states [start, end): @per_state is
  * ds_antichain_dag_compute_s, _act_bytes or _param_bytes, cumulative over

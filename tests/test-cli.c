@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "tests/testutil.h"
 
+#include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <json-glib/json-glib.h>
@@ -305,6 +306,94 @@ test_plan_zoo_on_cluster (void)
   g_assert_true (g_str_has_prefix (gpus.err, "dawnsim: error: "));
 }
 
+/* --efficiency: the baselines ranked by predicted time to accuracy, each
+ * at its own global batch and staleness (planner/baselines.h), every
+ * figure recomputed here from the JSON's own times. Returns the best. */
+static char *
+plan_tta_best (double kappa)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *model = g_build_filename (dir, "eff.json", NULL);
+  g_autofree char *text = g_strdup_printf ("{\"format\": \"dawnsim-efficiency\", \"e_min\": 30, "
+                                           "\"b_crit\": 2000, \"kappa\": %g}", kappa);
+  g_auto(DsTestRun) r = { 0 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root, *straight;
+  JsonArray *bl;
+  const char *best = NULL;
+  double n_devices, minibatch, best_tta = G_MAXDOUBLE;
+
+  g_assert_true (g_file_set_contents (model, text, -1, NULL));
+  ds_test_run_dawnsim (&r, "plan", "vgg16", "--cluster", "A", "--gpus", "16", "--efficiency", model,
+                       "--dataset-size", "1281167", "--format", "json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  json_parser_load_from_data (parser, r.out, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  n_devices = json_object_get_int_member (root, "n_devices");
+  bl = json_object_get_array_member (root, "baselines");
+  g_assert_cmpuint (json_array_get_length (bl), ==, 3);
+  /* the straight pipeline updates once per minibatch: its batch is the minibatch */
+  straight = json_array_get_object_element (bl, 1);
+  g_assert_cmpstr (json_object_get_string_member (straight, "name"), ==, "straight pipeline");
+  minibatch = json_object_get_double_member (straight, "global_batch");
+  g_assert_cmpfloat (minibatch, >=, 1);
+  for (guint k = 0; k < 3; k++)
+    {
+      JsonObject *b = json_array_get_object_element (bl, k);
+      const char *name = json_object_get_string_member (b, "name");
+      double batch = json_object_get_double_member (b, "global_batch");
+      double stale = json_object_get_double_member (b, "staleness");
+      double n_stages = json_object_get_int_member (b, "n_stages");
+      double epochs = 30 * (1 + batch / 2000) * (1 + kappa * stale);
+      double tta = json_object_get_double_member (b, "tta_s");
+
+      /* data parallelism averages one minibatch per device into an update,
+       * PipeDream's plan between one and all of them */
+      if (k == 0)
+        g_assert_true (ds_test_rel_close (batch, n_devices * minibatch, 1e-12));
+      else if (k == 2)
+        g_assert_true (batch >= minibatch && batch <= n_devices * minibatch);
+      g_assert_cmpfloat (stale, ==, k == 0 ? 0 : (n_stages - 1) / 2);
+      g_assert_true (ds_test_rel_close (json_object_get_double_member (b, "epochs"), epochs, 1e-9));
+      /* epochs x updates per epoch x minibatches per update x time per minibatch */
+      g_assert_true (ds_test_rel_close (tta, epochs * ceil (1281167 / batch) * (batch / minibatch)
+                                             * json_object_get_double_member (b, "time_s"), 1e-9));
+      if (tta < best_tta)
+        best_tta = tta, best = name;
+    }
+  g_assert_cmpstr (json_object_get_string_member (root, "best_by_tta"), ==, best);
+  ds_test_rmtree (dir);
+  return g_strdup (best);
+}
+
+static void
+test_plan_time_to_accuracy (void)
+{
+  g_auto(DsTestRun) human = { 0 };
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *model = g_build_filename (dir, "eff.json", NULL);
+  /* mild staleness: PipeDream's plan is faster to the target; costly
+   * staleness: data parallelism is, though it is slower per minibatch */
+  g_autofree char *mild = plan_tta_best (0.05), *costly = plan_tta_best (5);
+
+  g_assert_cmpstr (mild, ==, "pipedream");
+  g_assert_cmpstr (costly, ==, "data parallel");
+  g_assert_true (g_file_set_contents (model, "{\"format\": \"dawnsim-efficiency\", "
+                                      "\"e_min\": 30, \"b_crit\": 2000}", -1, NULL));
+  ds_test_run_dawnsim (&human, "plan", "vgg16", "--cluster", "A", "--gpus", "16",
+                       "--efficiency", model, "--dataset-size", "1281167", NULL);
+  g_assert_cmpint (human.status, ==, 0);
+  g_assert_nonnull (strstr (human.out, "time to accuracy"));
+  g_assert_nonnull (strstr (human.out, "by time to accuracy: "));
+  expect_failure (2, "dawnsim: error: --dataset-size, --minibatch and --eval-every go with "
+                  "--efficiency FILE\n", "plan", "vgg16", "--cluster", "A", "--dataset-size", "10", NULL);
+  expect_failure (2, "dawnsim: error: --efficiency needs --dataset-size N (samples per epoch, >= 1)\n",
+                  "plan", "vgg16", "--cluster", "A", "--efficiency", model, NULL);
+  ds_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -318,5 +407,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/machine-outputs-parse", test_machine_outputs_parse);
   g_test_add_func ("/cli/plan", test_plan);
   g_test_add_func ("/cli/plan-zoo-on-a-cluster", test_plan_zoo_on_cluster);
+  g_test_add_func ("/cli/plan-time-to-accuracy", test_plan_time_to_accuracy);
   return g_test_run ();
 }
