@@ -36,7 +36,9 @@
  *     P x (4 + 2 f) bytes for P bytes of parameters and f of optimizer
  *     state per parameter byte (read weights, gradients and state, write
  *     weights and state, zero the gradients), plus 2 P to copy the
- *     weights where a schedule stashes versions.
+ *     weights where a schedule stashes versions;
+ *   these are the fused executor's; the unfused_* options (below
+ *     DsSimOptions) add the what-if of unfused non-GEMM work.
  *
  * Memory per worker: parameters x versions (1f1b: warm-up + 1, 2bw: 2,
  * else 1), gradients, optimizer state (options->optimizer_state_factor x
