@@ -13,6 +13,12 @@
  * which separates what the planner's steady-state formula leaves out
  * (the pipeline's dynamics) from its cost model, and once more for each
  * of the simulator's costs put back alone, which says what each weighs.
+ *
+ * --no-fusion is the what-if of unfused non-GEMM work: exec/fusion.h
+ * prices each layer's extra bytes and launches with WIR's cost model,
+ * this file hands them to the simulator (sim and exec never call each
+ * other) with the launch cost of the cluster's device preset, and runs
+ * the plan once more fused to report the difference per iteration.
  */
 #include "config.h"
 
@@ -21,6 +27,7 @@
 #include "core/error.h"
 #include "core/json-writer.h"
 #include "core/units.h"
+#include "exec/fusion.h"
 #include "hwmodels/presets.h"
 #include "planner/antichain.h"
 #include "planner/pipedream-dp.h"
@@ -40,7 +47,7 @@ typedef struct {
   char *file, *plan_file, *cluster, *device, *schedule, *format;
   char *trace_file, *svg_file;
   int gpus, stages, tensor, chunks, microbatches, iterations;
-  gboolean recompute, blocking, free_comm, ps;
+  gboolean recompute, blocking, free_comm, ps, no_fusion;
   char *compat;
   double optimizer_state;
   /* a fixed tensor x pipeline x data layout (issue #6) */
@@ -153,6 +160,9 @@ typedef struct {
   gboolean has_tta;            /* --efficiency given */
   double staleness;
   DsTtaPrediction tta;
+  const DsFusionWhatIf *unfused; /* --no-fusion, else NULL */
+  double fused_iteration_s;    /* --no-fusion: the same run fused */
+  double launch_s;             /* --no-fusion: per extra kernel */
 } Report;
 
 static char *
@@ -235,6 +245,25 @@ explain_gap (const Report *p)
   return g_string_free (s, FALSE);
 }
 
+/* --no-fusion: the compute time each stage's busiest worker gains per
+ * iteration. */
+static void
+append_unfused_stages (GString *out, const DsSimResult *r)
+{
+  g_autofree double *added = g_new0 (double, r->n_stages);
+  char x[DS_NUM_BUF];
+
+  for (guint w = 0; w < r->n_workers; w++)
+    {
+      const DsSimWorker *wk = &g_array_index (r->workers, DsSimWorker, w);
+      added[wk->first_stage] = MAX (added[wk->first_stage], wk->unfused_s);
+    }
+  g_string_append (out, "  compute added per iteration, by stage:");
+  for (guint g = 0; g < r->n_stages; g++)
+    g_string_append_printf (out, "  %u +%s", g, ds_fmt_seconds_human (x, added[g]));
+  g_string_append_c (out, '\n');
+}
+
 static char *
 render_human (const Report *p)
 {
@@ -259,6 +288,15 @@ render_human (const Report *p)
                           ds_fmt_seconds_human (x[0], r->iteration_s),
                           r->n_iterations > 1 ? ", steady state" : "",
                           ds_fmt_seconds_human (x[1], r->makespan_s));
+  if (p->unfused != NULL)
+    g_string_append_printf (out, "non-GEMM work       unfused (--no-fusion): %s more than fused "
+                            "(%s); optimizer updates%s, launch %s\n",
+                            ds_fmt_seconds_human (x[0], r->iteration_s - p->fused_iteration_s),
+                            ds_fmt_seconds_human (x[1], p->fused_iteration_s),
+                            p->unfused->n_epilogues > 0 ? " and bias+GELU+dropout epilogues" : "",
+                            ds_fmt_seconds_human (x[2], p->launch_s));
+  if (p->unfused != NULL)
+    append_unfused_stages (out, r);
   if (r->samples_per_s > 0)
     g_string_append_printf (out, "throughput          %s samples/s\n",
                             ds_fmt_count_human (x[0], r->samples_per_s));
@@ -341,6 +379,14 @@ render_json (const Report *p)
   ds_json_member_double (w, "samples_per_s", r->samples_per_s);
   ds_json_member_double (w, "bubble_fraction", r->bubble_fraction);
   ds_json_member_double (w, "bubble_overhead", r->bubble_overhead);
+  ds_json_member_string (w, "fusion", p->unfused != NULL ? "unfused" : "fused");
+  if (p->unfused != NULL)
+    {
+      ds_json_member_double (w, "fused_iteration_s", p->fused_iteration_s);
+      ds_json_member_double (w, "unfused_added_s", r->iteration_s - p->fused_iteration_s);
+      ds_json_member_double (w, "unfused_launch_s", p->launch_s);
+      ds_json_member_uint64 (w, "unfused_epilogues", p->unfused->n_epilogues);
+    }
   if (p->has_objective)
     ds_json_member_double (w, "planner_objective_s", p->objective_s);
   if (isfinite (p->planner_costs_s))
@@ -386,6 +432,8 @@ render_json (const Report *p)
       ds_json_member_double (w, "comm_busy_s", wk->comm_busy_s);
       ds_json_member_double (w, "static_bytes", wk->static_bytes);
       ds_json_member_double (w, "peak_bytes", wk->peak_bytes);
+      if (p->unfused != NULL)
+        ds_json_member_double (w, "unfused_s", wk->unfused_s);
       ds_json_end_object (w);
     }
   ds_json_end_array (w);
@@ -485,6 +533,57 @@ fill_options (const SimArgs *a, const DsPlan *plan, DsSimOptions *o, GError **er
   o->optimizer_state_factor = a->optimizer_state;
   o->record_trace = a->trace_file != NULL || a->svg_file != NULL;
   return TRUE;
+}
+
+/* --no-fusion: the unfused step's extra bytes and launches per layer
+ * (exec/fusion.h) into @o, for the optimizer --optimizer-state names.
+ * The launch cost is the cluster's device preset's, 0 when it has none.
+ * The result owns the arrays @o points to. */
+static DsFusionWhatIf *
+unfused_options (const SimArgs *a, const DsModel *model, const DsCluster *cluster,
+                 DsSimOptions *o, double *launch_s, GError **error)
+{
+  DsOptimizerKind opt = a->optimizer_state == 2 ? DS_OPTIMIZER_ADAM : DS_OPTIMIZER_SGD_MOMENTUM;
+  DsFusionWhatIf *w;
+
+  if (a->optimizer_state != 1 && a->optimizer_state != 2)
+    {
+      ds_cli_usage (error, "--no-fusion prices SGD with momentum (--optimizer-state 1) or "
+                    "Adam (2), not --optimizer-state %g", a->optimizer_state);
+      return NULL;
+    }
+  if (!(ds_cluster_device_const (cluster)->mem_bw_bytes_per_s > 0))
+    {
+      ds_fail (error, DS_ERROR_INVALID, "--no-fusion prices bytes at the device's memory "
+               "bandwidth, which cluster '%s' does not give", ds_cluster_get_name (cluster));
+      return NULL;
+    }
+  w = ds_fusion_what_if (model, opt, error);
+  if (w == NULL)
+    return NULL;
+  {
+    g_autoptr(DsHwDevice) dev = ds_hw_device_open (ds_cluster_device_const (cluster)->name, NULL);
+    *launch_s = dev != NULL ? dev->launch_s : 0;
+  }
+  o->unfused_fwd_bytes = w->fwd_bytes;
+  o->unfused_fwd_launches = w->fwd_launches;
+  o->unfused_opt_bytes = w->opt_bytes;
+  o->unfused_opt_launches = w->opt_launches;
+  o->launch_s = *launch_s;
+  return w;
+}
+
+/* The iteration time of the same run with the step fused. */
+static double
+fused_iteration_s (const Report *rep, const DsSimOptions *own)
+{
+  DsSimOptions o = *own;
+
+  o.record_trace = FALSE;
+  o.unfused_fwd_bytes = o.unfused_fwd_launches = NULL;
+  o.unfused_opt_bytes = o.unfused_opt_launches = NULL;
+  g_autoptr(DsSimResult) r = ds_sim_run (rep->plan, rep->model, rep->cluster, &o, NULL);
+  return r != NULL ? r->iteration_s : NAN;
 }
 
 /* ---- a fixed tensor x pipeline x data layout (issue #6) ---- */
@@ -674,11 +773,18 @@ static const char description[] =
   "stashing, no flush; the default), 1f1b-flush, 2bw, interleaved (--chunks V\n"
   "stages per device). When the plan carries the planner's estimate, the\n"
   "output compares and says where the two differ and why.\n\n"
+  "--no-fusion: what if the step's non-GEMM work ran unfused, each fragment\n"
+  "its own kernel with its intermediates written and read back (the optimizer\n"
+  "update, SGD momentum or Adam by --optimizer-state, and bias+GELU+dropout\n"
+  "epilogues), priced by WIR's cost model at the device's memory bandwidth\n"
+  "plus a launch per kernel. The profile's times are taken as the fused\n"
+  "executor's, so the flag only adds time (docs/simulator.md).\n\n"
   "Examples:\n"
   "  dawnsim simulate vgg16 --cluster A --gpus 16 --schedule 1f1b --svg out.svg --trace out.json\n"
   "  dawnsim simulate gpt3-175b --cluster h100:8x128,nvlink4,ib-ndr --dtype bf16 \\\n"
   "      --tensor 8 --stages 16 --schedule interleaved --chunks 2 -m 64 --recompute\n"
   "  dawnsim simulate resnet50 --cluster A --schedule dp -m 4 --format json\n"
+  "  dawnsim simulate gpt3-1.3b --cluster dgx-h100 --stages 4 -m 8 --optimizer-state 2 --no-fusion\n"
   "  dawnsim simulate gpt3-175b --cluster dgx-a100:64 --tp 8 --pp 8 --dp 1 --micro-batch 1 \\\n"
   "      --global-batch 64 --interleave 3 --recompute full --sequence-parallel --format json\n"
   "  dawnsim plan vgg16 --cluster A -o plan.json && dawnsim simulate vgg16 --cluster A --plan plan.json";
@@ -739,6 +845,9 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
       "'pipedream': price as PipeDream's planner (4(r-1)/r all-reduce, no latency)", "pipedream" },
     { "optimizer-state", 0, 0, G_OPTION_ARG_DOUBLE, &a.optimizer_state,
       "Optimizer bytes per parameter byte (1: SGD momentum, 2: Adam)", "X" },
+    { "no-fusion", 0, 0, G_OPTION_ARG_NONE, &a.no_fusion,
+      "What if the non-GEMM work ran unfused (optimizer update, bias+GELU+dropout): "
+      "each fragment its own kernel", NULL },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &a.trace_file,
       "Write the timeline as Chrome trace JSON (opens in Perfetto)", "FILE" },
     { "svg", 0, 0, G_OPTION_ARG_FILENAME, &a.svg_file, "Write the timeline as an SVG Gantt chart", "FILE" },
@@ -777,6 +886,7 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   g_autoptr(DsCluster) cluster = NULL;
   g_autoptr(DsPlan) plan = NULL;
   g_autoptr(DsSimResult) result = NULL;
+  g_autoptr(DsFusionWhatIf) unfused = NULL;
   g_autofree char *text = NULL;
   DsSchedule wanted = DS_SCHEDULE_1F1B;
   DsSimOptions o;
@@ -797,6 +907,9 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
     return FALSE;
   if (wants_3d (&a))
     {
+      if (a.no_fusion)
+        return ds_cli_usage (error, "--no-fusion is for a plan's simulation, not a "
+                             "tensor x pipeline x data layout (--tp, --pp, --dp, ...)");
       if (a.cluster == NULL)
         return ds_cli_usage (error, "a layout needs --cluster (e.g. dgx-a100:64)");
       if (argc > 2 || (a.file != NULL && argc == 2))
@@ -829,6 +942,9 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
     ds_plan_set_schedule (plan, wanted);
   if (!ds_plan_check (plan, model, NULL, error) || !fill_options (&a, plan, &o, error))
     return FALSE;
+  if (a.no_fusion
+      && (unfused = unfused_options (&a, model, cluster, &o, &rep.launch_s, error)) == NULL)
+    return FALSE;
   t0 = g_get_monotonic_time ();
   result = ds_sim_run (plan, model, cluster, &o, error);
   if (result == NULL)
@@ -841,6 +957,9 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   rep.r = result;
   rep.planner_costs_s = NAN;
   rep.has_objective = ds_plan_get_objective_s (plan, &rep.objective_s);
+  rep.unfused = unfused;
+  if (unfused != NULL)
+    rep.fused_iteration_s = fused_iteration_s (&rep, &o);
   if (rep.has_objective && !o.pipedream_costs)
     measure_gap (&rep, &o);
   if (a.efficiency != NULL)

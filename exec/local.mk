@@ -35,3 +35,7 @@ pkglib_LTLIBRARIES += %D%/dawnsim-mpi.la
 %C%_dawnsim_mpi_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared
 %C%_dawnsim_mpi_la_LIBADD = $(MPI_LIBS) $(GLIB_LIBS)
 endif
+
+# The unfused step's extra bytes and launches, by WIR's cost model
+# (`dawnsim simulate --no-fusion`).
+%C%_libdawnsim_exec_la_SOURCES += %D%/fusion.c %D%/fusion.h

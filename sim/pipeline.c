@@ -41,6 +41,8 @@ typedef struct {
   double out_bytes;           /* to the next stage, per transfer */
   double out_copies;          /* transfers the one simulated stands for */
   double param_bytes;         /* per device */
+  double unfused_fwd_s;       /* --no-fusion: in fwd_s, per micro-batch */
+  double unfused_opt_s;       /* --no-fusion: added to its optimizer step */
   double allreduce_s;         /* the whole stage's gradients, once */
   double allreduce_wire;      /* bytes all its devices send for it */
   gint allreduce_level;
@@ -250,6 +252,23 @@ place_on_cores (Sim *s, Worker *w, guint g, guint first, guint t)
                             % s->options->n_cores;
 }
 
+/* The unfused_* options' extra for layer @l (pipeline.h): bytes at the
+ * device's memory bandwidth, launches at launch_s. The forward's bytes
+ * split like the layer's times; each device launches every kernel. */
+static void
+price_unfused (const Sim *s, Stage *sg, guint l, double split, guint t)
+{
+  const DsSimOptions *o = s->options;
+  double bw = ds_cluster_device_const (s->cluster)->mem_bw_bytes_per_s;
+
+  if (o->unfused_fwd_bytes != NULL)
+    sg->unfused_fwd_s += o->unfused_fwd_bytes[l] / split / bw
+                         + o->unfused_fwd_launches[l] * o->launch_s;
+  if (o->unfused_opt_bytes != NULL)
+    sg->unfused_opt_s += o->unfused_opt_bytes[l] / t / bw
+                         + o->unfused_opt_launches[l] * o->launch_s;
+}
+
 /* Per-stage sums over layers, and the bytes crossing each boundary. */
 static gboolean
 price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
@@ -279,6 +298,7 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
             return ds_fail (error, DS_ERROR_INVALID, "layer '%s' has no times: price the "
                             "model on a device first (--device)", layer->name);
           sg->fwd_s += layer->fwd_s / split;
+          price_unfused (s, sg, l, split, t);
           sg->bwd_s += layer->bwd_s / split;
           sg->act_bytes += stash_bytes (layer) / split;
           sg->param_bytes += layer->param_bytes / (double) t;
@@ -308,6 +328,7 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
       sg->tp_level = t > 1 ? ds_cluster_link_level (s->cluster, first_rank[g],
                                                     first_rank[g] + t - 1) : -1;
       sg->tp_wire = 2.0 * (t - 1) * tp_bytes[g] * (sync ? r : 1);
+      sg->fwd_s += sg->unfused_fwd_s;
       if (t > 1)
         {
           double tp_s = ring_s (s, t, tp_bytes[g], sg->tp_level);
@@ -341,6 +362,27 @@ price_stages (Sim *s, const DsPlan *plan, const DsModel *model, GError **error)
   return TRUE;
 }
 
+/* The compute time @w's program spends on unfused_* work, per iteration:
+ * its forwards, their recomputation and its optimizer steps. */
+static double
+unfused_per_iteration (const Sim *s, const Worker *w, double opt_s)
+{
+  double sum = 0;
+
+  for (guint i = 0; i < w->program->len; i++)
+    {
+      const DsOp *op = &g_array_index (w->program, DsOp, i);
+      const Stage *st = &s->stages[op->stage];
+      if (op->kind == DS_OP_FORWARD)
+        sum += st->unfused_fwd_s;
+      else if (op->kind == DS_OP_BACKWARD && s->options->recompute)
+        sum += st->unfused_fwd_s / op->n_parts;
+      else if (op->kind == DS_OP_OPTIMIZER && s->optimizer)
+        sum += opt_s;
+    }
+  return sum / s->progs->n_iterations;
+}
+
 /* Parameters, their versions, gradients and optimizer state per worker;
  * the optimizer step at the device's memory bandwidth. */
 static void
@@ -354,12 +396,13 @@ price_workers (Sim *s, const DsPlan *plan)
     {
       Worker *wk = &s->workers[w];
       DsSimWorker *out = wk->out;
-      double params = 0, versions = 1;
+      double params = 0, versions = 1, unfused_opt = 0;
 
       for (guint g = s->progs->worker_stage[w]; g < s->progs->n_stages;
            g += s->progs->n_workers)
         {
           params += s->stages[g].param_bytes;
+          unfused_opt += s->stages[g].unfused_opt_s;
           if (!ds_schedule_is_synchronous (o->schedule))
             break;
         }
@@ -378,9 +421,10 @@ price_workers (Sim *s, const DsPlan *plan)
        * state, zero the gradients; stashing first copies the weights */
       if (dev->mem_bw_bytes_per_s > 0 && s->optimizer)
         wk->optimizer_s = params * (4 + 2 * o->optimizer_state_factor + (versions > 1 ? 2 : 0))
-                          / dev->mem_bw_bytes_per_s;
+                          / dev->mem_bw_bytes_per_s + unfused_opt;
       for (guint i = 0; i < wk->program->len; i++)
         wk->n_ar_total += g_array_index (wk->program, DsOp, i).kind == DS_OP_ALLREDUCE;
+      out->unfused_s = unfused_per_iteration (s, wk, unfused_opt);
     }
 }
 
@@ -935,6 +979,11 @@ ds_sim_run (const DsPlan *plan, const DsModel *model, const DsCluster *cluster,
     }
   if (!check_size (plan, cluster, &spec, options, error))
     return NULL;
+  if ((options->unfused_fwd_bytes != NULL || options->unfused_opt_bytes != NULL)
+      && !(ds_cluster_device_const (cluster)->mem_bw_bytes_per_s > 0))
+    return ds_fail_null (error, DS_ERROR_INVALID, "unfused work is priced at the device's "
+                         "memory bandwidth, which cluster '%s' does not give",
+                         ds_cluster_get_name (cluster));
   if (options->parameter_server && options->schedule != DS_SCHEDULE_DP)
     return ds_fail_null (error, DS_ERROR_INVALID, "a parameter server serves the 'dp' "
                          "schedule only, not '%s'", ds_schedule_name (options->schedule));

@@ -36,7 +36,9 @@
  *     P x (4 + 2 f) bytes for P bytes of parameters and f of optimizer
  *     state per parameter byte (read weights, gradients and state, write
  *     weights and state, zero the gradients), plus 2 P to copy the
- *     weights where a schedule stashes versions.
+ *     weights where a schedule stashes versions;
+ *   these are the fused executor's; the unfused_* options (below
+ *     DsSimOptions) add the what-if of unfused non-GEMM work.
  *
  * Memory per worker: parameters x versions (1f1b: warm-up + 1, 2bw: 2,
  * else 1), gradients, optimizer state (options->optimizer_state_factor x
@@ -93,7 +95,26 @@ typedef struct {
   double optimizer_state_factor; /* optimizer bytes per parameter byte */
   guint n_cores;                 /* shared processors; 0 = none (below) */
   gboolean record_trace;
+  /* Unfused non-GEMM work (`--no-fusion`, below); all NULL by default.
+   * Per model layer, borrowed, as exec/fusion.h fills them: */
+  const double *unfused_fwd_bytes;     /* extra bytes per minibatch forward */
+  const double *unfused_fwd_launches;  /* extra kernels per forward pass */
+  const double *unfused_opt_bytes;     /* extra bytes per optimizer step */
+  const double *unfused_opt_launches;  /* extra kernels per optimizer step */
+  double launch_s;                     /* per extra kernel, >= 0 */
 } DsSimOptions;
+
+/* Fused and unfused non-GEMM work. By default the step is the fused
+ * executor's: a layer's fwd_s / bwd_s are taken to already hold its
+ * elementwise work as the fused executor runs it (one pass per
+ * epilogue), and the optimizer step is the one-pass update priced above.
+ * The unfused_* arrays are the what-if of running every fragment as its
+ * own kernel: a stage's forward on a micro-batch adds, over its layers,
+ * unfused_fwd_bytes / (m r t) at the device's memory bandwidth plus
+ * unfused_fwd_launches x launch_s (recomputation repeats it), and its
+ * optimizer step adds unfused_opt_bytes / t at that bandwidth plus
+ * unfused_opt_launches x launch_s. Nothing else changes. They need the
+ * device's memory bandwidth (DS_ERROR_INVALID without it). */
 
 /* Shared processors (n_cores > 0, fewer than the cluster's devices): the
  * devices are threads on n_cores cores, device d on core d % n_cores (as
@@ -120,6 +141,8 @@ typedef struct {
   double comm_busy_s;            /* communication stream busy */
   double static_bytes;           /* parameters, versions, gradients, state */
   double peak_bytes;             /* static + the largest activation stash */
+  double unfused_s;              /* per iteration: compute time the unfused_*
+                                  * work added (unshared seconds); 0 without */
 } DsSimWorker;
 
 typedef struct {

@@ -139,6 +139,9 @@ ds_sim_tests += tests/test-sim
 tests_test_sim_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_sim_tests += tests/test-sim-cli
 tests_test_sim_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+# `simulate --no-fusion`: exec/fusion.c's what-if played by the simulator.
+ds_sim_tests += tests/test-sim-fusion
+tests_test_sim_fusion_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 
 # traces/svg.c: the SVG Gantt chart of a trace.
 ds_svg_tests = tests/test-svg
