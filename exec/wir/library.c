@@ -17,6 +17,34 @@ const char wir_lib_dropout[] =
   "  result(for(x, appender[f32], |b, i, v|\n"
   "    merge(b, select(philox(seed, base + i) >= p, v * (1.0f / (1.0f - p)), 0.0f))))";
 
+const char wir_lib_relu_bwd[] =
+  "|y: vec[f32], dy: vec[f32]|\n"
+  "  result(for(zip(y, dy), appender[f32], |b, i, e| merge(b, select(e.$0 > 0.0f, e.$1, 0.0f))))";
+
+/* d/dx [x/2 (1 + tanh u)] = (1 + t)/2 + x/2 (1 - t^2) u',
+ * u = c (x + a x^3), u' = c (1 + 3 a x^2) */
+const char wir_lib_gelu_bwd[] =
+  "|x: vec[f32], dy: vec[f32]|\n"
+  "  result(for(zip(x, dy), appender[f32], |b, i, e|\n"
+  "    let v = e.$0;\n"
+  "    let t = tanh(0.7978846f * (v + 0.044715f * v * v * v));\n"
+  "    let du = 0.7978846f * (1.0f + 3.0f * 0.044715f * v * v);\n"
+  "    merge(b, e.$1 * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du))))";
+
+const char wir_lib_softmax_xent[] =
+  "|z: vec[f32], labels: vec[i64], scale: f32|\n"
+  "  let N = len(labels);\n"
+  "  let C = len(z) / N;\n"
+  "  let r = for(rangeiter(0L, N, 1L), {appender[f32](N), appender[f32](len(z))}, |bs, k, row|\n"
+  "    let base = row * C;\n"
+  "    let st = result(for(iter(z, base, base + C, 1L), merger[{f32, f32}, softmaxacc],\n"
+  "                        |a, j, v| merge(a, {v, 1.0f})));\n"
+  "    let y = lookup(labels, row);\n"
+  "    let g = for(iter(z, base, base + C, 1L), bs.$1, |gb, j, v|\n"
+  "              merge(gb, (exp(v - st.$0) / st.$1 - select(j == y, 1.0f, 0.0f)) * scale));\n"
+  "    {merge(bs.$0, st.$0 + log(st.$1) - lookup(z, base + y)), g});\n"
+  "  {result(r.$0), result(r.$1)}";
+
 const char wir_lib_bias_gelu_dropout[] =
   "|x: vec[f32], bias: vec[f32], seed: i64, p: f32|\n"
   "  let H = len(bias);\n"
