@@ -31,19 +31,26 @@ const char wir_lib_gelu_bwd[] =
   "    let du = 0.7978846f * (1.0f + 3.0f * 0.044715f * v * v);\n"
   "    merge(b, e.$1 * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du))))";
 
+/* As ds_k_softmax_xent_fwd and _bwd compute it, operation for operation:
+ * the row's max, exp in float, the sum and the loss in double. */
 const char wir_lib_softmax_xent[] =
   "|z: vec[f32], labels: vec[i64], scale: f32|\n"
   "  let N = len(labels);\n"
   "  let C = len(z) / N;\n"
-  "  let r = for(rangeiter(0L, N, 1L), {appender[f32](N), appender[f32](len(z))}, |bs, k, row|\n"
+  "  let r = for(rangeiter(0L, N, 1L), {appender[f64](N), appender[f32](len(z))}, |bs, k, row|\n"
   "    let base = row * C;\n"
-  "    let st = result(for(iter(z, base, base + C, 1L), merger[{f32, f32}, softmaxacc],\n"
-  "                        |a, j, v| merge(a, {v, 1.0f})));\n"
+  "    let m = result(for(iter(z, base, base + C, 1L), merger[f32, max], |a, j, v| merge(a, v)));\n"
+  "    let s = result(for(iter(z, base, base + C, 1L), merger[f64, +], |a, j, v| merge(a, f64(exp(v - m)))));\n"
   "    let y = lookup(labels, row);\n"
   "    let g = for(iter(z, base, base + C, 1L), bs.$1, |gb, j, v|\n"
-  "              merge(gb, (exp(v - st.$0) / st.$1 - select(j == y, 1.0f, 0.0f)) * scale));\n"
-  "    {merge(bs.$0, st.$0 + log(st.$1) - lookup(z, base + y)), g});\n"
+  "              merge(gb, (f32(f64(exp(v - m)) / s) - select(j == y, 1.0f, 0.0f)) * scale));\n"
+  "    {merge(bs.$0, log(s) - (f64(lookup(z, base + y)) - f64(m))), g});\n"
   "  {result(r.$0), result(r.$1)}";
+
+const char wir_lib_field0[] = "|r: {vec[f32], vec[f32]}| r.$0";
+const char wir_lib_field0_f64[] = "|r: {vec[f64], vec[f32]}| r.$0";
+const char wir_lib_field1[] = "|r: {vec[f32], vec[f32]}| r.$1";
+const char wir_lib_field1_f64[] = "|r: {vec[f64], vec[f32]}| r.$1";
 
 const char wir_lib_bias_gelu_dropout[] =
   "|x: vec[f32], bias: vec[f32], seed: i64, p: f32|\n"
