@@ -39,7 +39,7 @@
 
 typedef struct {
   char *file, *plan_file, *schedule, *data, *data_dir, *log, *trace, *measured, *format;
-  char *transport, *slow, *thresholds;
+  char *transport, *slow, *thresholds, *wir;
   int stages, replicas, microbatches, batch_size, epochs, max_steps, seed, eval_every, repeat;
   double lr, momentum, weight_decay, target;
   gboolean no_pin;
@@ -60,6 +60,7 @@ exec_args_clear (ExecArgs *a)
   g_free (a->transport);
   g_free (a->slow);
   g_free (a->thresholds);
+  g_free (a->wir);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ExecArgs, exec_args_clear)
@@ -178,6 +179,9 @@ render (const DsModel *model, const DsPlan *plan, const DsExecOptions *o,
       ds_json_member_uint64 (w, "n_microbatches", o->n_microbatches);
       ds_json_member_double (w, "iteration_s", r->iteration_s);
       ds_json_member_double (w, "samples_per_s", o->minibatch / r->iteration_s);
+      ds_json_member_string (w, "wir", ds_net_wir_mode_name (o->wir));
+      ds_json_member_uint64 (w, "wir_kernels", r->wir_kernels);
+      ds_json_member_uint64 (w, "wir_kernels_reused", r->wir_reused);
       if (r->reached_epoch > 0)
         {
           ds_json_member_int64 (w, "target_epoch", r->reached_epoch);
@@ -285,6 +289,8 @@ fill_options (const ExecArgs *a, const DsPlan *plan, DsExecOptions *o, GError **
     o->transport = a->transport[0] == 'm' ? DS_EXEC_MPI : DS_EXEC_THREADS;
   else
     return ds_cli_usage (error, "--transport takes threads or mpi, got '%s'", a->transport);
+  if (a->wir != NULL && !ds_net_wir_mode_parse (a->wir, &o->wir))
+    return ds_cli_usage (error, "--wir takes off, unfused or fused, got '%s'", a->wir);
   o->progress = progress;
   o->progress_data = (gpointer) a;
   return TRUE;
@@ -631,7 +637,17 @@ static const char description[] =
   "(--data synthetic is drawn once, from the first seed), each run going on\n"
   "until the highest threshold of the curve or --epochs; --log then takes a\n"
   "pattern with {seed}. Not under MPI: run one seed per mpirun and give the\n"
-  "logs to 'dawnsim tta --runs --sweep'.";
+  "logs to 'dawnsim tta --runs --sweep'.\n\n"
+  "--wir fused|unfused runs each worker's non-GEMM work (activations and\n"
+  "dropout, forward and backward, with the bias of the linear before them),\n"
+  "the loss and the SGD update as lazy WIR fragments (docs/wir.md), each\n"
+  "stretch between two GEMMs compiled to one C kernel with the system's cc\n"
+  "(cached, by hash, under $XDG_CACHE_HOME/dawnsim/wir); GEMMs stay OpenBLAS.\n"
+  "fused runs the optimizer's fusion passes (one loop per stretch), unfused\n"
+  "the same fragments each as its own loop: the same float operations, so\n"
+  "the same losses. off (the default) runs the hand-written kernels, whose\n"
+  "losses the WIR paths match within float rounding (dropout draws other\n"
+  "masks). See docs/exec.md, \"WIR in the executor\".";
 
 gboolean
 ds_cmd_exec (int argc, char **argv, GError **error)
@@ -666,6 +682,8 @@ ds_cmd_exec (int argc, char **argv, GError **error)
     { "no-pin", 0, 0, G_OPTION_ARG_NONE, &a.no_pin, "Do not bind threads to cores", NULL },
     { "slow-stage", 0, 0, G_OPTION_ARG_STRING, &a.slow,
       "Add a delay to each forward and backward of a stage (a straggler)", "STAGE:SECONDS" },
+    { "wir", 0, 0, G_OPTION_ARG_STRING, &a.wir,
+      "Non-GEMM work as WIR kernels: off (default), unfused or fused", "MODE" },
     { "transport", 0, 0, G_OPTION_ARG_STRING, &a.transport,
       "threads (default) or mpi (the default under mpirun)", "NAME" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &a.format, "Output: human (default), json or csv", "FMT" },

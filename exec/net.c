@@ -14,6 +14,8 @@
 #include "core/error.h"
 #include "exec/kernels.h"
 #include "exec/net.h"
+#include "exec/wir/lazy.h"
+#include "exec/wir/library.h"
 
 #define DEFAULT_DROPOUT 0.1f
 
@@ -369,6 +371,7 @@ struct _DsNetTape {
   float *col;                    /* conv2d scratch, the largest im2col */
   float *work;                   /* attention, mlp: backward scratch, the largest */
   float *grad[2];                /* backward ping-pong, the largest activation */
+  DsNetWir *wir;                 /* borrowed, or NULL: the hand kernels */
 };
 
 /* What an attention or mlp op keeps between forward and backward, and
@@ -577,136 +580,522 @@ mlp_bwd (const DsNetOp *op, DsNetTape *t, guint i, const float *w, const float *
     ds_k_add (dx, b.dz, dx, (gsize) rows * d);
 }
 
-void
-ds_net_forward (const DsNet *net, DsNetTape *t, const float *params, const float *x,
-                guint n, guint64 seed, guint64 row0)
+/* Op @i of the tape's range, forward, by its hand kernel, from @in. */
+static void
+forward_op (const DsNet *net, DsNetTape *t, guint i, const float *params, const float *in)
 {
+  const DsNetOp *op = op_at (net, i);
   gsize base = ds_net_range_offset (net, t->first);
+  guint j = i - t->first, n = t->n;
+  const float *w = params + (op->param_offset - base), *b = w + op->n_weights;
+  float *y = t->out[j];
+  gsize len = ds_net_op_out_size (net, i) * n;
+  guint rows = n * op->in_h * op->in_w;
 
-  g_return_if_fail (n <= t->max_rows);
-  t->n = n, t->seed = seed, t->row0 = row0;
+  switch (op->kind)
+    {
+    case DS_NET_INPUT:
+      memcpy (y, in, len * sizeof (float));
+      break;
+    case DS_NET_LINEAR:
+      ds_k_linear_fwd (in, w, op->bias ? b : NULL, y, op->flatten ? n : rows,
+                       op->flatten ? (guint) op_in_size (op) : op->in_c, op->out_c);
+      break;
+    case DS_NET_POSEMBED:
+      ds_k_position_fwd (in, w, y, n, op_in_size (op));
+      break;
+    case DS_NET_ATTENTION:
+      attention_fwd (op, t, i, w, in, y);
+      break;
+    case DS_NET_MLP:
+      mlp_fwd (op, t, i, w, in, y);
+      break;
+    case DS_NET_TOKENMEAN:
+      ds_k_token_mean_fwd (in, y, n, op->in_h * op->in_w, op->in_c);
+      break;
+    case DS_NET_RELU:
+      ds_k_relu_fwd (in, y, len);
+      break;
+    case DS_NET_GELU:
+      ds_k_gelu_fwd (in, y, len);
+      break;
+    case DS_NET_DROPOUT:
+      ds_k_dropout_fwd (in, y, t->mask[j], len, op->drop_p, t->seed * 7919 + i,
+                        t->row0 * ds_net_op_out_size (net, i));
+      break;
+    case DS_NET_LAYERNORM:
+      ds_k_layernorm_fwd (in, w, b, y, t->mean[j], t->rstd[j], rows, op->in_c);
+      break;
+    case DS_NET_CONV2D:
+      ds_k_conv2d_fwd (in, w, op->bias ? b : NULL, y, t->col, n, op->in_c, op->in_h,
+                       op->in_w, op->out_c, op->k, op->s, op->p);
+      break;
+    case DS_NET_MAXPOOL2D:
+      ds_k_maxpool2d_fwd (in, y, t->argmax[j], n, op->in_c, op->in_h, op->in_w, op->k,
+                          op->s);
+      break;
+    }
+}
+
+/* Op @i backward by its hand kernel: @g_out the gradient of its output,
+ * @g_in (NULL: not wanted) its input's. */
+static void
+backward_op (const DsNet *net, DsNetTape *t, guint i, const float *params, const float *in,
+             const float *g_out, float *grads, float *g_in)
+{
+  const DsNetOp *op = op_at (net, i);
+  gsize base = ds_net_range_offset (net, t->first);
+  guint j = i - t->first, n = t->n;
+  const float *w = params + (op->param_offset - base);
+  float *gw = grads + (op->param_offset - base), *gb = gw + op->n_weights;
+  gsize len = ds_net_op_out_size (net, i) * n;
+  guint rows = n * op->in_h * op->in_w;
+
+  switch (op->kind)
+    {
+    case DS_NET_INPUT:
+      if (g_in != NULL)
+        memcpy (g_in, g_out, len * sizeof (float));
+      break;
+    case DS_NET_LINEAR:
+      ds_k_linear_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL,
+                       op->flatten ? n : rows,
+                       op->flatten ? (guint) op_in_size (op) : op->in_c, op->out_c);
+      break;
+    case DS_NET_POSEMBED:
+      ds_k_position_bwd (g_out, g_in, gw, n, op_in_size (op));
+      break;
+    case DS_NET_ATTENTION:
+      attention_bwd (op, t, i, w, in, g_out, gw, g_in);
+      break;
+    case DS_NET_MLP:
+      mlp_bwd (op, t, i, w, in, g_out, gw, g_in);
+      break;
+    case DS_NET_TOKENMEAN:
+      ds_k_token_mean_bwd (g_out, g_in, n, op->in_h * op->in_w, op->in_c);
+      break;
+    case DS_NET_RELU:
+      ds_k_relu_bwd (t->out[j], g_out, g_in, len);
+      break;
+    case DS_NET_GELU:
+      ds_k_gelu_bwd (in, g_out, g_in, len);
+      break;
+    case DS_NET_DROPOUT:
+      ds_k_dropout_bwd (t->mask[j], g_out, g_in, len, op->drop_p);
+      break;
+    case DS_NET_LAYERNORM:
+      ds_k_layernorm_bwd (in, w, t->mean[j], t->rstd[j], g_out, g_in, gw, gb, rows,
+                          op->in_c);
+      break;
+    case DS_NET_CONV2D:
+      ds_k_conv2d_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL, t->col, n,
+                       op->in_c, op->in_h, op->in_w, op->out_c, op->k, op->s, op->p);
+      break;
+    case DS_NET_MAXPOOL2D:
+      ds_k_maxpool2d_bwd (t->argmax[j], g_out, g_in, n, op->in_c, op->in_h, op->in_w,
+                          op->k, op->s);
+      break;
+    }
+}
+
+/* ---- the elementwise ops through WIR (net.h) ---- */
+
+struct _DsNetWir {
+  DsNetWirMode mode;
+  WirLazy *lazy;
+  GError *error;                 /* the first failed force */
+  /* the forces due at the next boundary: handles and their destinations */
+  GPtrArray *handles;
+  GPtrArray *dests;
+  GArray *lens;                  /* gint64 */
+  gint64 *labels;                /* the loss's labels as WIR's i64 */
+  double *losses;                /* the loss per row */
+  guint rows;                    /* labels and losses hold this many */
+  gboolean defer_bias;
+};
+
+gboolean
+ds_net_wir_mode_parse (const char *text, DsNetWirMode *mode)
+{
+  static const char *const names[] = { "off", "unfused", "fused" };
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    if (g_strcmp0 (text, names[k]) == 0)
+      {
+        *mode = (DsNetWirMode) k;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+ds_net_wir_mode_name (DsNetWirMode mode)
+{
+  return mode == DS_NET_WIR_FUSED ? "fused" : mode == DS_NET_WIR_UNFUSED ? "unfused" : "off";
+}
+
+/* Forces what is due into its destinations and empties the session. */
+static void
+wir_flush (DsNetWir *w)
+{
+  GError *error = NULL;
+
+  if (w->handles->len > 0
+      && !wir_lazy_force_into (w->lazy, (WirHandle *const *) w->handles->pdata,
+                               w->dests->pdata, (const gint64 *) (gpointer) w->lens->data,
+                               w->handles->len, &error))
+    {
+      if (w->error == NULL)
+        w->error = error;
+      else
+        g_error_free (error);
+    }
+  g_ptr_array_set_size (w->handles, 0);
+  g_ptr_array_set_size (w->dests, 0);
+  g_array_set_size (w->lens, 0);
+  wir_lazy_reset (w->lazy);
+}
+
+/* @h is due into @dest (@len elements) at the next flush */
+static void
+wir_due (DsNetWir *w, WirHandle *h, gpointer dest, gsize len)
+{
+  gint64 l = (gint64) len;
+
+  for (guint k = 0; k < w->handles->len; k++)
+    if (w->handles->pdata[k] == h)
+      return;
+  g_ptr_array_add (w->handles, h);
+  g_ptr_array_add (w->dests, dest);
+  g_array_append_val (w->lens, l);
+}
+
+static WirHandle *
+wir_borrow (DsNetWir *w, const float *data, gsize len)
+{
+  /* the type is a constant: this cannot fail */
+  return wir_lazy_borrow (w->lazy, "vec[f32]", data, (gint64) len, NULL);
+}
+
+DsNetWir *
+ds_net_wir_new (DsNetWirMode mode, const char *cache_dir, GError **error)
+{
+  WirCOptions copts = { cache_dir, FALSE, FALSE };
+  g_autoptr(DsNetWir) w = g_new0 (DsNetWir, 1);
+  float x[4] = { -1, 2, -3, 4 }, y[4];
+
+  g_return_val_if_fail (mode == DS_NET_WIR_FUSED || mode == DS_NET_WIR_UNFUSED, NULL);
+  w->mode = mode;
+  w->defer_bias = TRUE;
+  w->lazy = wir_lazy_new (&copts);
+  wir_lazy_set_fusion (w->lazy, mode == DS_NET_WIR_FUSED);
+  w->handles = g_ptr_array_new ();
+  w->dests = g_ptr_array_new ();
+  w->lens = g_array_new (FALSE, FALSE, sizeof (gint64));
+  /* a first kernel: no compiler, no session */
+  WirHandle *h = wir_lazy_apply (w->lazy, wir_lib_relu, (WirHandle *[]) { wir_borrow (w, x, 4) }, 1);
+  wir_due (w, h, y, 4);
+  wir_flush (w);
+  if (w->error != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&w->error),
+                                  "WIR in the executor needs a C compiler: ");
+      return NULL;
+    }
+  return g_steal_pointer (&w);
+}
+
+void
+ds_net_wir_free (DsNetWir *w)
+{
+  if (w == NULL)
+    return;
+  wir_lazy_free (w->lazy);
+  g_clear_error (&w->error);
+  g_ptr_array_unref (w->handles);
+  g_ptr_array_unref (w->dests);
+  g_array_unref (w->lens);
+  g_free (w->labels);
+  g_free (w->losses);
+  g_free (w);
+}
+
+guint64
+ds_net_wir_n_kernels (const DsNetWir *w)
+{
+  return wir_lazy_n_forced (w->lazy);
+}
+
+guint64
+ds_net_wir_n_reused (const DsNetWir *w)
+{
+  return wir_lazy_n_reused (w->lazy);
+}
+
+const GError *
+ds_net_wir_error (const DsNetWir *w)
+{
+  return w->error;
+}
+
+void
+ds_net_wir_set_defer_bias (DsNetWir *w, gboolean defer)
+{
+  w->defer_bias = defer;
+}
+
+void
+ds_net_tape_set_wir (DsNetTape *t, DsNetWir *wir)
+{
+  t->wir = wir;
+}
+
+static gboolean
+is_elementwise (DsNetOpKind kind)
+{
+  return kind == DS_NET_RELU || kind == DS_NET_GELU || kind == DS_NET_DROPOUT;
+}
+
+/* dropout's key and the index of the range's first element, as the hand
+ * kernel's (ds_net_forward) */
+static void
+dropout_args (const DsNet *net, const DsNetTape *t, DsNetWir *w, guint i, WirHandle **args)
+{
+  const DsNetOp *op = op_at (net, i);
+  args[1] = wir_lazy_i64 (w->lazy, (gint64) (t->seed * 7919 + i));
+  args[2] = wir_lazy_i64 (w->lazy, (gint64) (t->row0 * ds_net_op_out_size (net, i)));
+  args[3] = wir_lazy_f32 (w->lazy, op->drop_p);
+}
+
+/* The forward with the elementwise ops lazy: @cur is the value flowing
+ * along the chain, NULL when it is materialized in the op's input. */
+static void
+wir_forward (const DsNet *net, DsNetTape *t, const float *params, const float *x)
+{
+  DsNetWir *w = t->wir;
+  gsize base = ds_net_range_offset (net, t->first);
+  guint n = t->n;
+  WirHandle *cur = NULL;
+
   for (guint i = t->first; i < t->last; i++)
     {
       const DsNetOp *op = op_at (net, i);
       guint j = i - t->first;
       const float *in = j == 0 ? x : t->out[j - 1];
-      const float *w = params + (op->param_offset - base), *b = w + op->n_weights;
-      float *y = t->out[j];
+      const float *wt = params + (op->param_offset - base), *b = wt + op->n_weights;
+      gsize in_len = (j == 0 ? op_in_size (op) : ds_net_op_out_size (net, i - 1)) * n;
       gsize len = ds_net_op_out_size (net, i) * n;
-      guint rows = n * op->in_h * op->in_w;
+      WirHandle *args[4];
 
-      switch (op->kind)
+      if (is_elementwise (op->kind))
         {
-        case DS_NET_INPUT:
-          memcpy (y, in, len * sizeof (float));
-          break;
-        case DS_NET_LINEAR:
-          ds_k_linear_fwd (in, w, op->bias ? b : NULL, y, op->flatten ? n : rows,
-                           op->flatten ? (guint) op_in_size (op) : op->in_c, op->out_c);
-          break;
-        case DS_NET_POSEMBED:
-          ds_k_position_fwd (in, w, y, n, op_in_size (op));
-          break;
-        case DS_NET_ATTENTION:
-          attention_fwd (op, t, i, w, in, y);
-          break;
-        case DS_NET_MLP:
-          mlp_fwd (op, t, i, w, in, y);
-          break;
-        case DS_NET_TOKENMEAN:
-          ds_k_token_mean_fwd (in, y, n, op->in_h * op->in_w, op->in_c);
-          break;
-        case DS_NET_RELU:
-          ds_k_relu_fwd (in, y, len);
-          break;
-        case DS_NET_GELU:
-          ds_k_gelu_fwd (in, y, len);
-          break;
-        case DS_NET_DROPOUT:
-          ds_k_dropout_fwd (in, y, t->mask[j], len, op->drop_p, seed * 7919 + i,
-                            row0 * ds_net_op_out_size (net, i));
-          break;
-        case DS_NET_LAYERNORM:
-          ds_k_layernorm_fwd (in, w, b, y, t->mean[j], t->rstd[j], rows, op->in_c);
-          break;
-        case DS_NET_CONV2D:
-          ds_k_conv2d_fwd (in, w, op->bias ? b : NULL, y, t->col, n, op->in_c, op->in_h,
-                           op->in_w, op->out_c, op->k, op->s, op->p);
-          break;
-        case DS_NET_MAXPOOL2D:
-          ds_k_maxpool2d_fwd (in, y, t->argmax[j], n, op->in_c, op->in_h, op->in_w, op->k,
-                              op->s);
-          break;
+          args[0] = cur != NULL ? cur : wir_borrow (w, in, in_len);
+          if (op->kind == DS_NET_GELU && cur != NULL)
+            wir_due (w, cur, t->out[j - 1], in_len);        /* its backward reads it */
+          if (op->kind == DS_NET_RELU)
+            cur = wir_lazy_apply (w->lazy, wir_lib_relu, args, 1);
+          else if (op->kind == DS_NET_GELU)
+            cur = wir_lazy_apply (w->lazy, wir_lib_gelu, args, 1);
+          else
+            {
+              dropout_args (net, t, w, i, args);
+              cur = wir_lazy_apply (w->lazy, wir_lib_dropout, args, 4);
+            }
+          if (op->kind == DS_NET_RELU)
+            wir_due (w, cur, t->out[j], len);              /* its backward reads it */
+          continue;
         }
+      if (cur != NULL)
+        {
+          /* a boundary: the chain so far, as one kernel */
+          wir_due (w, cur, t->out[j - 1], in_len);
+          wir_flush (w);
+          cur = NULL;
+        }
+      if (op->kind == DS_NET_LINEAR && op->bias && i + 1 < t->last
+          && w->defer_bias
+          && is_elementwise (op_at (net, i + 1)->kind))
+        {
+          /* the bias joins the activation's kernel */
+          guint rows = op->flatten ? n : n * op->in_h * op->in_w;
+          ds_k_linear_fwd (in, wt, NULL, t->out[j], rows,
+                           op->flatten ? (guint) op_in_size (op) : op->in_c, op->out_c);
+          args[0] = wir_borrow (w, t->out[j], len);
+          args[1] = wir_borrow (w, b, op->n_bias);
+          cur = wir_lazy_apply (w->lazy, wir_lib_bias, args, 2);
+          continue;
+        }
+      /* the hand kernel, as ds_net_forward runs it: one op at a time */
+      forward_op (net, t, i, params, in);
     }
+  if (cur != NULL)
+    wir_due (w, cur, t->out[t->last - 1 - t->first],
+             ds_net_op_out_size (net, t->last - 1) * n);
+  wir_flush (w);
 }
 
-void
-ds_net_backward (const DsNet *net, DsNetTape *t, const float *params, const float *x,
-                 const float *dy, float *grads, float *dx)
+/* The backward likewise: @cur the gradient flowing back, NULL when it is
+ * materialized in @g_out. */
+static void
+wir_backward (const DsNet *net, DsNetTape *t, const float *params, const float *x,
+              const float *dy, float *grads, float *dx)
 {
-  gsize base = ds_net_range_offset (net, t->first);
+  DsNetWir *w = t->wir;
   const float *g_out = dy;
+  float *g_last = NULL;          /* where @cur is due: the last g_in */
   guint n = t->n, turn = 0;
+  WirHandle *cur = NULL;
 
   for (guint i = t->last; i-- > t->first;)
     {
       const DsNetOp *op = op_at (net, i);
       guint j = i - t->first;
       const float *in = j == 0 ? x : t->out[j - 1];
-      const float *w = params + (op->param_offset - base);
-      float *gw = grads + (op->param_offset - base), *gb = gw + op->n_weights;
       float *g_in = j == 0 ? dx : t->grad[turn];
       gsize len = ds_net_op_out_size (net, i) * n;
-      guint rows = n * op->in_h * op->in_w;
+      WirHandle *args[4];
 
       if (g_in == NULL && op->n_weights == 0)
         break;                   /* nothing left to compute: stage 0's input */
-      switch (op->kind)
+      if (is_elementwise (op->kind))
         {
-        case DS_NET_INPUT:
-          if (g_in != NULL)
-            memcpy (g_in, g_out, len * sizeof (float));
-          break;
-        case DS_NET_LINEAR:
-          ds_k_linear_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL,
-                           op->flatten ? n : rows,
-                           op->flatten ? (guint) op_in_size (op) : op->in_c, op->out_c);
-          break;
-        case DS_NET_POSEMBED:
-          ds_k_position_bwd (g_out, g_in, gw, n, op_in_size (op));
-          break;
-        case DS_NET_ATTENTION:
-          attention_bwd (op, t, i, w, in, g_out, gw, g_in);
-          break;
-        case DS_NET_MLP:
-          mlp_bwd (op, t, i, w, in, g_out, gw, g_in);
-          break;
-        case DS_NET_TOKENMEAN:
-          ds_k_token_mean_bwd (g_out, g_in, n, op->in_h * op->in_w, op->in_c);
-          break;
-        case DS_NET_RELU:
-          ds_k_relu_bwd (t->out[j], g_out, g_in, len);
-          break;
-        case DS_NET_GELU:
-          ds_k_gelu_bwd (in, g_out, g_in, len);
-          break;
-        case DS_NET_DROPOUT:
-          ds_k_dropout_bwd (t->mask[j], g_out, g_in, len, op->drop_p);
-          break;
-        case DS_NET_LAYERNORM:
-          ds_k_layernorm_bwd (in, w, t->mean[j], t->rstd[j], g_out, g_in, gw, gb, rows,
-                              op->in_c);
-          break;
-        case DS_NET_CONV2D:
-          ds_k_conv2d_bwd (in, w, g_out, g_in, gw, op->bias ? gb : NULL, t->col, n,
-                           op->in_c, op->in_h, op->in_w, op->out_c, op->k, op->s, op->p);
-          break;
-        case DS_NET_MAXPOOL2D:
-          ds_k_maxpool2d_bwd (t->argmax[j], g_out, g_in, n, op->in_c, op->in_h, op->in_w,
-                              op->k, op->s);
-          break;
+          WirHandle *d = cur != NULL ? cur : wir_borrow (w, g_out, len);
+          if (op->kind == DS_NET_RELU)
+            {
+              args[0] = wir_borrow (w, t->out[j], len);
+              args[1] = d;
+              cur = wir_lazy_apply (w->lazy, wir_lib_relu_bwd, args, 2);
+            }
+          else if (op->kind == DS_NET_GELU)
+            {
+              args[0] = wir_borrow (w, in, len);
+              args[1] = d;
+              cur = wir_lazy_apply (w->lazy, wir_lib_gelu_bwd, args, 2);
+            }
+          else
+            {
+              args[0] = d;
+              dropout_args (net, t, w, i, args);
+              cur = wir_lazy_apply (w->lazy, wir_lib_dropout, args, 4);
+            }
+          g_last = g_in;
+          g_out = g_in;
+          turn ^= 1;
+          continue;
         }
+      if (cur != NULL)
+        {
+          wir_due (w, cur, g_last, len);
+          wir_flush (w);
+          cur = NULL;
+        }
+      backward_op (net, t, i, params, in, g_out, grads, g_in);
+      g_out = g_in;
+      turn ^= 1;
+    }
+  if (cur != NULL && g_last != NULL)
+    {
+      wir_due (w, cur, g_last, op_in_size (op_at (net, t->first)) * n);
+      wir_flush (w);
+    }
+  wir_lazy_reset (w->lazy);
+}
+
+double
+ds_net_loss (DsNetWir *w, const float *logits, const guint8 *labels, float *dlogits, guint n,
+             guint k, float scale)
+{
+  double loss = 0;
+
+  if (w == NULL || n == 0)
+    {
+      loss = ds_k_softmax_xent_fwd (logits, labels, dlogits, n, k);
+      ds_k_softmax_xent_bwd (dlogits, labels, dlogits, n, k, scale);
+      return loss;
+    }
+  g_return_val_if_fail (k > 0, NAN);
+  if (w->rows < n)
+    {
+      w->labels = g_renew (gint64, w->labels, n);
+      w->losses = g_renew (double, w->losses, n);
+      w->rows = n;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_return_val_if_fail (labels[i] < k, NAN);
+      w->labels[i] = labels[i];
+    }
+  WirHandle *args[] = {
+    wir_borrow (w, logits, (gsize) n * k),
+    wir_lazy_borrow (w->lazy, "vec[i64]", w->labels, n, NULL),
+    wir_lazy_f32 (w->lazy, scale),
+  };
+  WirHandle *r = wir_lazy_apply (w->lazy, wir_lib_softmax_xent, args, 3);
+  wir_due (w, wir_lazy_apply (w->lazy, wir_lib_field0_f64, &r, 1), w->losses, n);
+  wir_due (w, wir_lazy_apply (w->lazy, wir_lib_field1_f64, &r, 1), dlogits, (gsize) n * k);
+  wir_flush (w);
+  for (guint i = 0; i < n; i++)
+    loss += w->losses[i];
+  return loss / n;
+}
+
+void
+ds_net_sgd (DsNetWir *w, float *p, const float *g, float *v, gsize len, float lr, float mu,
+            float wd)
+{
+  if (w == NULL || v == NULL)
+    {
+      ds_k_sgd (p, g, v, len, lr, mu, wd);
+      return;
+    }
+  /* in place: each loop reads element i of p and v before it writes
+   * element i of either, and no loop reads them after (lazy.h) */
+  WirHandle *args[] = {
+    wir_borrow (w, p, len), wir_borrow (w, g, len), wir_borrow (w, v, len),
+    wir_lazy_f32 (w->lazy, lr), wir_lazy_f32 (w->lazy, mu), wir_lazy_f32 (w->lazy, wd),
+  };
+  WirHandle *r = wir_lazy_apply (w->lazy, w->mode == DS_NET_WIR_FUSED ? wir_lib_sgd_fused
+                                 : wir_lib_sgd_fragments, args, 6);
+  wir_due (w, wir_lazy_apply (w->lazy, wir_lib_field0, &r, 1), p, len);
+  wir_due (w, wir_lazy_apply (w->lazy, wir_lib_field1, &r, 1), v, len);
+  wir_flush (w);
+}
+
+void
+ds_net_forward (const DsNet *net, DsNetTape *t, const float *params, const float *x,
+                guint n, guint64 seed, guint64 row0)
+{
+  g_return_if_fail (n <= t->max_rows);
+  t->n = n, t->seed = seed, t->row0 = row0;
+  if (t->wir != NULL)
+    {
+      wir_forward (net, t, params, x);
+      return;
+    }
+  for (guint i = t->first; i < t->last; i++)
+    forward_op (net, t, i, params, i == t->first ? x : t->out[i - 1 - t->first]);
+}
+
+void
+ds_net_backward (const DsNet *net, DsNetTape *t, const float *params, const float *x,
+                 const float *dy, float *grads, float *dx)
+{
+  const float *g_out = dy;
+  guint turn = 0;
+
+  if (t->wir != NULL)
+    {
+      wir_backward (net, t, params, x, dy, grads, dx);
+      return;
+    }
+  for (guint i = t->last; i-- > t->first;)
+    {
+      const DsNetOp *op = op_at (net, i);
+      guint j = i - t->first;
+      float *g_in = j == 0 ? dx : t->grad[turn];
+
+      if (g_in == NULL && op->n_weights == 0)
+        break;                   /* nothing left to compute: stage 0's input */
+      backward_op (net, t, i, params, j == 0 ? x : t->out[j - 1], g_out, grads, g_in);
       g_out = g_in;
       turn ^= 1;
     }

@@ -132,6 +132,81 @@ float     *ds_net_tape_output (DsNetTape *tape);
 void       ds_net_backward    (const DsNet *net, DsNetTape *tape, const float *params,
                                const float *x, const float *dy, float *grads, float *dx);
 
+/* ---- the non-GEMM work through WIR (weld.md §13, exec/wir/lazy.h) ----
+ *
+ * With a DsNetWir attached to a tape, the forward and backward run their
+ * elementwise ops (relu, gelu, dropout, and the bias of a linear followed
+ * by one of them) as lazy WIR fragments: each op adds a fragment, and the
+ * chain is forced, as one compiled kernel, into the tape's buffers at the
+ * next op that is not elementwise (a GEMM, a convolution, ...) and at the
+ * end of the range. GEMMs stay OpenBLAS calls. ds_net_loss and ds_net_sgd
+ * are the step's loss and update the same way. FUSED optimizes each
+ * forced program with the fusion passes (and takes the update as
+ * weld.md §12's one-pass kernel); UNFUSED runs the same fragments, each
+ * its own loop (the update as its three library fragments): the same
+ * float operations, so the two agree bit for bit.
+ *
+ * Against the hand kernels (no DsNetWir): relu, its backward, the loss
+ * and the update are the same float operations; a deferred bias is
+ * added after the GEMM rather than before it (ds_net_wir_set_defer_bias)
+ * and GELU is the tanh form rather than the sigmoid one: results agree
+ * within float rounding. Dropout draws its masks from WIR's philox
+ * (again in the backward, not stored), not from the hand kernel's
+ * generator: another mask, the same distribution.
+ *
+ * With WIR, a linear whose bias was deferred leaves x W^T (without the
+ * bias) on the tape as its output; only its successor reads it.
+ *
+ * One DsNetWir per thread. A force that fails (it cannot once
+ * ds_net_wir_new has succeeded, short of running out of memory) leaves
+ * its outputs unwritten and its error in ds_net_wir_error.
+ */
+typedef enum {
+  DS_NET_WIR_OFF,                /* the hand kernels (no DsNetWir) */
+  DS_NET_WIR_UNFUSED,
+  DS_NET_WIR_FUSED,
+} DsNetWirMode;
+
+typedef struct _DsNetWir DsNetWir;
+
+/* A session of @mode (UNFUSED or FUSED), kernels cached in @cache_dir
+ * (NULL: $XDG_CACHE_HOME/dawnsim/wir). Compiles a first kernel, so it
+ * fails here (WIR_ERROR) when there is no C compiler. */
+DsNetWir  *ds_net_wir_new     (DsNetWirMode mode, const char *cache_dir, GError **error);
+void       ds_net_wir_free    (DsNetWir *wir);
+/* Kernels run (forces) since the session began, the first one included;
+ * and how many of those found their graph already built (no parse,
+ * optimizer or hash). */
+guint64    ds_net_wir_n_kernels (const DsNetWir *wir);
+guint64    ds_net_wir_n_reused  (const DsNetWir *wir);
+/* The first failed force's error, or NULL. */
+const GError *ds_net_wir_error (const DsNetWir *wir);
+/* With @defer FALSE a linear's bias stays in its GEMM (beta = 1), as the
+ * hand kernels add it, and nothing joins the activation's kernel: then
+ * every WIR op is the hand kernel's float operations and a step gives
+ * its bits exactly (the tests' check). Default TRUE: OpenBLAS, which
+ * splits a long inner dimension into blocks, then adds the bias after
+ * the last block rather than before the first, a rounding apart. */
+void       ds_net_wir_set_defer_bias (DsNetWir *wir, gboolean defer);
+/* "off", "unfused", "fused"; FALSE for anything else. */
+gboolean   ds_net_wir_mode_parse (const char *text, DsNetWirMode *mode);
+const char *ds_net_wir_mode_name (DsNetWirMode mode);
+
+/* Forward and backward on @tape run through @wir (borrowed; NULL: the
+ * hand kernels). */
+void       ds_net_tape_set_wir (DsNetTape *tape, DsNetWir *wir);
+
+/* Softmax cross-entropy of @n rows of @k logits: returns the mean loss and
+ * writes its gradient, scaled by @scale, into @dlogits (n x k; may be
+ * @logits). With @wir NULL, ds_k_softmax_xent_fwd and _bwd. */
+double     ds_net_loss        (DsNetWir *wir, const float *logits, const guint8 *labels,
+                               float *dlogits, guint n, guint k, float scale);
+/* ds_k_sgd's step through @wir (NULL: ds_k_sgd itself); @v may be NULL
+ * only when @mu is 0. */
+void       ds_net_sgd         (DsNetWir *wir, float *w, const float *g, float *v, gsize len,
+                               float lr, float mu, float wd);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsNetWir, ds_net_wir_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsNet, ds_net_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsNetTape, ds_net_tape_free)
 

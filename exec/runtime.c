@@ -128,6 +128,7 @@ typedef struct {
   GArray *versions;              /* DsExecVersionUse */
   GError *error;
   guint n_ar_done;
+  DsNetWir *wir;                 /* this worker's WIR session, or NULL */
 } Agent;
 
 struct _Run {
@@ -300,8 +301,9 @@ state_of (Agent *a, guint stage)
 }
 
 static Slot *
-free_slot (Run *r, StageState *st)
+free_slot (Agent *a, StageState *st)
 {
+  Run *r = a->run;
   Slot *s;
 
   for (guint i = 0; i < st->slots->len; i++)
@@ -309,6 +311,7 @@ free_slot (Run *r, StageState *st)
       return st->slots->pdata[i];
   s = g_new0 (Slot, 1);
   s->tape = ds_net_tape_new (r->net, st->first_op, st->last_op, r->shard_rows);
+  ds_net_tape_set_wir (s->tape, a->wir);
   g_ptr_array_add (st->slots, s);
   return s;
 }
@@ -340,7 +343,7 @@ run_forward (Agent *a, const DsOp *op)
 {
   Run *r = a->run;
   StageState *st = state_of (a, op->stage);
-  Slot *s = free_slot (r, st);
+  Slot *s = free_slot (a, st);
   guint n = r->shard_rows, row0 = first_row (r, a, op->microbatch);
   gboolean last = op->stage + 1 == r->progs->n_stages;
   gint64 t0;
@@ -379,10 +382,9 @@ run_forward (Agent *a, const DsOp *op)
       guint k = r->net->n_classes;
       if (s->dlogits == NULL)
         s->dlogits = g_new (float, (gsize) n * k);
-      st->loss_sum += ds_k_softmax_xent_fwd (out, s->labels, s->dlogits, n, k) * n;
+      st->loss_sum += ds_net_loss (a->wir, out, s->labels, s->dlogits, n, k,
+                                   1.0f / r->o->minibatch) * n;
       st->loss_count += n;
-      ds_k_softmax_xent_bwd (s->dlogits, s->labels, s->dlogits, n, k,
-                             1.0f / r->o->minibatch);
     }
   maybe_slow (a, op->stage);
   note (a, DS_TRACE_FORWARD, op->stage, op->microbatch, t0);
@@ -551,8 +553,8 @@ run_optimizer (Agent *a, const DsOp *op)
           version_unref (st->current);
           st->current = next;
         }
-      ds_k_sgd (st->current->w, st->grads, st->momentum, st->n_params, (float) r->o->lr,
-                (float) r->o->momentum, (float) r->o->weight_decay);
+      ds_net_sgd (a->wir, st->current->w, st->grads, st->momentum, st->n_params,
+                  (float) r->o->lr, (float) r->o->momentum, (float) r->o->weight_decay);
       memset (st->grads, 0, st->n_params * sizeof (float));
       take_snapshots (a, st, op->microbatch / r->progs->per_iteration + 1);
       if (!ds_schedule_is_synchronous (r->o->schedule))
@@ -1042,6 +1044,8 @@ make_agents (Run *r, const guint *first, const guint *last, const float *init)
       a->stages = g_hash_table_new (NULL, NULL);
       a->events = g_array_new (FALSE, FALSE, sizeof (Event));
       a->versions = g_array_new (FALSE, FALSE, sizeof (DsExecVersionUse));
+      if (r->o->wir != DS_NET_WIR_OFF && is_local (r, a))
+        a->wir = ds_net_wir_new (r->o->wir, NULL, &a->error);   /* ds_exec_run probed */
       for (guint g = 0; g < n_stages && is_local (r, a); g++)
         {
           if (!runs_stage (r, a->worker, g))
@@ -1065,6 +1069,7 @@ free_agents (Run *r)
       g_array_unref (a->events);
       g_array_unref (a->versions);
       g_clear_error (&a->error);
+      ds_net_wir_free (a->wir);
     }
   for (gsize i = 0; i < (gsize) r->n_agents * r->progs->n_stages; i++)
     stage_state_free (r->states[i]);
@@ -1085,6 +1090,7 @@ ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
   Run r = { 0 };
   guint n_stages, steps, replicas = 1;
   gint64 start, eval_us = 0, off_clock_us = 0;
+  GError *wir_error = NULL;
 
   if (net == NULL || !ds_kernels_init (error))
     return NULL;
@@ -1093,6 +1099,13 @@ ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
                          "and 1f1b-flush; '%s' is simulated only", ds_schedule_name (o->schedule));
   if (!check_inputs (plan, model, net, train, test, o, &replicas, error))
     return NULL;
+  if (o->wir != DS_NET_WIR_OFF)
+    {
+      /* no compiler, no run: fail here, before MPI and the threads */
+      g_autoptr(DsNetWir) probe = ds_net_wir_new (o->wir, NULL, error);
+      if (probe == NULL)
+        return NULL;
+    }
   n_stages = ds_plan_n_stages (plan);
   first = g_new (guint, n_stages);
   last = g_new (guint, n_stages);
@@ -1238,6 +1251,23 @@ ds_exec_run (const DsPlan *plan, const DsModel *model, const DsDataset *train,
     }
   for (guint a = 0; a < r.n_agents && res->versions != NULL; a++)
     g_array_append_vals (res->versions, r.agents[a].versions->data, r.agents[a].versions->len);
+  for (guint a = 0; a < r.n_agents && o->wir != DS_NET_WIR_OFF; a++)
+    {
+      Agent *ag = &r.agents[a];
+      const GError *e = ag->wir != NULL ? ds_net_wir_error (ag->wir) : ag->error;
+      if (ag->wir != NULL)
+        {
+          res->wir_kernels += ds_net_wir_n_kernels (ag->wir);
+          res->wir_reused += ds_net_wir_n_reused (ag->wir);
+        }
+      if (e != NULL && wir_error == NULL)
+        g_propagate_prefixed_error (&wir_error, g_error_copy (e), "worker %u: ", ag->worker);
+    }
+  if (wir_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&wir_error));
+      g_clear_pointer (&res, ds_exec_result_free);
+    }
   if (r.topo != NULL)
     hwloc_topology_destroy (r.topo);
   for (guint i = 0; i < r.progs->n_workers * n_stages; i++)

@@ -35,6 +35,7 @@
 #include "core/plan.h"
 #include "core/trace.h"
 #include "exec/dataset.h"
+#include "exec/net.h"
 
 G_BEGIN_DECLS
 
@@ -68,6 +69,9 @@ typedef struct {
                                   * backwards (a straggler, for tests and
                                   * `dawnsim explain`); -1 = none */
   double slow_s;                 /* the delay, seconds, inside the op's time */
+  DsNetWirMode wir;              /* the non-GEMM work, the loss and the update
+                                  * through lazy WIR kernels (exec/net.h), one
+                                  * session per worker; OFF: the hand kernels */
   void (*progress) (guint epoch, double loss, double accuracy, gpointer data);
   gpointer progress_data;
 } DsExecOptions;
@@ -120,6 +124,9 @@ typedef struct {
   gsize n_params;
   DsTrace *trace;                /* with record_trace */
   GArray *versions;              /* DsExecVersionUse, with record_versions */
+  guint64 wir_kernels;           /* with wir: WIR kernels the workers of this
+                                  * process ran (0 when off) */
+  guint64 wir_reused;            /* of those, forces of a graph already built */
 } DsExecResult;
 
 /* Trains @model (which must build a DsNet) split as @plan on @train,
@@ -127,7 +134,8 @@ typedef struct {
  * when the plan is not for this model, its stages are not consecutive
  * ranges of the chain, a synchronous schedule has stages of unequal
  * replica counts, the minibatch does not split into micro-batches and
- * replicas, or the dataset does not fit the model's input and classes. */
+ * replicas, or the dataset does not fit the model's input and classes;
+ * with options->wir, when there is no C compiler (WIR_ERROR). */
 DsExecResult *ds_exec_run         (const DsPlan *plan, const DsModel *model,
                                    const DsDataset *train, const DsDataset *test,
                                    const DsExecOptions *options, GError **error);

@@ -185,6 +185,9 @@ ds_exec_tests += tests/test-exec
 tests_test_exec_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 ds_exec_tests += tests/test-exec-cli
 tests_test_exec_cli_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
+# --wir: the lazy WIR kernels train what the hand kernels train (needs cc).
+ds_exec_tests += tests/test-exec-wir
+tests_test_exec_wir_LDADD = tests/libdstest.la $(DS_TEST_LIBS)
 # The zoo's CPU-sized models learn the synthetic task.
 ds_exec_tests += tests/test-models
 tests_test_models_LDADD = $(DS_TEST_LIBS)

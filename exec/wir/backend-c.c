@@ -280,6 +280,8 @@ wir_kernel_run (WirKernel *kernel, WirValue *const *args, guint n_args,
   at->n_fields = 0;
   g_autofree guint8 *out = g_malloc0 (wir_type_size (l->type) + 8);
   WirCtx ctx = { host_alloc, heap, kernel->bounds_check, 0, 0 };
+  if (options != NULL && options->alloc != NULL)
+    ctx.alloc = options->alloc, ctx.self = options->alloc_self;
   int rc = kernel->entry (buf, out, &ctx);
   if (rc != 0)
     {

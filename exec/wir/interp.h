@@ -27,6 +27,13 @@ typedef struct _WirValue WirValue;
 
 typedef struct {
   guint64 memory_limit_bytes;   /* 0: none; reaching it is an error */
+  /* Compiled kernels only (backend-c.h; the interpreter ignores it):
+   * where the kernel takes its memory (builders, vectors) instead of the
+   * result's heap. NULL: the heap. The hook returns memory aligned to 16
+   * bytes or more that outlives every use of the result, or NULL (out of
+   * memory); with a hook, memory_limit_bytes is the hook's to enforce. */
+  void *(*alloc) (void *self, gint64 bytes);
+  void *alloc_self;
 } WirRunOptions;
 
 /* Runs the checked @prog on @args (one per parameter). */

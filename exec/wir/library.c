@@ -17,6 +17,41 @@ const char wir_lib_dropout[] =
   "  result(for(x, appender[f32], |b, i, v|\n"
   "    merge(b, select(philox(seed, base + i) >= p, v * (1.0f / (1.0f - p)), 0.0f))))";
 
+const char wir_lib_relu_bwd[] =
+  "|y: vec[f32], dy: vec[f32]|\n"
+  "  result(for(zip(y, dy), appender[f32], |b, i, e| merge(b, select(e.$0 > 0.0f, e.$1, 0.0f))))";
+
+/* d/dx [x/2 (1 + tanh u)] = (1 + t)/2 + x/2 (1 - t^2) u',
+ * u = c (x + a x^3), u' = c (1 + 3 a x^2) */
+const char wir_lib_gelu_bwd[] =
+  "|x: vec[f32], dy: vec[f32]|\n"
+  "  result(for(zip(x, dy), appender[f32], |b, i, e|\n"
+  "    let v = e.$0;\n"
+  "    let t = tanh(0.7978846f * (v + 0.044715f * v * v * v));\n"
+  "    let du = 0.7978846f * (1.0f + 3.0f * 0.044715f * v * v);\n"
+  "    merge(b, e.$1 * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du))))";
+
+/* As ds_k_softmax_xent_fwd and _bwd compute it, operation for operation:
+ * the row's max, exp in float, the sum and the loss in double. */
+const char wir_lib_softmax_xent[] =
+  "|z: vec[f32], labels: vec[i64], scale: f32|\n"
+  "  let N = len(labels);\n"
+  "  let C = len(z) / N;\n"
+  "  let r = for(rangeiter(0L, N, 1L), {appender[f64](N), appender[f32](len(z))}, |bs, k, row|\n"
+  "    let base = row * C;\n"
+  "    let m = result(for(iter(z, base, base + C, 1L), merger[f32, max], |a, j, v| merge(a, v)));\n"
+  "    let s = result(for(iter(z, base, base + C, 1L), merger[f64, +], |a, j, v| merge(a, f64(exp(v - m)))));\n"
+  "    let y = lookup(labels, row);\n"
+  "    let g = for(iter(z, base, base + C, 1L), bs.$1, |gb, j, v|\n"
+  "              merge(gb, (f32(f64(exp(v - m)) / s) - select(j == y, 1.0f, 0.0f)) * scale));\n"
+  "    {merge(bs.$0, log(s) - (f64(lookup(z, base + y)) - f64(m))), g});\n"
+  "  {result(r.$0), result(r.$1)}";
+
+const char wir_lib_field0[] = "|r: {vec[f32], vec[f32]}| r.$0";
+const char wir_lib_field0_f64[] = "|r: {vec[f64], vec[f32]}| r.$0";
+const char wir_lib_field1[] = "|r: {vec[f32], vec[f32]}| r.$1";
+const char wir_lib_field1_f64[] = "|r: {vec[f64], vec[f32]}| r.$1";
+
 const char wir_lib_bias_gelu_dropout[] =
   "|x: vec[f32], bias: vec[f32], seed: i64, p: f32|\n"
   "  let H = len(bias);\n"

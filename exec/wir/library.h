@@ -27,6 +27,30 @@ extern const char wir_lib_relu[];
 extern const char wir_lib_gelu[];
 extern const char wir_lib_dropout[];
 
+/* Their backwards, dy the output's gradient:
+ *   relu_bwd: |y: vec[f32], dy: vec[f32]|   dy where the output y > 0, else 0
+ *   gelu_bwd: |x: vec[f32], dy: vec[f32]|   dy gelu_tanh'(x), x the input
+ * Dropout's backward is wir_lib_dropout itself applied to dy with the
+ * forward's seed, base and p: the mask is drawn again, not stored. */
+extern const char wir_lib_relu_bwd[];
+extern const char wir_lib_gelu_bwd[];
+
+/* Softmax cross-entropy over N rows of C logits (C = len(z) / N), the
+ * forward and the backward in one row loop (weld.md §12's shape, the
+ * hand kernel's arithmetic: max, float exp, double sum), with the loss
+ * per row rather than its mean so the host sums it as the hand kernel:
+ * |z: vec[f32], labels: vec[i64], scale: f32| ->
+ *   {loss: vec[f64] (N), dz: vec[f32] (N x C) = (softmax(z) - onehot) scale} */
+extern const char wir_lib_softmax_xent[];
+
+/* The fields of a fragment that returns two vectors (the loss, SGD), for
+ * forcing each into a buffer of its own: |r: {vec[f32], vec[f32]}| r.$k */
+extern const char wir_lib_field0[];
+extern const char wir_lib_field1[];
+/* the same for {vec[f64], vec[f32]} (the loss) */
+extern const char wir_lib_field0_f64[];
+extern const char wir_lib_field1_f64[];
+
 /* bias + GELU + dropout forward over x, as three fragments in one
  * program: |x: vec[f32], bias: vec[f32], seed: i64, p: f32| -> vec[f32] */
 extern const char wir_lib_bias_gelu_dropout[];
