@@ -35,6 +35,9 @@ struct _WirKernel {
   char *key;
   WirEntry entry;
   gboolean bounds_check;
+  WirType *args_type;     /* the argument struct (in prog's pool), built
+                           * once: runs allocate nothing in the program */
+  gsize args_size;
 };
 
 static GMutex cache_lock;
@@ -134,6 +137,21 @@ compile_to (const char *src, gsize src_len, const char *so, const char *flags, G
   return TRUE;
 }
 
+/* The argument struct: the parameters in order, natural alignment. */
+static void
+args_struct (WirKernel *k)
+{
+  const WirExpr *l = k->prog->lambda;
+  WirType *at = wir_type_new (k->prog, WIR_T_STRUCT);
+
+  at->n_fields = l->n_params;
+  at->fields = wir_alloc (k->prog, (l->n_params + 1) * sizeof (WirType *));
+  for (guint i = 0; i < l->n_params; i++)
+    at->fields[i] = l->params[i].type;
+  k->args_type = at;
+  k->args_size = l->n_params > 0 ? wir_type_size (at) : 1;
+}
+
 WirKernel *
 wir_c_compile (WirProgram *prog, const WirCOptions *options, double *compiled_s, GError **error)
 {
@@ -178,6 +196,7 @@ wir_c_compile (WirProgram *prog, const WirCOptions *options, double *compiled_s,
   k->key = g_steal_pointer (&key);
   k->entry = (WirEntry) fn;
   k->bounds_check = options == NULL || !options->no_bounds_check;
+  args_struct (k);
   if (compiled_s != NULL)
     *compiled_s = was_loaded ? 0.0 : (double) (g_get_monotonic_time () - t0) / 1e6;
   return k;
@@ -259,14 +278,8 @@ wir_kernel_run (WirKernel *kernel, WirValue *const *args, guint n_args,
   if (n_args != l->n_params)
     return g_set_error (error, WIR_ERROR, WIR_ERROR_INPUT, "the kernel takes %u arguments, got %u",
                         l->n_params, n_args), NULL;
-  /* the argument struct: the parameters in order, natural alignment */
-  WirType *at = wir_type_new (prog, WIR_T_STRUCT);
-  at->n_fields = l->n_params;
-  at->fields = g_newa (WirType *, l->n_params + 1);
-  for (guint k = 0; k < l->n_params; k++)
-    at->fields[k] = l->params[k].type;
-  gsize size = l->n_params > 0 ? wir_type_size (at) : 1;
-  g_autofree guint8 *buf = g_malloc0 (size + 1);
+  WirType *at = kernel->args_type;
+  g_autofree guint8 *buf = g_malloc0 (kernel->args_size + 1);
   g_autoptr(WirHeap) heap = wir_heap_new (options != NULL ? options->memory_limit_bytes : 0);
   for (guint k = 0; k < l->n_params; k++)
     {
@@ -276,8 +289,6 @@ wir_kernel_run (WirKernel *kernel, WirValue *const *args, guint n_args,
       store_c (l->params[k].type, buf + wir_type_field_offset (at, k), args[k]->v);
       wir_heap_depend (heap, args[k]->heap);
     }
-  at->fields = NULL;
-  at->n_fields = 0;
   g_autofree guint8 *out = g_malloc0 (wir_type_size (l->type) + 8);
   WirCtx ctx = { host_alloc, heap, kernel->bounds_check, 0, 0 };
   if (options != NULL && options->alloc != NULL)
