@@ -15,6 +15,7 @@
 #include "exec/wir/backend-c.h"
 #include "exec/wir/interp.h"
 #include "exec/wir/lazy.h"
+#include "exec/wir/numeric.h"
 #include "exec/wir/passes.h"
 #include "exec/wir/wir.h"
 #include "tests/testutil.h"
@@ -372,6 +373,123 @@ test_generator (void)
   g_assert_cmpstr (a, !=, c);
 }
 
+/* ---- tight loops (emit-c.c): the fast path against the interpreter ---- */
+
+/* @text on @input: interpreter, unfused C and fused C agree bit for bit
+ * (or fail with the same code); the C source has @emitted in it */
+static void
+assert_tight (const char *text, const char *input, const char *emitted)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WirProgram) p = wir_program_parse (text, -1, "tight", &error);
+  g_assert_no_error (error);
+  g_assert_true (wir_program_check (p, FALSE, &error));
+  g_autoptr(GPtrArray) args = wir_input_parse (p, input, &error);
+  g_assert_no_error (error);
+  Outcome interp = { 0 };
+  interp.value = wir_program_run (p, (WirValue *const *) args->pdata, args->len, NULL, &interp.error);
+  for (int fusion = 0; fusion < 2; fusion++)
+    {
+      g_autoptr(WirProgram) q = wir_program_parse (text, -1, "tight", &error);
+      g_assert_true (wir_program_check (q, FALSE, &error) && wir_optimize (q, fusion, NULL, &error));
+      g_autofree char *src = wir_c_emit (q);
+      if (emitted != NULL)
+        g_assert_nonnull (strstr (src, emitted));
+      WirCOptions copts = { cache_dir, FALSE, FALSE };
+      g_autoptr(WirKernel) k = wir_c_compile (q, &copts, NULL, &error);
+      g_assert_no_error (error);
+      g_autoptr(GPtrArray) a = wir_input_parse (q, input, &error);
+      Outcome c = { 0 };
+      c.value = wir_kernel_run (k, (WirValue *const *) a->pdata, a->len, NULL, &c.error);
+      assert_same (&interp, &c, fusion ? "fused C" : "unfused C", text);
+      outcome_clear (&c);
+    }
+  outcome_clear (&interp);
+}
+
+/* philox through the fast loop (one block per four offsets, per chunk)
+ * gives wir_philox's bits: lengths that are no multiple of 4 or of the
+ * chunk, offsets that start unaligned, negative, and across 2^64 */
+static void
+test_tight_philox (void)
+{
+  static const char text[] =
+    "|x: vec[f32], seed: i64, base: i64|\n"
+    "  result(for(x, appender[f32](len(x)), |b, i, v| merge(b, philox(seed, base + i))))";
+  static const char *const bases[] = { "0", "1", "3", "-7", "9223372036854775805", "-2" };
+  static const gint64 base_vals[] = { 0, 1, 3, -7, G_GINT64_CONSTANT (9223372036854775805), -2 };
+  for (guint k = 0; k < G_N_ELEMENTS (bases); k++)
+    {
+      g_autofree char *input = g_strdup_printf ("x=[1..2503]; seed=%s; base=%s",
+                                                k % 2 ? "-1234567890123" : "42", bases[k]);
+      assert_tight (text, input, "wir_rt_philox_blocks (");
+      /* and against numeric.h directly */
+      g_autoptr(GError) error = NULL;
+      g_autoptr(WirProgram) p = wir_program_parse (text, -1, "tight", &error);
+      g_assert_true (wir_program_check (p, FALSE, &error) && wir_optimize (p, TRUE, NULL, &error));
+      WirCOptions copts = { cache_dir, FALSE, FALSE };
+      g_autoptr(WirKernel) kern = wir_c_compile (p, &copts, NULL, &error);
+      g_autoptr(GPtrArray) a = wir_input_parse (p, input, &error);
+      g_assert_no_error (error);
+      g_autoptr(WirValue) v = wir_kernel_run (kern, (WirValue *const *) a->pdata, a->len, NULL, &error);
+      g_assert_no_error (error);
+      gconstpointer data;
+      gint64 len = 0;
+      g_assert_true (wir_value_vec (v, &data, &len));
+      g_assert_cmpint (len, ==, 2503);
+      for (gint64 i = 0; i < len; i++)
+        g_assert_cmpfloat (((const float *) data)[i], ==,
+                           wir_philox (k % 2 ? G_GINT64_CONSTANT (-1234567890123) : 42,
+                                       (gint64) ((guint64) base_vals[k] + (guint64) i)));
+    }
+}
+
+/* lookup(bias, i % H) in rows of H: trip counts that are no multiple of
+ * H, H above the trip count, above the chunk; and the failures (H = 0,
+ * H past the end of bias) still those of the interpreter */
+static void
+test_tight_mod (void)
+{
+  static const char text[] =
+    "|x: vec[f32], bias: vec[f32], H: i64|\n"
+    "  result(for(x, appender[f32](len(x)), |b, i, v| merge(b, v * 0.5f + lookup(bias, i % H) + f32(i % H))))";
+  static const struct { int n, nb, h; } cases[] = {
+    { 2503, 7, 7 }, { 2503, 1500, 1500 }, { 2503, 3000, 3000 }, { 100, 5000, 3000 }, { 0, 3, 3 },
+    { 2503, 7, 0 }, { 2503, 7, 8 }, { 5, 7, 8 }, { 2503, 7, -3 },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autofree char *input = cases[k].n > 0
+        ? g_strdup_printf ("x=[1..%d]; bias=[1..%d]; H=%d", cases[k].n, cases[k].nb, cases[k].h)
+        : g_strdup_printf ("x=[]; bias=[1..%d]; H=%d", cases[k].nb, cases[k].h);
+      assert_tight (text, input, "% t");
+    }
+}
+
+/* appenders: sized and merged once (fast), a hint that is not the trip
+ * count, unsized, filtered, a struct of two, and a sized appender that a
+ * second loop continues (A04): all as the interpreter */
+static void
+test_tight_appenders (void)
+{
+  static const char *const texts[] = {
+    "|x: vec[i64]| result(for(x, appender[i64](len(x)), |b, i, v| merge(b, v * 3L + i)))",
+    "|x: vec[i64]| result(for(x, appender[i64](5L), |b, i, v| merge(b, v * 3L + i)))",
+    "|x: vec[i64]| result(for(x, appender[i64], |b, i, v| merge(b, v / 2L)))",
+    "|x: vec[i64]| result(for(x, appender[i64](len(x)), |b, i, v| if(v > 5L, merge(b, v), b)))",
+    "|x: vec[i64]| let r = for(x, {appender[i64](len(x)), appender[f64](len(x))}, |bs, i, v|\n"
+    "  {merge(bs.$0, v - i), merge(bs.$1, f64(v) * 0.5)}); {result(r.$0), result(r.$1)}",
+    "|x: vec[i64]| let b = for(x, appender[i64](len(x)), |b, i, v| merge(b, v));\n"
+    "  result(for(x, b, |c, i, v| merge(c, v + 100L)))",
+    "|x: vec[i64]| result(for(x, appender[i64](len(x)), |b, i, v| merge(b, v / (i - 3L))))",
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (texts); k++)
+    {
+      assert_tight (texts[k], "x=[1..2503]", NULL);
+      assert_tight (texts[k], "x=[]", NULL);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -380,6 +498,9 @@ main (int argc, char **argv)
   g_test_add_func ("/wir/c/reentrant-from-8-threads", test_reentrant);
   g_test_add_func ("/wir/c/huge-capacity-hint", test_huge_hint);
   g_test_add_func ("/wir/lazy/fragments-fuse-when-forced", test_lazy);
+  g_test_add_func ("/wir/c/tight/philox-bits", test_tight_philox);
+  g_test_add_func ("/wir/c/tight/index-mod-rows", test_tight_mod);
+  g_test_add_func ("/wir/c/tight/appenders", test_tight_appenders);
   for (guint32 seed = 1; seed <= N_PROGRAMS; seed++)
     {
       g_autofree char *name = g_strdup_printf ("/wir/diff/random/%u", seed);

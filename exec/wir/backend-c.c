@@ -1,10 +1,12 @@
 /* exec/wir/backend-c.c - compile, cache, load and call C kernels
  * (backend-c.h). The source comes from emit-c.c.
  *
- * Compiling: `cc -O2 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off`
+ * Compiling: `cc -O3 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off`
  * (weld.md §10.3: never -ffast-math; -fwrapv for wrapping integers; no FMA
- * contraction, so results equal the interpreter's bit for bit). $CC
- * overrides the compiler. Loading: GModule, as exec/blas.c opens OpenBLAS.
+ * contraction, so results equal the interpreter's bit for bit; -O3, not
+ * -O2, because gcc 12's -O2 cost model ("very cheap") vectorizes no loop
+ * that needs an epilogue or an aliasing check, which is every tight loop
+ * of emit-c.c). $CC overrides the compiler. Loading: GModule, as exec/blas.c opens OpenBLAS.
  */
 #include "config.h"
 
@@ -17,8 +19,8 @@
 #include <string.h>
 
 /* bump when the emitted code changes meaning: it is part of the key */
-#define WIR_C_EMITTER_VERSION "wir-c-1"
-#define WIR_C_FLAGS "-O2 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off"
+#define WIR_C_EMITTER_VERSION "wir-c-2"
+#define WIR_C_FLAGS "-O3 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off"
 
 typedef struct {
   void *(*alloc) (void *self, gint64 bytes);
@@ -152,11 +154,13 @@ args_struct (WirKernel *k)
   k->args_size = l->n_params > 0 ? wir_type_size (at) : 1;
 }
 
-WirKernel *
-wir_c_compile (WirProgram *prog, const WirCOptions *options, double *compiled_s, GError **error)
+/* the module of @src compiled under @options: from memory, from the disk
+ * cache, or compiled now; *key gets the cache key, *was_loaded whether it
+ * was in memory */
+static GModule *
+load_source (const char *src, const WirCOptions *options, char **key_out, gboolean *was_loaded,
+             GError **error)
 {
-  gint64 t0 = g_get_monotonic_time ();
-  g_autofree char *src = wir_c_emit (prog);
   g_autofree char *version = compiler_version (error);
   if (version == NULL)
     return NULL;
@@ -164,13 +168,12 @@ wir_c_compile (WirProgram *prog, const WirCOptions *options, double *compiled_s,
   g_autofree char *cpu = options != NULL && options->native ? cpu_model () : g_strdup ("");
   g_autofree char *material = g_strdup_printf ("%s\n%s\n%s\n%s\n%s", WIR_C_EMITTER_VERSION, version, flags, cpu, src);
   g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
-  gboolean was_loaded;
 
   g_mutex_lock (&cache_lock);
   if (loaded == NULL)
     loaded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GModule *module = g_hash_table_lookup (loaded, key);
-  was_loaded = module != NULL;
+  *was_loaded = module != NULL;
   g_mutex_unlock (&cache_lock);
   if (module == NULL)
     {
@@ -188,6 +191,20 @@ wir_c_compile (WirProgram *prog, const WirCOptions *options, double *compiled_s,
       g_hash_table_replace (loaded, g_strdup (key), module);
       g_mutex_unlock (&cache_lock);
     }
+  *key_out = g_steal_pointer (&key);
+  return module;
+}
+
+WirKernel *
+wir_c_compile (WirProgram *prog, const WirCOptions *options, double *compiled_s, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  g_autofree char *src = wir_c_emit (prog);
+  g_autofree char *key = NULL;
+  gboolean was_loaded = FALSE;
+  GModule *module = load_source (src, options, &key, &was_loaded, error);
+  if (module == NULL)
+    return NULL;
   gpointer fn = NULL;
   if (!g_module_symbol (module, "wir_main", &fn) || fn == NULL)
     return g_set_error (error, WIR_ERROR, WIR_ERROR_UNSUPPORTED, "kernel %s has no wir_main", key), NULL;
@@ -200,6 +217,20 @@ wir_c_compile (WirProgram *prog, const WirCOptions *options, double *compiled_s,
   if (compiled_s != NULL)
     *compiled_s = was_loaded ? 0.0 : (double) (g_get_monotonic_time () - t0) / 1e6;
   return k;
+}
+
+gpointer
+wir_c_compile_symbol (const char *source, const char *symbol, const WirCOptions *options,
+                      GError **error)
+{
+  g_autofree char *src = g_strconcat (wir_c_rt_text (), source, NULL);
+  g_autofree char *key = NULL;
+  gboolean was_loaded = FALSE;
+  GModule *module = load_source (src, options, &key, &was_loaded, error);
+  gpointer fn = NULL;
+  if (module != NULL && (!g_module_symbol (module, symbol, &fn) || fn == NULL))
+    g_set_error (error, WIR_ERROR, WIR_ERROR_UNSUPPORTED, "module %s has no '%s'", key, symbol);
+  return fn;
 }
 
 const char *

@@ -32,6 +32,9 @@ typedef struct {
 
 /* The C source for the checked @prog. Free with g_free. */
 char      *wir_c_emit (WirProgram *prog);
+/* What every emitted program starts with: its includes and rt.h's
+ * helpers (static inline). Owned by the library. */
+const char *wir_c_rt_text (void);
 
 /* Compiles (or finds in the cache) the kernel of the checked @prog. The
  * kernel refers to @prog's types: @prog must outlive it. *compiled_s, if
@@ -41,6 +44,14 @@ WirKernel *wir_c_compile (WirProgram *prog, const WirCOptions *options,
                           double *compiled_s, GError **error);
 WirValue  *wir_kernel_run (WirKernel *kernel, WirValue *const *args, guint n_args,
                            const WirRunOptions *options, GError **error);
+/* The address of @symbol in @source, a C translation unit compiled as
+ * kernels are: the same compiler, flags (under @options) and cache, after
+ * the same preamble (<math.h>, <stdint.h>, <string.h> and rt.h's helpers,
+ * which @source may call). For code that must be compiled exactly like
+ * the kernels it is compared with (bench/bench-wir.c's hand loops). The
+ * module stays loaded for the life of the process. NULL on error. */
+gpointer   wir_c_compile_symbol (const char *source, const char *symbol,
+                                 const WirCOptions *options, GError **error);
 /* The cache key (64 hex digits), owned by the kernel. */
 const char *wir_kernel_key (const WirKernel *kernel);
 void       wir_kernel_free (WirKernel *kernel);

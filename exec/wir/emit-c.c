@@ -27,12 +27,15 @@
 
 typedef struct Name { const char *wir; char *c; const struct Name *up; } Name;
 
+typedef struct _Tight Tight;
+
 typedef struct {
   WirProgram *prog;
   GString *types;           /* struct definitions, in dependency order */
   GHashTable *tnames;       /* printed WIR type -> C type */
   guint n_types, n_tmp, n_vars;
   const Name *names;
+  const Tight *tight;       /* while emitting a tight loop's body (below) */
 } Emit;
 
 static void ex (Emit *m, GString *o, const WirExpr *e);
@@ -549,26 +552,16 @@ iter_elem (Emit *m, GString *o, const WirExpr *it, const Iter *c, const char *j)
     }
 }
 
+/* the loop over opened iterators @cs, from the initial builder @e->kids[n]
+ * to the last: builder state carried through every iteration */
 static void
-for_loop (Emit *m, GString *o, const WirExpr *e)
+loop_general (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
 {
   guint n = e->n_kids - 2;
   const WirExpr *f = e->kids[n + 1];
-  Iter *cs = g_new0 (Iter, n);
-  g_autofree char *cur = tmp (m), *j = tmp (m);
+  g_autofree char *j = tmp (m);
   const char *bt = ctype (m, e->type);
-  g_string_append (o, "({ ");
-  for (guint k = 0; k < n; k++)
-    {
-      open_iter (m, o, e->kids[k], &cs[k]);
-      if (k > 0)
-        {
-          g_string_append_printf (o, "if (%s != %s) ", cs[k].n, cs[0].n);
-          FAIL (o, E_ZIP, e);
-          g_string_append (o, " ");
-        }
-    }
-  g_string_append_printf (o, "%s %s = ", bt, cur);
+  g_string_append_printf (o, "%s = ", cur);
   ex (m, o, e->kids[n]);
   g_string_append_printf (o, "; for (int64_t %s = 0; %s < %s; %s++) { ", j, j, cs[0].n, j);
   Name nb, ni, nx;
@@ -591,13 +584,437 @@ for_loop (Emit *m, GString *o, const WirExpr *e)
     iter_elem (m, o, e->kids[0], &cs[0], j);
   g_string_append_printf (o, "; (void) %s; (void) %s; (void) %s; %s = ", vb, vi, vx, cur);
   ex (m, o, f->kids[0]);
-  g_string_append_printf (o, "; } %s; })", cur);
+  g_string_append (o, "; } ");
   unbind (m, &nx);
   unbind (m, &ni);
   unbind (m, &nb);
+}
+
+static gboolean tight_loop (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur);
+
+static void
+for_loop (Emit *m, GString *o, const WirExpr *e)
+{
+  guint n = e->n_kids - 2;
+  Iter *cs = g_new0 (Iter, n);
+  g_autofree char *cur = tmp (m);
+  g_string_append (o, "({ ");
+  for (guint k = 0; k < n; k++)
+    {
+      open_iter (m, o, e->kids[k], &cs[k]);
+      if (k > 0)
+        {
+          g_string_append_printf (o, "if (%s != %s) ", cs[k].n, cs[0].n);
+          FAIL (o, E_ZIP, e);
+          g_string_append (o, " ");
+        }
+    }
+  g_string_append_printf (o, "%s %s; ", ctype (m, e->type), cur);
+  if (!tight_loop (m, o, e, cs, cur))
+    loop_general (m, o, e, cs, cur);
+  g_string_append_printf (o, "%s; })", cur);
   for (guint k = 0; k < n; k++)
     g_free (cs[k].it), g_free (cs[k].s), g_free (cs[k].k), g_free (cs[k].n), g_free (cs[k].sh), g_free (cs[k].st);
   g_free (cs);
+}
+
+/* ---- tight loops ----
+ *
+ * A `for` whose initial builder is one fresh sized appender, or a struct
+ * of them, each merged exactly once per iteration at the tail of the body
+ * ({merge(bs.$0, e0), ..., merge(bs.$k, ek)} after a chain of lets), and
+ * whose body can neither fail nor allocate, is emitted twice:
+ *
+ *   fast:    when every hint equals the trip count N and the checks below
+ *            hold up front: data arrays of N elements in restrict locals,
+ *            written by index (d0[j] = e0), no builder state in the loop,
+ *            so the compiler vectorizes it;
+ *   general: otherwise, the loop above, which meets any failure exactly
+ *            where the interpreter does.
+ *
+ * In the fast loop, which runs in chunks of at most TIGHT_CHUNK
+ * iterations:
+ *   i % H (H loop-invariant) is r + (j - c0), the chunks split at the
+ *     multiples of H and r = c0 % H once per chunk (needs H > 0);
+ *   lookup(v, i % H) and lookup(v, i) (v invariant) are unchecked loads,
+ *     their bounds proven up front (min(N, H) <= len(v), N <= len(v));
+ *   philox(seed, base + i) (seed, base invariant) reads a word computed per
+ *     chunk by wir_rt_philox_blocks, one block per four offsets: the same
+ *     bits as wir_rt_philox (weld.md §8.1).
+ * Both paths allocate the same bytes; appender order is index order.
+ */
+
+#define TIGHT_CHUNK 1024
+
+typedef enum { SUB_MOD, SUB_LOOKUP_MOD, SUB_LOOKUP_I, SUB_PHILOX, SUB_STORE } SubKind;
+
+typedef struct { SubKind kind; guint slot, mod; } Sub;
+
+struct _Tight {
+  const char *bname, *iname, *xname;
+  GHashTable *inner;            /* names bound inside the body */
+  GHashTable *subs;             /* const WirExpr * -> Sub * */
+  GPtrArray *mods;              /* the divisor H of each i % H */
+  GPtrArray *vecs;              /* the vector of each lookup */
+  GPtrArray *philox;            /* PHILOX nodes */
+  GPtrArray *outs;              /* the NEWBUILDER of each output */
+  GPtrArray *merges;            /* the MERGE into each output */
+  char *pre, *j;                /* emission: name prefix, the index */
+};
+
+static Sub *
+add_sub (Tight *t, const WirExpr *e, SubKind kind, guint slot, guint mod)
+{
+  Sub *s = g_new (Sub, 1);
+  s->kind = kind, s->slot = slot, s->mod = mod;
+  g_hash_table_insert (t->subs, (gpointer) e, s);
+  return s;
+}
+
+/* evaluated once before the loop: refers to no name bound inside it,
+ * cannot fail, allocates nothing */
+static gboolean
+invariant (const Tight *t, const WirExpr *e)
+{
+  switch (e->kind)
+    {
+    case WIR_LIT: return TRUE;
+    case WIR_IDENT: return !g_hash_table_contains (t->inner, e->name);
+    case WIR_LEN: case WIR_GETFIELD: return invariant (t, e->kids[0]);
+    case WIR_UNOP: return e->op == WIR_OP_NEG && invariant (t, e->kids[0]);
+    case WIR_BINOP:
+      return (e->op == WIR_OP_ADD || e->op == WIR_OP_SUB || e->op == WIR_OP_MUL)
+             && invariant (t, e->kids[0]) && invariant (t, e->kids[1]);
+    default: return FALSE;
+    }
+}
+
+static gboolean
+is_index (const Tight *t, const WirExpr *e)
+{
+  return e->kind == WIR_IDENT && strcmp (e->name, t->iname) == 0;
+}
+
+/* i % H with H invariant: its slot in t->mods, or -1 */
+static int
+mod_of (Tight *t, const WirExpr *e)
+{
+  if (e->kind != WIR_BINOP || e->op != WIR_OP_MOD || !is_index (t, e->kids[0])
+      || !invariant (t, e->kids[1]) || wir_type_resolve (e->type)->kind != WIR_T_I64)
+    return -1;
+  g_ptr_array_add (t->mods, e->kids[1]);
+  return (int) t->mods->len - 1;
+}
+
+/* can neither fail nor allocate nor touch the builder; records the
+ * rewrites of the fast loop */
+static gboolean
+safe (Tight *t, const WirExpr *e)
+{
+  switch (e->kind)
+    {
+    case WIR_LIT: return TRUE;
+    case WIR_IDENT: return strcmp (e->name, t->bname) != 0;
+    case WIR_BINOP:
+      if (!wir_type_is_float (wir_type_resolve (e->type)->kind)
+          && (e->op == WIR_OP_DIV || e->op == WIR_OP_MOD))
+        {
+          int k = mod_of (t, e);
+          if (k >= 0)
+            return add_sub (t, e, SUB_MOD, (guint) k, 0), TRUE;
+          const WirExpr *d = e->kids[1];
+          if (d->kind != WIR_LIT || d->lit.i == 0 || d->lit.i == -1)
+            return FALSE;
+        }
+      break;
+    case WIR_LOOKUP:
+      {
+        if (!invariant (t, e->kids[0]))
+          return FALSE;
+        g_ptr_array_add (t->vecs, e->kids[0]);
+        guint v = t->vecs->len - 1;
+        if (is_index (t, e->kids[1]))
+          return add_sub (t, e, SUB_LOOKUP_I, v, 0), TRUE;
+        int k = mod_of (t, e->kids[1]);
+        if (k >= 0)
+          return add_sub (t, e, SUB_LOOKUP_MOD, v, (guint) k), TRUE;
+        return FALSE;
+      }
+    case WIR_PHILOX:
+      {
+        const WirExpr *off = e->kids[1];
+        if (invariant (t, e->kids[0])
+            && (is_index (t, off)
+                || (off->kind == WIR_BINOP && off->op == WIR_OP_ADD
+                    && ((is_index (t, off->kids[0]) && invariant (t, off->kids[1]))
+                        || (is_index (t, off->kids[1]) && invariant (t, off->kids[0]))))))
+          {
+            g_ptr_array_add (t->philox, (gpointer) e);
+            return add_sub (t, e, SUB_PHILOX, t->philox->len - 1, 0), TRUE;
+          }
+      }
+      break;
+    case WIR_LET: case WIR_UNOP: case WIR_CAST: case WIR_IF: case WIR_SELECT:
+    case WIR_MAKESTRUCT: case WIR_GETFIELD: case WIR_LEN:
+      break;
+    default:
+      return FALSE;
+    }
+  for (guint k = 0; k < e->n_kids; k++)
+    if (!safe (t, e->kids[k]))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+collect_lets (Tight *t, const WirExpr *e)
+{
+  if (e->kind == WIR_LET)
+    g_hash_table_add (t->inner, e->name);
+  for (guint k = 0; k < e->n_kids; k++)
+    collect_lets (t, e->kids[k]);
+}
+
+static gboolean
+is_sized_appender (const Tight *t, const WirExpr *b)
+{
+  return b->kind == WIR_NEWBUILDER && b->n_kids == 1
+         && wir_type_resolve (b->type)->kind == WIR_T_APPENDER && invariant (t, b->kids[0]);
+}
+
+/* fills @t, or FALSE when @e is no tight loop */
+static gboolean
+tight_plan (Tight *t, const WirExpr *e)
+{
+  guint n = e->n_kids - 2;
+  const WirExpr *b0 = e->kids[n], *f = e->kids[n + 1];
+  for (guint k = 0; k < n; k++)
+    if (e->kids[k]->iter_kind == WIR_ITER_ND)
+      return FALSE;
+  t->bname = f->params[0].name, t->iname = f->params[1].name, t->xname = f->params[2].name;
+  g_hash_table_add (t->inner, (gpointer) t->bname);
+  g_hash_table_add (t->inner, (gpointer) t->iname);
+  g_hash_table_add (t->inner, (gpointer) t->xname);
+  collect_lets (t, f->kids[0]);
+  if (is_sized_appender (t, b0))
+    g_ptr_array_add (t->outs, (gpointer) b0);
+  else if (b0->kind == WIR_MAKESTRUCT && b0->n_kids > 0)
+    for (guint k = 0; k < b0->n_kids; k++)
+      {
+        if (!is_sized_appender (t, b0->kids[k]))
+          return FALSE;
+        g_ptr_array_add (t->outs, b0->kids[k]);
+      }
+  else
+    return FALSE;
+  const WirExpr *body = f->kids[0];
+  for (; body->kind == WIR_LET; body = body->kids[1])
+    if (strcmp (body->name, t->bname) == 0 || strcmp (body->name, t->iname) == 0
+        || strcmp (body->name, t->xname) == 0 || !safe (t, body->kids[0]))
+      return FALSE;
+  guint n_out = t->outs->len;
+  for (guint k = 0; k < n_out; k++)
+    {
+      const WirExpr *mg = b0->kind == WIR_MAKESTRUCT
+                          ? (body->kind == WIR_MAKESTRUCT && body->n_kids == n_out ? body->kids[k] : NULL)
+                          : body;
+      if (mg == NULL || mg->kind != WIR_MERGE)
+        return FALSE;
+      const WirExpr *to = mg->kids[0];
+      if (b0->kind == WIR_MAKESTRUCT)
+        {
+          if (to->kind != WIR_GETFIELD || to->index != k)
+            return FALSE;
+          to = to->kids[0];
+        }
+      if (to->kind != WIR_IDENT || strcmp (to->name, t->bname) != 0 || !safe (t, mg->kids[1]))
+        return FALSE;
+      g_ptr_array_add (t->merges, (gpointer) mg);
+      add_sub (t, mg, SUB_STORE, k, 0);
+    }
+  return TRUE;
+}
+
+static gboolean
+tight_sub (Emit *m, GString *o, const WirExpr *e)
+{
+  const Tight *t = m->tight;
+  const Sub *s = g_hash_table_lookup (t->subs, e);
+  if (s == NULL)
+    return FALSE;
+  const char *p = t->pre, *j = t->j;
+  switch (s->kind)
+    {
+    case SUB_MOD:
+      g_string_append_printf (o, "(%sr%u + (%s - %sc0))", p, s->slot, j, p);
+      break;
+    case SUB_LOOKUP_MOD:
+      g_string_append_printf (o, "%sv%u.data[%sr%u + (%s - %sc0)]", p, s->slot, p, s->mod, j, p);
+      break;
+    case SUB_LOOKUP_I:
+      g_string_append_printf (o, "%sv%u.data[%s]", p, s->slot, j);
+      break;
+    case SUB_PHILOX:
+      g_string_append_printf (o, "wir_rt_philox_word (%sq%u[%s - %sc0])", p, s->slot, j, p);
+      break;
+    case SUB_STORE:
+      {
+        /* the store; the builder value is a placeholder nobody reads */
+        const Tight *save = m->tight;
+        g_string_append_printf (o, "({ %sd%u[%s] = ", p, s->slot, j);
+        ex (m, o, e->kids[1]);
+        m->tight = save;
+        g_string_append_printf (o, "; (%s) 0; })", ctype (m, e->type));
+      }
+      break;
+    }
+  return TRUE;
+}
+
+static gboolean
+tight_loop (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
+{
+  Tight t = { NULL, NULL, NULL, g_hash_table_new (g_str_hash, g_str_equal),
+              g_hash_table_new_full (NULL, NULL, NULL, g_free), g_ptr_array_new (), g_ptr_array_new (),
+              g_ptr_array_new (), g_ptr_array_new (), g_ptr_array_new (), NULL, NULL };
+  gboolean ok = m->tight == NULL && tight_plan (&t, e);
+  if (!ok)
+    goto out;
+  guint n = e->n_kids - 2;
+  const WirExpr *f = e->kids[n + 1];
+  t.pre = tmp (m);
+  t.j = tmp (m);
+  const char *p = t.pre, *j = t.j, *N = cs[0].n;
+  /* the invariants, once */
+  for (guint k = 0; k < t.mods->len; k++)
+    {
+      g_string_append_printf (o, "int64_t %sh%u = ", p, k);
+      ex (m, o, t.mods->pdata[k]);
+      g_string_append (o, "; ");
+    }
+  for (guint k = 0; k < t.vecs->len; k++)
+    {
+      const WirExpr *v = t.vecs->pdata[k];
+      g_string_append_printf (o, "%s %sv%u = ", ctype (m, v->type), p, k);
+      ex (m, o, v);
+      g_string_append (o, "; ");
+    }
+  for (guint k = 0; k < t.philox->len; k++)
+    {
+      const WirExpr *ph = t.philox->pdata[k], *off = ph->kids[1];
+      g_string_append_printf (o, "int64_t %ss%u = ", p, k);
+      ex (m, o, ph->kids[0]);
+      g_string_append_printf (o, "; int64_t %sb%u = ", p, k);
+      if (is_index (&t, off))
+        g_string_append (o, "0");
+      else
+        ex (m, o, off->kids[is_index (&t, off->kids[0]) ? 1 : 0]);
+      g_string_append (o, "; ");
+    }
+  for (guint k = 0; k < t.outs->len; k++)
+    {
+      const WirExpr *b = t.outs->pdata[k];
+      g_string_append_printf (o, "int64_t %sn%u = ", p, k);
+      ex (m, o, b->kids[0]);
+      g_string_append (o, "; ");
+    }
+  /* the fast loop's conditions */
+  g_string_append (o, "if (1");
+  for (guint k = 0; k < t.outs->len; k++)
+    {
+      const WirExpr *b = t.outs->pdata[k];
+      g_string_append_printf (o, " && %sn%u == %s && %s <= INT64_MAX / (int64_t) sizeof (%s)",
+                              p, k, N, N, ctype (m, wir_type_resolve (b->type)->elem));
+    }
+  for (guint k = 0; k < t.mods->len; k++)
+    g_string_append_printf (o, " && %sh%u > 0", p, k);
+  GHashTableIter hi;
+  gpointer key, val;
+  g_hash_table_iter_init (&hi, t.subs);
+  while (g_hash_table_iter_next (&hi, &key, &val))
+    {
+      const Sub *s = val;
+      if (s->kind == SUB_LOOKUP_I)
+        g_string_append_printf (o, " && %s <= %sv%u.len", N, p, s->slot);
+      else if (s->kind == SUB_LOOKUP_MOD)
+        g_string_append_printf (o, " && (%s < %sh%u ? %s : %sh%u) <= %sv%u.len", N, p, s->mod, N, p, s->mod, p, s->slot);
+    }
+  g_string_append (o, ") { ");
+  for (guint k = 0; k < t.outs->len; k++)
+    {
+      const WirExpr *b = t.outs->pdata[k];
+      WirType *bt = wir_type_resolve (b->type);
+      g_autofree char *st = pointee (m, bt);
+      const char *et = ctype (m, bt->elem);
+      g_string_append_printf (o, "%s *%sa%u = ctx->alloc (ctx->self, sizeof *%sa%u); if (%sa%u == NULL) ",
+                              st, p, k, p, k, p, k);
+      FAIL (o, E_OOM, b);
+      g_string_append_printf (o, " %s *restrict %sd%u = NULL; if (%s > 0) { %sd%u = ctx->alloc (ctx->self, %s * (int64_t) sizeof (%s));"
+                              " if (%sd%u == NULL) ", et, p, k, N, p, k, N, et, p, k);
+      FAIL (o, E_OOM, (const WirExpr *) t.merges->pdata[k]);
+      g_string_append (o, " } ");
+    }
+  g_string_append_printf (o, "for (int64_t %sc0 = 0, %sc1; %sc0 < %s; %sc0 = %sc1) {"
+                          " %sc1 = %s - %sc0 > %d ? %sc0 + %d : %s; ",
+                          p, p, p, N, p, p, p, N, p, TIGHT_CHUNK, p, TIGHT_CHUNK, N);
+  for (guint k = 0; k < t.mods->len; k++)
+    g_string_append_printf (o, "int64_t %sr%u = %sc0 %% %sh%u; if (%sh%u - %sr%u < %sc1 - %sc0) %sc1 = %sc0 + (%sh%u - %sr%u); ",
+                            p, k, p, p, k, p, k, p, k, p, p, p, p, p, k, p, k);
+  for (guint k = 0; k < t.philox->len; k++)
+    g_string_append_printf (o, "uint32_t %sw%u[%d + 8]; uint64_t %so%u = (uint64_t) %sb%u + (uint64_t) %sc0;"
+                            " wir_rt_philox_blocks (%ss%u, %so%u >> 2, (int64_t) (((%so%u & 3) + (uint64_t) (%sc1 - %sc0) + 3) >> 2), %sw%u);"
+                            " const uint32_t *%sq%u = %sw%u + (%so%u & 3); ",
+                            p, k, TIGHT_CHUNK, p, k, p, k, p, p, k, p, k, p, k, p, p, p, k, p, k, p, k, p, k);
+  g_string_append_printf (o, "for (int64_t %s = %sc0; %s < %sc1; %s++) { ", j, p, j, p, j);
+  Name ni, nx;
+  const char *vi = bind_name (m, f->params[1].name, &ni);
+  const char *vx = bind_name (m, f->params[2].name, &nx);
+  g_string_append_printf (o, "int64_t %s = %s; %s %s = ", vi, j, ctype (m, f->params[2].itype), vx);
+  if (e->is_zip)
+    {
+      g_string_append_printf (o, "(%s) {", ctype (m, f->params[2].itype));
+      for (guint k = 0; k < n; k++)
+        {
+          g_string_append (o, k > 0 ? ", " : " ");
+          iter_elem (m, o, e->kids[k], &cs[k], j);
+        }
+      g_string_append (o, " }");
+    }
+  else
+    iter_elem (m, o, e->kids[0], &cs[0], j);
+  g_string_append_printf (o, "; (void) %s; (void) %s; (void) ", vi, vx);
+  m->tight = &t;
+  ex (m, o, f->kids[0]);
+  m->tight = NULL;
+  g_string_append (o, "; } } ");
+  unbind (m, &nx);
+  unbind (m, &ni);
+  for (guint k = 0; k < t.outs->len; k++)
+    g_string_append_printf (o, "%sa%u->data = %sd%u; %sa%u->len = %s; %sa%u->cap = %s; ",
+                            p, k, p, k, p, k, N, p, k, N);
+  if (t.outs->len == 1 && ((const WirExpr *) t.outs->pdata[0] == e->kids[n]))
+    g_string_append_printf (o, "%s = %sa0; ", cur, p);
+  else
+    {
+      g_string_append_printf (o, "%s = (%s) {", cur, ctype (m, e->type));
+      for (guint k = 0; k < t.outs->len; k++)
+        g_string_append_printf (o, "%s %sa%u", k > 0 ? "," : "", p, k);
+      g_string_append (o, " }; ");
+    }
+  g_string_append (o, "} else { ");
+  loop_general (m, o, e, cs, cur);
+  g_string_append (o, "} ");
+out:
+  g_free (t.pre);
+  g_free (t.j);
+  g_hash_table_unref (t.inner);
+  g_hash_table_unref (t.subs);
+  g_ptr_array_unref (t.mods);
+  g_ptr_array_unref (t.vecs);
+  g_ptr_array_unref (t.philox);
+  g_ptr_array_unref (t.outs);
+  g_ptr_array_unref (t.merges);
+  return ok;
 }
 
 static void
@@ -676,9 +1093,13 @@ call1 (Emit *m, GString *o, const char *fn, const WirExpr *e)
   g_string_append (o, ")");
 }
 
+static gboolean tight_sub (Emit *m, GString *o, const WirExpr *e);
+
 static void
 ex (Emit *m, GString *o, const WirExpr *e)
 {
+  if (m->tight != NULL && tight_sub (m, o, e))
+    return;
   switch (e->kind)
     {
     case WIR_LIT: lit (o, e); break;
@@ -692,6 +1113,8 @@ ex (Emit *m, GString *o, const WirExpr *e)
           g_string_append (o, "((uint8_t) !");
         else if (e->op == WIR_OP_NEG)
           g_string_append_printf (o, "((%s) -", ctype (m, e->type));
+        else if (e->op == WIR_OP_TANH && k == WIR_T_F32)
+          g_string_append (o, "(wir_rt_tanhf ");    /* rt.h's, as the interpreter */
         else
           g_string_append_printf (o, "(%s ", math_name (e->op, k == WIR_T_F32));
         g_string_append (o, "(");
@@ -763,6 +1186,18 @@ ex (Emit *m, GString *o, const WirExpr *e)
   "  uint32_t error_pos;\n" \
   "} wir_ctx;\n"
 
+const char *
+wir_c_rt_text (void)
+{
+  static const char text[] =
+    "/* generated by dawnsim's WIR C back end (exec/wir/emit-c.c) */\n"
+    "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n";
+  static char *all;
+  if (g_once_init_enter (&all))
+    g_once_init_leave (&all, g_strconcat (text, wir_rt_text, "\n", NULL));
+  return all;
+}
+
 char *
 wir_c_emit (WirProgram *prog)
 {
@@ -789,10 +1224,7 @@ wir_c_emit (WirProgram *prog)
     unbind (&m, &names[k]);
   g_free (names);
 
-  GString *out = g_string_new ("/* generated by dawnsim's WIR C back end (exec/wir/emit-c.c) */\n");
-  g_string_append (out, "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n");
-  g_string_append (out, wir_rt_text);
-  g_string_append_c (out, '\n');
+  GString *out = g_string_new (wir_c_rt_text ());
   g_string_append (out, WIR_C_PRELUDE);
   g_string_append (out, m.types->str);
   g_string_append (out, args->str);

@@ -3,7 +3,8 @@
  * A tree walk over the checked program. Every binder has a slot (given by
  * check.c), so the environment is one array; values live in the run's
  * heap. Integers wrap (computed unsigned), f32 is computed in float with
- * the f-suffixed libm functions, floating min/max propagate NaN, casts to
+ * the f-suffixed libm functions (tanh: rt.h's wir_rt_tanhf, as the C back
+ * end), floating min/max propagate NaN, casts to
  * integers saturate. Every run-time check of the spec is always on: lookup
  * and iterator bounds, slice starts, zip trip counts, vecmerger indices,
  * integer division by zero, and the memory limit.
@@ -231,7 +232,7 @@ math_f32 (WirOp op, float x)
     case WIR_OP_ATAN: return atanf (x);
     case WIR_OP_SINH: return sinhf (x);
     case WIR_OP_COSH: return coshf (x);
-    case WIR_OP_TANH: return tanhf (x);
+    case WIR_OP_TANH: return wir_tanhf (x);   /* rt.h's, as compiled code */
     case WIR_OP_ERF: return erff (x);
     default: g_assert_not_reached ();
     }

@@ -1,6 +1,6 @@
 /* exec/wir/numeric.h - WIR's bit-exact numeric helpers (weld.md §8.1, §8.2).
  *
- * One definition of the f16/bf16 conversions and of philox, used by the
+ * One definition of the f16/bf16 conversions, philox and f32 tanh, used by the
  * interpreter; the C back end emits the same functions, so every back end
  * produces the same bits. All are pure and cannot fail.
  */
@@ -28,5 +28,15 @@ void    wir_philox4x32 (const guint32 ctr[4], const guint32 key[2], guint32 out[
 /* philox(seed, offset) -> [0, 1): word (offset & 3) of the block at
  * counter offset >> 2, keyed by the seed, as (w >> 8) * 2^-24. */
 float   wir_philox (gint64 seed, gint64 offset);
+/* The @n_blocks blocks at counters q0, q0 + 1, ... (mod 2^62) into
+ * out[4 * n_blocks]: word k of block b is philox(seed, o) for the offset
+ * with o >> 2 == q0 + b and o & 3 == k. What compiled loops call to get
+ * four offsets from one block. */
+void    wir_philox_blocks (gint64 seed, guint64 q0, gint64 n_blocks, guint32 *out);
+
+/* tanh(x) for f32 in every back end (WIR's own, not libm's: branch-free,
+ * so compiled loops vectorize it): within 2.61 ulp of the exact value,
+ * odd, +-1 beyond 9.01, NaN kept. */
+float   wir_tanhf (float x);
 
 G_END_DECLS

@@ -5,8 +5,12 @@
  * and pastes that string into every program it emits. So f16/bf16
  * conversions and philox have one definition, and every back end
  * produces the same bits (weld.md §8.1, §8.2). Also the saturating
- * float-to-integer casts of §5. The body must stay free of string and
- * character literals and of preprocessor lines (it is one macro argument).
+ * float-to-integer casts of §5, and tanh for f32 (wir_rt_tanhf), written
+ * without branches or tables so that a compiler vectorizes the loops that
+ * call it, with the same bits in every lane as in scalar code (no FMA:
+ * kernels compile with -ffp-contract=off, numeric.c turns contraction off
+ * itself). The body must stay free of string and character literals and
+ * of preprocessor lines (it is one macro argument).
  */
 #ifndef WIR_RT_H
 #define WIR_RT_H
@@ -159,6 +163,95 @@ wir_rt_philox (int64_t seed, int64_t offset)
   uint32_t out[4];
   wir_rt_philox4x32 (ctr, key, out);
   return (float) (out[(uint64_t) offset & 3] >> 8) * (1.0f / 16777216.0f);
+}
+
+/* philox's float from a block word: (w >> 8) * 2^-24, exact */
+static inline float
+wir_rt_philox_word (uint32_t w)
+{
+  return (float) (w >> 8) * (1.0f / 16777216.0f);
+}
+
+/* Philox4x32-10 again, each 32-bit word held in a 64-bit integer: the
+ * same bits as wir_rt_philox4x32, but a vectorizing compiler multiplies
+ * 64-bit lanes with one instruction (vpmuludq) instead of splitting and
+ * shuffling 32-bit ones: twice as fast in wir_rt_philox_blocks' loop. */
+static inline void
+wir_rt_philox4x32_wide (uint64_t q, uint64_t k0, uint64_t k1, uint32_t out[4])
+{
+  const uint64_t lo = 0xffffffffu;
+  uint64_t c0 = q & lo, c1 = q >> 32, c2 = 0, c3 = 0;
+  for (int r = 0; r < 10; r++)
+    {
+      uint64_t p0 = c0 * 0xD2511F53u, p1 = c2 * 0xCD9E8D57u;
+      uint64_t n0 = ((p1 >> 32) ^ c1 ^ k0) & lo, n2 = ((p0 >> 32) ^ c3 ^ k1) & lo;
+      c1 = p1 & lo;
+      c3 = p0 & lo;
+      c0 = n0;
+      c2 = n2;
+      k0 = (k0 + 0x9E3779B9u) & lo;
+      k1 = (k1 + 0xBB67AE85u) & lo;
+    }
+  out[0] = (uint32_t) c0, out[1] = (uint32_t) c1, out[2] = (uint32_t) c2, out[3] = (uint32_t) c3;
+}
+
+/* The @n_blocks consecutive Philox blocks from counter @q0 (counters wrap
+ * at 2^62, as offset >> 2 of a 64-bit offset does), keyed by @seed, into
+ * out[4 * n_blocks]. Word k of block b is philox(seed, o) for the offset
+ * o with o >> 2 == q0 + b and o & 3 == k: one block per four consecutive
+ * offsets (weld.md §8.1), in a loop the compiler vectorizes. */
+static inline void
+wir_rt_philox_blocks (int64_t seed, uint64_t q0, int64_t n_blocks, uint32_t *restrict out)
+{
+  uint64_t s = (uint64_t) seed;
+  for (int64_t b = 0; b < n_blocks; b++)
+    {
+      uint32_t w[4];
+      wir_rt_philox4x32_wide ((q0 + (uint64_t) b) & UINT64_C (0x3fffffffffffffff), s & 0xffffffffu, s >> 32, w);
+      out[4 * b] = w[0];
+      out[4 * b + 1] = w[1];
+      out[4 * b + 2] = w[2];
+      out[4 * b + 3] = w[3];
+    }
+}
+
+/* expm1(a) for 0 <= a <= 18: a = j ln2 + f with |f| <= ln2/2 (ln2 split
+ * in two, the high part with 16 bits so that j * hi is exact), expm1(f)
+ * = f + f^2 P(f) with ARM optimized-routines' degree-4 P, and
+ * expm1(a) = 2^j expm1(f) + (2^j - 1), where both products are exact. */
+static inline float
+wir_rt_expm1f_pos (float a)
+{
+  float j = (a * 0x1.715476p+0f + 0x1.8p23f) - 0x1.8p23f;
+  int32_t i = (int32_t) j;
+  float f = (a - j * 0x1.62e4p-1f) - j * 0x1.7f7d1cp-20f;
+  float p = 0x1.6b55a2p-10f;
+  p = p * f + 0x1.12287cp-7f;
+  p = p * f + 0x1.555736p-5f;
+  p = p * f + 0x1.5554aep-3f;
+  p = p * f + 0x1.fffffep-2f;
+  p = f + (f * f) * p;
+  float t = wir_rt_bits_f32 (((uint32_t) i << 23) + 0x3f800000u);
+  return p * t + (t - 1.0f);
+}
+
+/* tanh for f32, the one every back end uses: tanh|x| = q / (q + 2) with
+ * q = expm1(2|x|), the sign copied back; 1 above 9.01 (where tanhf
+ * rounds to 1), x itself below 2^-12, NaN kept. Odd, and within 2.61 ulp
+ * of the exact tanh over every float (tests/test-wir.c sweeps them; glibc's
+ * tanhf is within 2.19). */
+static inline float
+wir_rt_tanhf (float x)
+{
+  uint32_t ux = wir_rt_f32_bits (x), sign = ux & 0x80000000u;
+  float a = wir_rt_bits_f32 (ux ^ sign);
+  float ac = a <= 9.0f ? a : 9.0f;          /* NaN too: no undefined cast */
+  float q = wir_rt_expm1f_pos (2.0f * ac);
+  float y = q / (q + 2.0f);
+  y = a > 0x1.205966p+3f ? 1.0f : y;
+  y = a < 0x1p-12f ? a : y;
+  y = wir_rt_bits_f32 (wir_rt_f32_bits (y) | sign);
+  return x != x ? x : y;
 }
 
 /* float -> integer: truncate, saturate, NaN -> 0 */
