@@ -289,12 +289,21 @@ render_human (const Report *p)
                           r->n_iterations > 1 ? ", steady state" : "",
                           ds_fmt_seconds_human (x[1], r->makespan_s));
   if (p->unfused != NULL)
-    g_string_append_printf (out, "non-GEMM work       unfused (--no-fusion): %s more than fused "
-                            "(%s); optimizer updates%s, launch %s\n",
-                            ds_fmt_seconds_human (x[0], r->iteration_s - p->fused_iteration_s),
-                            ds_fmt_seconds_human (x[1], p->fused_iteration_s),
-                            p->unfused->n_epilogues > 0 ? " and bias+GELU+dropout epilogues" : "",
-                            ds_fmt_seconds_human (x[2], p->launch_s));
+    {
+      double d = r->iteration_s - p->fused_iteration_s;
+      g_string_append_printf (out, "non-GEMM work       unfused (--no-fusion): %s %s than fused "
+                              "(%s); optimizer updates%s, launch %s\n",
+                              ds_fmt_seconds_human (x[0], fabs (d)),
+                              d >= 0 ? "more" : "less",
+                              ds_fmt_seconds_human (x[1], p->fused_iteration_s),
+                              p->unfused->n_epilogues > 0
+                              ? " and epilogues (bias+ReLU, bias+GELU+dropout)" : "",
+                              ds_fmt_seconds_human (x[2], p->launch_s));
+      if (d < 0)
+        g_string_append (out, "                    shorter although every stage computes longer:"
+                              " the later transfers\n                    share the links less"
+                              " (--free-communication shows the compute alone)\n");
+    }
   if (p->unfused != NULL)
     append_unfused_stages (out, r);
   if (r->samples_per_s > 0)
@@ -775,8 +784,9 @@ static const char description[] =
   "output compares and says where the two differ and why.\n\n"
   "--no-fusion: what if the step's non-GEMM work ran unfused, each fragment\n"
   "its own kernel with its intermediates written and read back (the optimizer\n"
-  "update, SGD momentum or Adam by --optimizer-state, and bias+GELU+dropout\n"
-  "epilogues), priced by WIR's cost model at the device's memory bandwidth\n"
+  "update, SGD momentum or Adam by --optimizer-state, and the bias+ReLU and\n"
+  "bias+GELU+dropout epilogues), priced by WIR's cost model at the device's\n"
+  "memory bandwidth\n"
   "plus a launch per kernel. The profile's times are taken as the fused\n"
   "executor's, so the flag only adds time (docs/simulator.md).\n\n"
   "Examples:\n"
@@ -846,7 +856,7 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
     { "optimizer-state", 0, 0, G_OPTION_ARG_DOUBLE, &a.optimizer_state,
       "Optimizer bytes per parameter byte (1: SGD momentum, 2: Adam)", "X" },
     { "no-fusion", 0, 0, G_OPTION_ARG_NONE, &a.no_fusion,
-      "What if the non-GEMM work ran unfused (optimizer update, bias+GELU+dropout): "
+      "What if the non-GEMM work ran unfused (optimizer update, bias+activation epilogues): "
       "each fragment its own kernel", NULL },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &a.trace_file,
       "Write the timeline as Chrome trace JSON (opens in Perfetto)", "FILE" },

@@ -136,6 +136,19 @@ gelu_chain_end (const DsModel *model, const gint *next, guint l)
   return d;
 }
 
+/* producer -> relu, the relu the producer's sole consumer: the relu's
+ * layer index, or -1. */
+static gint
+relu_chain_end (const DsModel *model, const gint *next, guint l)
+{
+  gint r = next[l];
+
+  if (!has_bias (ds_model_layer_const (model, l)) || r < 0
+      || strcmp (ds_model_layer_const (model, (guint) r)->kind, "relu") != 0)
+    return -1;
+  return r;
+}
+
 /* ---- API ---- */
 
 static void
@@ -151,7 +164,7 @@ ds_fusion_what_if (const DsModel *model, DsOptimizerKind optimizer, GError **err
   g_autoptr(DsFusionWhatIf) w = g_new0 (DsFusionWhatIf, 1);
   guint n = ds_model_n_layers (model);
   gboolean adam = optimizer == DS_OPTIMIZER_ADAM;
-  Pair opt = { 0 }, epi = { 0 };
+  Pair opt = { 0 }, epi = { 0 }, relu = { 0 };
   g_autofree gint *next = NULL;
   gboolean ok;
 
@@ -164,14 +177,16 @@ ds_fusion_what_if (const DsModel *model, DsOptimizerKind optimizer, GError **err
                   adam ? wir_lib_adam_fused : wir_lib_sgd_fused, adam ? "adam" : "sgd",
                   &w->n_sizes_costed, error)
        && pair_init (&epi, wir_lib_bias_gelu_dropout, wir_lib_bias_gelu_dropout,
-                     "bias-gelu-dropout", &w->n_sizes_costed, error);
+                     "bias-gelu-dropout", &w->n_sizes_costed, error)
+       && pair_init (&relu, wir_lib_bias_relu, wir_lib_bias_relu, "bias-relu",
+                     &w->n_sizes_costed, error);
   if (ok)
     {
       next = sole_consumers (model);
       for (guint l = 0; l < n; l++)
         {
           const DsLayer *layer = ds_model_layer_const (model, l);
-          gint end = gelu_chain_end (model, next, l);
+          gint end = gelu_chain_end (model, next, l), relu_end = relu_chain_end (model, next, l);
           if (layer->param_bytes > 0)
             add (w->opt_bytes, w->opt_launches, l,
                  pair_extra (&opt, f32_elements ((double) layer->param_bytes)));
@@ -181,10 +196,17 @@ ds_fusion_what_if (const DsModel *model, DsOptimizerKind optimizer, GError **err
                    pair_extra (&epi, f32_elements ((double) layer->out_bytes)));
               w->n_epilogues++;
             }
+          else if (relu_end >= 0)
+            {
+              add (w->fwd_bytes, w->fwd_launches, (guint) relu_end,
+                   pair_extra (&relu, f32_elements ((double) layer->out_bytes)));
+              w->n_epilogues++;
+            }
         }
     }
   pair_clear (&opt);
   pair_clear (&epi);
+  pair_clear (&relu);
   return ok ? g_steal_pointer (&w) : NULL;
 }
 

@@ -12,18 +12,18 @@
  *     program (fusion off) against the *_fused one (fusion on), over
  *     param_bytes / 4 f32 elements (the fragments are f32); a layer's
  *     parameters are one flat vector, one update (kernel set) per layer;
- *   forward epilogue, a chain producer -> gelu -> dropout (the producer
- *     a linear or convolution with a bias, each the sole consumer of the
- *     one before): wir_lib_bias_gelu_dropout with fusion off against on,
- *     over the producer's out_bytes / 4 elements (per minibatch), charged
- *     to the chain's last layer.
+ *   forward epilogue, a chain producer -> gelu -> dropout or producer ->
+ *     relu (the producer a linear or convolution with a bias, each the
+ *     sole consumer of the one before): wir_lib_bias_gelu_dropout or
+ *     wir_lib_bias_relu with fusion off against on, over the producer's
+ *     out_bytes / 4 elements (per minibatch), charged to the chain's last
+ *     layer.
  *
  * Only chains the library has a program for in both forms are priced:
- * ReLU epilogues (no bias + relu program in library.h yet) and backward
- * epilogues (no backward fragments) add nothing. Layers are taken
+ * backward epilogues add nothing yet. Layers are taken
  * whole; a chain cut by a stage boundary is still priced as one.
  *
- * Cost: the four programs are parsed, checked and optimized once per
+ * Cost: the six programs are parsed, checked and optimized once per
  * call, and the cost model runs once per distinct tensor size (a
  * transformer's repeated blocks cost one evaluation), never per layer
  * or per simulated event.

@@ -245,14 +245,14 @@ test_epilogue (void)
                (bu - bf) / MEM_BW + m * (ku - kf) * launch_s);
 }
 
-/* What is not a priced chain: a ReLU (no bias + relu program in the
- * library), a linear without a bias, a GELU without dropout, a producer
- * with two consumers. */
+/* What is not a priced chain: a ReLU after a layer without a bias, a
+ * linear without a bias, a GELU without dropout, a producer with two
+ * consumers. */
 static void
 test_epilogue_not_matched (void)
 {
   static const char *const kinds[][3] = {
-    { "linear", "relu", "dropout" },
+    { "relu", "dropout", "relu" },
     { "linear", "gelu", "relu" },
     { "conv2d", "gelu", "linear" },
   };
@@ -279,6 +279,15 @@ test_epilogue_not_matched (void)
     g_assert_cmpuint (w->n_epilogues, ==, 0);
   }
   {
+    g_autoptr(DsModel) model = ds_model_new ("nobias-relu");
+    DsLayer *l = add_layer (model, "a", "conv2d", 1e-3, 4000, 400);
+    l->desc = g_strdup ("Conv2d(3, 16, bias=False)");
+    add_layer (model, "b", "relu", 1e-3, 4000, 0);
+    g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (w->n_epilogues, ==, 0);
+  }
+  {
     g_autoptr(DsModel) model = ds_model_new ("fork");
     add_layer (model, "a", "linear", 1e-3, 4000, 400);
     add_layer (model, "b", "gelu", 1e-3, 4000, 0);
@@ -289,6 +298,27 @@ test_epilogue_not_matched (void)
     g_assert_no_error (error);
     g_assert_cmpuint (w->n_epilogues, ==, 0);
   }
+}
+
+/* A linear (with its bias) feeding a ReLU: unfused, the bias is a loop
+ * of its own whose n-float output is written and read back by the ReLU:
+ * 8 n bytes and one launch more, charged to the ReLU's forward. */
+static void
+test_epilogue_bias_relu (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsModel) model = ds_model_new ("mlp-like");
+  add_layer (model, "fc", "linear", 1e-3, 4000, 400);
+  add_layer (model, "act", "relu", 1e-3, 4000, 0);
+  add_layer (model, "out", "linear", 1e-3, 400, 400);
+  g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (w->n_epilogues, ==, 1);
+  g_assert_cmpfloat (w->fwd_bytes[0], ==, 0);
+  g_assert_cmpfloat (w->fwd_bytes[1], ==, 8.0 * (4000 / 4));
+  g_assert_cmpfloat (w->fwd_launches[1], ==, 1);
+  g_assert_cmpfloat (w->fwd_bytes[2], ==, 0);
 }
 
 /* Random chains with GELU chains spliced in, every schedule, both
@@ -410,7 +440,16 @@ test_cli (void)
   assert_near (json_object_get_double_member (b, "unfused_added_s"),
                json_object_get_double_member (b, "iteration_s")
                - json_object_get_double_member (a, "iteration_s"));
-  g_assert_cmpfloat (json_object_get_double_member (b, "unfused_added_s"), >, 0);
+  /* each worker computes longer; the iteration itself may not be longer,
+   * since transfers then share the links differently (max-min fair
+   * sharing is not monotone): with 4 replicas a stage on cluster A it is
+   * 1.5 ms shorter, so only the compute is asserted here */
+  {
+    JsonArray *workers = json_object_get_array_member (b, "workers");
+    for (guint i = 0; i < json_array_get_length (workers); i++)
+      g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (workers, i),
+                                                        "unfused_s"), >, 0);
+  }
   g_assert_cmpfloat (json_object_get_double_member (b, "unfused_launch_s"), ==, 5e-6);
 
   ds_test_run_dawnsim (&bad, "simulate", "vgg16", "--cluster", "A", "--no-fusion",
@@ -432,6 +471,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/fusion/optimizer-sgd", test_optimizer_sgd);
   g_test_add_func ("/sim/fusion/optimizer-adam", test_optimizer_adam);
   g_test_add_func ("/sim/fusion/epilogue", test_epilogue);
+  g_test_add_func ("/sim/fusion/epilogue-bias-relu", test_epilogue_bias_relu);
   g_test_add_func ("/sim/fusion/epilogue-not-matched", test_epilogue_not_matched);
   g_test_add_func ("/sim/fusion/never-faster", test_never_faster);
   g_test_add_func ("/sim/fusion/needs-bandwidth", test_needs_bandwidth);

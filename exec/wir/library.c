@@ -59,6 +59,12 @@ const char wir_lib_bias_gelu_dropout[] =
   "  let g = map(y, |t| gelu_tanh(t));\n"
   "  result(for(g, appender[f32], |b, i, v| merge(b, select(philox(seed, i) >= p, v * (1.0f / (1.0f - p)), 0.0f))))";
 
+const char wir_lib_bias_relu[] =
+  "|x: vec[f32], bias: vec[f32]|\n"
+  "  let H = len(bias);\n"
+  "  let y = result(for(x, appender[f32], |b, i, v| merge(b, v + lookup(bias, i % H))));\n"
+  "  map(y, |t| relu(t))";
+
 const char wir_lib_sgd_fragments[] =
   "|p: vec[f32], g: vec[f32], buf: vec[f32], lr: f32, mu: f32, wd: f32|\n"
   "  let d = result(for(zip(g, p), appender[f32], |b, i, e| merge(b, e.$0 + wd * e.$1)));\n"

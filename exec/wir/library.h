@@ -55,6 +55,10 @@ extern const char wir_lib_field1_f64[];
  * program: |x: vec[f32], bias: vec[f32], seed: i64, p: f32| -> vec[f32] */
 extern const char wir_lib_bias_gelu_dropout[];
 
+/* bias + ReLU forward, two fragments in one program (the mlp's and the
+ * CNNs' epilogue): |x: vec[f32], bias: vec[f32]| -> vec[f32] */
+extern const char wir_lib_bias_relu[];
+
 /* SGD with momentum and weight decay (PyTorch convention):
  * |p, g, buf: vec[f32], lr, mu, wd: f32| -> {new p, new buf} */
 extern const char wir_lib_sgd_fragments[];
