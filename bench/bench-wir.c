@@ -70,6 +70,7 @@ static const char hand_source[] =
   "{\n"
   "  float *restrict y = alloc (self, n * (int64_t) sizeof (float));\n"
   "  float scale = 1.0f / (1.0f - p);\n"
+  "  _Pragma (\"omp parallel for schedule(static)\")\n"
   "  for (int64_t r = 0; r < n; r += H)\n"
   "    {\n"
   "      int64_t m = n - r < H ? n - r : H;\n"
@@ -88,6 +89,7 @@ static const char hand_source[] =
   "float *brs_hand (const float *x, int64_t n, float a, float c, float s, alloc_fn alloc, void *self)\n"
   "{\n"
   "  float *restrict y = alloc (self, n * (int64_t) sizeof (float));\n"
+  "  _Pragma (\"omp parallel for schedule(static)\")\n"
   "  for (int64_t i = 0; i < n; i++)\n"
   "    {\n"
   "      float z = x[i] * a + c;\n"
@@ -100,6 +102,7 @@ static const char hand_source[] =
   "{\n"
   "  float *restrict q = alloc (self, n * (int64_t) sizeof (float));\n"
   "  float *restrict m = alloc (self, n * (int64_t) sizeof (float));\n"
+  "  _Pragma (\"omp parallel for schedule(static)\")\n"
   "  for (int64_t i = 0; i < n; i++)\n"
   "    {\n"
   "      float mm = mu * buf[i] + (g[i] + wd * p[i]);\n"
@@ -116,6 +119,7 @@ static const char hand_source[] =
   "  float *restrict q = alloc (self, n * (int64_t) sizeof (float));\n"
   "  float *restrict m2 = alloc (self, n * (int64_t) sizeof (float));\n"
   "  float *restrict v2 = alloc (self, n * (int64_t) sizeof (float));\n"
+  "  _Pragma (\"omp parallel for schedule(static)\")\n"
   "  for (int64_t i = 0; i < n; i++)\n"
   "    {\n"
   "      float gg = g[i] * gs;\n"
@@ -459,22 +463,28 @@ main (int argc, char **argv)
   for (guint k = 0; k < 7; k++)
     d.hyper[k] = strtof (adam_hyper[k], NULL);
 
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--parallel") == 0)
+      copts.parallel = TRUE;
+    else if (strcmp (argv[i], "--format") == 0 && i + 1 < argc && strcmp (argv[i + 1], "csv") == 0)
+      csv = TRUE, i++;
+    else
+      {
+        fprintf (stderr, "usage: bench-wir [--parallel] [--format csv]\n");
+        return 2;
+      }
   copts.cache_dir = cache;
   bgd_hand = hand_symbol ("bgd_hand");
   brs_hand = hand_symbol ("brs_hand");
   sgd_hand = hand_symbol ("sgd_hand");
   adam_hand = hand_symbol ("adam_hand");
-  csv = argc == 3 && strcmp (argv[1], "--format") == 0 && strcmp (argv[2], "csv") == 0;
-  if (argc > 1 && !csv)
-    {
-      fprintf (stderr, "usage: bench-wir [--format csv]\n");
-      return 2;
-    }
   if (csv)
     printf ("kernel,unfused_s,fused_s,hand_s,bytes_ratio,compile_unfused_s,compile_fused_s\n");
   else
     printf ("bench-wir: %d x %d fp32 (%.0f MB per vector), median of %d runs, C back end"
-            " (cc " "-O3 -march=native -fwrapv -ffp-contract=off, hand loops too), sequential\n", ROWS, COLS, N * 4 / 1e6, RUNS);
+            " (cc " "-O3 -march=native -fwrapv -ffp-contract=off%s, hand loops too), %s\n", ROWS, COLS,
+            N * 4 / 1e6, RUNS, copts.parallel ? " -fopenmp" : "",
+            copts.parallel ? "over the cores (OpenMP, static schedule)" : "sequential");
   g_autofree char *log = NULL;
   Row bgd = { "bias+GELU+dropout" }, brs = { "affine+ReLU+scale" }, sgd = { "SGD-momentum" }, adam = { "Adam" };
   measure (&bgd, wir_lib_bias_gelu_dropout, wir_lib_bias_gelu_dropout, bgd_args, bgd_run_hand, &d, cache, &log);

@@ -15,6 +15,7 @@
 #include "exec/wir/backend-c.h"
 #include "exec/wir/interp.h"
 #include "exec/wir/lazy.h"
+#include "exec/wir/library.h"
 #include "exec/wir/numeric.h"
 #include "exec/wir/passes.h"
 #include "exec/wir/wir.h"
@@ -375,6 +376,9 @@ test_generator (void)
 
 /* ---- tight loops (emit-c.c): the fast path against the interpreter ---- */
 
+/* compile the tight tests' kernels with -fopenmp (test_tight_parallel) */
+static gboolean tight_parallel;
+
 /* @text on @input: interpreter, unfused C and fused C agree bit for bit
  * (or fail with the same code); the C source has @emitted in it */
 static void
@@ -395,7 +399,7 @@ assert_tight (const char *text, const char *input, const char *emitted)
       g_autofree char *src = wir_c_emit (q);
       if (emitted != NULL)
         g_assert_nonnull (strstr (src, emitted));
-      WirCOptions copts = { cache_dir, FALSE, FALSE };
+      WirCOptions copts = { cache_dir, FALSE, FALSE, tight_parallel };
       g_autoptr(WirKernel) k = wir_c_compile (q, &copts, NULL, &error);
       g_assert_no_error (error);
       g_autoptr(GPtrArray) a = wir_input_parse (q, input, &error);
@@ -490,6 +494,27 @@ test_tight_appenders (void)
     }
 }
 
+/* -fopenmp: the fast loop's chunks over the cores. Long enough to run in
+ * parallel (>= 64 chunks), with rows of H that split chunks, unaligned
+ * Philox offsets and the training chain itself: the interpreter's bits
+ * (a chunk is computed alone, whichever thread runs it), fused and not. */
+static void
+test_tight_parallel (void)
+{
+  static const char mod_philox[] =
+    "|x: vec[f32], bias: vec[f32], seed: i64, base: i64|\n"
+    "  result(for(x, appender[f32](len(x)), |b, i, v|\n"
+    "    merge(b, select(philox(seed, base + i) >= 0.25f, v + lookup(bias, i % 3001L), 0.0f))))";
+  g_autofree char *chain = g_strdup_printf ("%s", wir_lib_bias_gelu_dropout);
+
+  tight_parallel = TRUE;
+  assert_tight (mod_philox, "x=[1..200003]; bias=[1..3001]; seed=7; base=5", "omp parallel for");
+  assert_tight (chain, "x=[1..131075]; bias=[1..777]; seed=-3; p=0.1", "omp parallel for");
+  /* too short to share out: the same code, run by one thread */
+  assert_tight (mod_philox, "x=[1..5000]; bias=[1..3001]; seed=7; base=1", NULL);
+  tight_parallel = FALSE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -499,6 +524,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wir/c/huge-capacity-hint", test_huge_hint);
   g_test_add_func ("/wir/lazy/fragments-fuse-when-forced", test_lazy);
   g_test_add_func ("/wir/c/tight/philox-bits", test_tight_philox);
+  g_test_add_func ("/wir/c/tight/parallel", test_tight_parallel);
   g_test_add_func ("/wir/c/tight/index-mod-rows", test_tight_mod);
   g_test_add_func ("/wir/c/tight/appenders", test_tight_appenders);
   for (guint32 seed = 1; seed <= N_PROGRAMS; seed++)

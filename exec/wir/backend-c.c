@@ -19,7 +19,7 @@
 #include <string.h>
 
 /* bump when the emitted code changes meaning: it is part of the key */
-#define WIR_C_EMITTER_VERSION "wir-c-2"
+#define WIR_C_EMITTER_VERSION "wir-c-3"
 #define WIR_C_FLAGS "-O3 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off"
 
 typedef struct {
@@ -90,7 +90,8 @@ cpu_model (void)
 static char *
 flags_of (const WirCOptions *o)
 {
-  return g_strdup_printf ("%s%s", WIR_C_FLAGS, o != NULL && o->native ? " -march=native" : "");
+  return g_strdup_printf ("%s%s%s", WIR_C_FLAGS, o != NULL && o->native ? " -march=native" : "",
+                          o != NULL && o->parallel ? " -fopenmp" : "");
 }
 
 static char *

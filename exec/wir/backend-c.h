@@ -28,6 +28,9 @@ typedef struct {
   const char *cache_dir;  /* NULL: $XDG_CACHE_HOME/dawnsim/wir */
   gboolean native;        /* -march=native (the CPU model joins the key) */
   gboolean no_bounds_check; /* lookup bounds unchecked (iterators always are) */
+  gboolean parallel;      /* -fopenmp: the loops that write sized appenders
+                           * by index share their chunks out over the cores
+                           * (static schedule; the same bits either way) */
 } WirCOptions;
 
 /* The C source for the checked @prog. Free with g_free. */

@@ -633,7 +633,7 @@ for_loop (Emit *m, GString *o, const WirExpr *e)
  *            where the interpreter does.
  *
  * In the fast loop, which runs in chunks of at most TIGHT_CHUNK
- * iterations:
+ * iterations (over the cores with -fopenmp, weld.md §10.3):
  *   i % H (H loop-invariant) is r + (j - c0), the chunks split at the
  *     multiples of H and r = c0 % H once per chunk (needs H > 0);
  *   lookup(v, i % H) and lookup(v, i) (v invariant) are unchecked loads,
@@ -645,6 +645,8 @@ for_loop (Emit *m, GString *o, const WirExpr *e)
  */
 
 #define TIGHT_CHUNK 1024
+/* chunks before a fast loop runs in parallel (64 Ki elements) */
+#define TIGHT_PARALLEL_MIN 64
 
 typedef enum { SUB_MOD, SUB_LOOKUP_MOD, SUB_LOOKUP_I, SUB_PHILOX, SUB_STORE } SubKind;
 
@@ -954,9 +956,19 @@ tight_loop (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
       FAIL (o, E_OOM, (const WirExpr *) t.merges->pdata[k]);
       g_string_append (o, " } ");
     }
-  g_string_append_printf (o, "for (int64_t %sc0 = 0, %sc1; %sc0 < %s; %sc0 = %sc1) {"
-                          " %sc1 = %s - %sc0 > %d ? %sc0 + %d : %s; ",
-                          p, p, p, N, p, p, p, N, p, TIGHT_CHUNK, p, TIGHT_CHUNK, N);
+  /* chunks of TIGHT_CHUNK, split further at the multiples of each H;
+   * under -fopenmp (WirCOptions.parallel) the chunks are shared out over
+   * the cores, statically, once there are TIGHT_PARALLEL_MIN of them:
+   * every element is computed alone, so the bits do not depend on it */
+  g_string_append_printf (o, "int64_t %snq = %s / %d + (%s %% %d != 0); "
+                          "_Pragma (\"omp parallel for schedule(static) if (%snq >= %d)\") "
+                          "for (int64_t %sq = 0; %sq < %snq; %sq++) { "
+                          "int64_t %se1 = %s - %sq * %d > %d ? %sq * %d + %d : %s; "
+                          "for (int64_t %sc0 = %sq * %d, %sc1; %sc0 < %se1; %sc0 = %sc1) { %sc1 = %se1; ",
+                          p, N, TIGHT_CHUNK, N, TIGHT_CHUNK, p, TIGHT_PARALLEL_MIN,
+                          p, p, p, p,
+                          p, N, p, TIGHT_CHUNK, TIGHT_CHUNK, p, TIGHT_CHUNK, TIGHT_CHUNK, N,
+                          p, p, TIGHT_CHUNK, p, p, p, p, p, p, p);
   for (guint k = 0; k < t.mods->len; k++)
     g_string_append_printf (o, "int64_t %sr%u = %sc0 %% %sh%u; if (%sh%u - %sr%u < %sc1 - %sc0) %sc1 = %sc0 + (%sh%u - %sr%u); ",
                             p, k, p, p, k, p, k, p, k, p, p, p, p, p, k, p, k);
@@ -986,7 +998,7 @@ tight_loop (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
   m->tight = &t;
   ex (m, o, f->kids[0]);
   m->tight = NULL;
-  g_string_append (o, "; } } ");
+  g_string_append (o, "; } } } ");
   unbind (m, &nx);
   unbind (m, &ni);
   for (guint k = 0; k < t.outs->len; k++)
