@@ -424,7 +424,7 @@ test_tight_philox (void)
   static const gint64 base_vals[] = { 0, 1, 3, -7, G_GINT64_CONSTANT (9223372036854775805), -2 };
   for (guint k = 0; k < G_N_ELEMENTS (bases); k++)
     {
-      g_autofree char *input = g_strdup_printf ("x=[1..2503]; seed=%s; base=%s",
+      g_autofree char *input = g_strdup_printf ("x=[1..9011]; seed=%s; base=%s",
                                                 k % 2 ? "-1234567890123" : "42", bases[k]);
       assert_tight (text, input, "wir_rt_philox_blocks (");
       /* and against numeric.h directly */
@@ -440,7 +440,7 @@ test_tight_philox (void)
       gconstpointer data;
       gint64 len = 0;
       g_assert_true (wir_value_vec (v, &data, &len));
-      g_assert_cmpint (len, ==, 2503);
+      g_assert_cmpint (len, ==, 9011);
       for (gint64 i = 0; i < len; i++)
         g_assert_cmpfloat (((const float *) data)[i], ==,
                            wir_philox (k % 2 ? G_GINT64_CONSTANT (-1234567890123) : 42,
@@ -458,8 +458,8 @@ test_tight_mod (void)
     "|x: vec[f32], bias: vec[f32], H: i64|\n"
     "  result(for(x, appender[f32](len(x)), |b, i, v| merge(b, v * 0.5f + lookup(bias, i % H) + f32(i % H))))";
   static const struct { int n, nb, h; } cases[] = {
-    { 2503, 7, 7 }, { 2503, 1500, 1500 }, { 2503, 3000, 3000 }, { 100, 5000, 3000 }, { 0, 3, 3 },
-    { 2503, 7, 0 }, { 2503, 7, 8 }, { 5, 7, 8 }, { 2503, 7, -3 },
+    { 9011, 7, 7 }, { 9011, 1500, 1500 }, { 9011, 5000, 5000 }, { 100, 5000, 3000 }, { 0, 3, 3 },
+    { 9011, 7, 0 }, { 9011, 7, 8 }, { 5, 7, 8 }, { 9011, 7, -3 },
   };
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
@@ -489,13 +489,13 @@ test_tight_appenders (void)
   };
   for (guint k = 0; k < G_N_ELEMENTS (texts); k++)
     {
-      assert_tight (texts[k], "x=[1..2503]", NULL);
+      assert_tight (texts[k], "x=[1..9011]", NULL);
       assert_tight (texts[k], "x=[]", NULL);
     }
 }
 
 /* -fopenmp: the fast loop's chunks over the cores. Long enough to run in
- * parallel (>= 64 chunks), with rows of H that split chunks, unaligned
+ * parallel (>= TIGHT_PARALLEL_MIN chunks of 4096), with rows of H that split chunks, unaligned
  * Philox offsets and the training chain itself: the interpreter's bits
  * (a chunk is computed alone, whichever thread runs it), fused and not. */
 static void

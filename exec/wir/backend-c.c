@@ -19,7 +19,7 @@
 #include <string.h>
 
 /* bump when the emitted code changes meaning: it is part of the key */
-#define WIR_C_EMITTER_VERSION "wir-c-3"
+#define WIR_C_EMITTER_VERSION "wir-c-4"
 #define WIR_C_FLAGS "-O3 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off"
 
 typedef struct {

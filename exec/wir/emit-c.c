@@ -644,9 +644,9 @@ for_loop (Emit *m, GString *o, const WirExpr *e)
  * Both paths allocate the same bytes; appender order is index order.
  */
 
-#define TIGHT_CHUNK 1024
+#define TIGHT_CHUNK 4096
 /* chunks before a fast loop runs in parallel (64 Ki elements) */
-#define TIGHT_PARALLEL_MIN 64
+#define TIGHT_PARALLEL_MIN 16
 
 typedef enum { SUB_MOD, SUB_LOOKUP_MOD, SUB_LOOKUP_I, SUB_PHILOX, SUB_STORE } SubKind;
 
