@@ -36,14 +36,7 @@ static void
 fixture_set_up (Fixture *f, gconstpointer unused)
 {
   (void) unused;
-  f->model = ds_zoo_build ("mlp", NULL, NULL);
-  for (guint i = 0; i < ds_model_n_layers (f->model); i++)
-    {
-      DsLayer *l = ds_model_layer (f->model, i);
-      l->has_times = TRUE;
-      l->fwd_s = l->fwd_flops * 1e-12 + 1e-6;
-      l->bwd_s = 2 * l->fwd_s;
-    }
+  f->model = ds_test_mlp_timed ();
   f->net = ds_net_new (f->model, NULL);
   g_assert_nonnull (f->net);
   f->train = ds_dataset_synthetic (MINIBATCH * STEPS + 7, 784, 10, 11);

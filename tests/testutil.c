@@ -6,6 +6,7 @@
 #include "tests/testutil.h"
 
 #include "core/graphtxt.h"
+#include "core/zoo.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -253,6 +254,22 @@ ds_test_run_dawnsim (DsTestRun *run, const char *first, ...)
   va_end (ap);
   g_ptr_array_add (args, NULL);
   ds_test_run_dawnsim_argv (run, (const char *const *) args->pdata);
+}
+
+DsModel *
+ds_test_mlp_timed (void)
+{
+  DsModel *model = ds_zoo_build ("mlp", NULL, NULL);
+
+  g_assert_nonnull (model);
+  for (guint i = 0; i < ds_model_n_layers (model); i++)
+    {
+      DsLayer *l = ds_model_layer (model, i);
+      l->has_times = TRUE;
+      l->fwd_s = l->fwd_flops * 1e-12 + 1e-6;
+      l->bwd_s = 2 * l->fwd_s;
+    }
+  return model;
 }
 
 DsModel *

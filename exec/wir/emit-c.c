@@ -552,6 +552,27 @@ iter_elem (Emit *m, GString *o, const WirExpr *it, const Iter *c, const char *j)
     }
 }
 
+/* the element of @e's iterators at index @j: one iterator's element, or
+ * a zip's struct of them */
+static void
+loop_element (Emit *m, GString *o, const WirExpr *e, const Iter *cs, const char *j)
+{
+  guint n = e->n_kids - 2;
+
+  if (!e->is_zip)
+    {
+      iter_elem (m, o, e->kids[0], &cs[0], j);
+      return;
+    }
+  g_string_append_printf (o, "(%s) {", ctype (m, e->kids[n + 1]->params[2].itype));
+  for (guint k = 0; k < n; k++)
+    {
+      g_string_append (o, k > 0 ? ", " : " ");
+      iter_elem (m, o, e->kids[k], &cs[k], j);
+    }
+  g_string_append (o, " }");
+}
+
 /* the loop over opened iterators @cs, from the initial builder @e->kids[n]
  * to the last: builder state carried through every iteration */
 static void
@@ -570,18 +591,7 @@ loop_general (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
   const char *vx = bind_name (m, f->params[2].name, &nx);
   g_string_append_printf (o, "%s %s = %s; int64_t %s = %s; %s %s = ", bt, vb, cur, vi, j,
                           ctype (m, f->params[2].itype), vx);
-  if (e->is_zip)
-    {
-      g_string_append_printf (o, "(%s) {", ctype (m, f->params[2].itype));
-      for (guint k = 0; k < n; k++)
-        {
-          g_string_append (o, k > 0 ? ", " : " ");
-          iter_elem (m, o, e->kids[k], &cs[k], j);
-        }
-      g_string_append (o, " }");
-    }
-  else
-    iter_elem (m, o, e->kids[0], &cs[0], j);
+  loop_element (m, o, e, cs, j);
   g_string_append_printf (o, "; (void) %s; (void) %s; (void) %s; %s = ", vb, vi, vx, cur);
   ex (m, o, f->kids[0]);
   g_string_append (o, "; } ");
@@ -982,18 +992,7 @@ tight_loop (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
   const char *vi = bind_name (m, f->params[1].name, &ni);
   const char *vx = bind_name (m, f->params[2].name, &nx);
   g_string_append_printf (o, "int64_t %s = %s; %s %s = ", vi, j, ctype (m, f->params[2].itype), vx);
-  if (e->is_zip)
-    {
-      g_string_append_printf (o, "(%s) {", ctype (m, f->params[2].itype));
-      for (guint k = 0; k < n; k++)
-        {
-          g_string_append (o, k > 0 ? ", " : " ");
-          iter_elem (m, o, e->kids[k], &cs[k], j);
-        }
-      g_string_append (o, " }");
-    }
-  else
-    iter_elem (m, o, e->kids[0], &cs[0], j);
+  loop_element (m, o, e, cs, j);
   g_string_append_printf (o, "; (void) %s; (void) %s; (void) ", vi, vx);
   m->tight = &t;
   ex (m, o, f->kids[0]);
