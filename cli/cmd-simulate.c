@@ -57,7 +57,7 @@ typedef struct {
   DsCli3dShapeArgs shape;
   /* the time-to-accuracy objective (issue #12, sim/tta.h) */
   char *efficiency;
-  double dataset_size, eval_every, startup_s, eval_s, cov;
+  double dataset_size, minibatch, eval_every, startup_s, eval_s, cov;
 } SimArgs;
 
 static void
@@ -805,17 +805,20 @@ check_tta_args (const SimArgs *a, GError **error)
 {
   if (a->efficiency == NULL)
     {
-      if (a->dataset_size != 0 || a->eval_every != 0 || a->startup_s != 0 || a->eval_s != 0
-          || a->cov != 0)
-        return ds_cli_usage (error, "--dataset-size, --eval-every, --startup, --eval-time and "
-                             "--cov go with --efficiency FILE");
+      if (a->dataset_size != 0 || a->minibatch != 0 || a->eval_every != 0 || a->startup_s != 0
+          || a->eval_s != 0 || a->cov != 0)
+        return ds_cli_usage (error, "--dataset-size, --minibatch, --eval-every, --startup, "
+                             "--eval-time and --cov go with --efficiency FILE");
       return TRUE;
     }
   if (!(a->dataset_size >= 1))
     return ds_cli_usage (error, "--efficiency needs --dataset-size N (samples per epoch, >= 1)");
-  if (!(a->eval_every >= 0 && a->startup_s >= 0 && a->eval_s >= 0 && a->cov >= 0)
-      || !isfinite (a->eval_every + a->startup_s + a->eval_s + a->cov + a->dataset_size))
-    return ds_cli_usage (error, "--eval-every, --startup, --eval-time and --cov must be >= 0");
+  if (!(a->minibatch >= 0 && a->eval_every >= 0 && a->startup_s >= 0 && a->eval_s >= 0
+        && a->cov >= 0)
+      || !isfinite (a->minibatch + a->eval_every + a->startup_s + a->eval_s + a->cov
+                    + a->dataset_size))
+    return ds_cli_usage (error, "--minibatch, --eval-every, --startup, --eval-time and --cov "
+                         "must be >= 0");
   return TRUE;
 }
 
@@ -879,6 +882,9 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
       "Predict the time to accuracy with this epochs model ('dawnsim tta --fit ... -o')", "FILE" },
     { "dataset-size", 0, 0, G_OPTION_ARG_DOUBLE, &a.dataset_size,
       "With --efficiency: samples per epoch", "N" },
+    { "minibatch", 0, 0, G_OPTION_ARG_DOUBLE, &a.minibatch,
+      "With --efficiency: samples per minibatch (default: the model's; a profile file "
+      "does not say it)", "B" },
     { "eval-every", 0, 0, G_OPTION_ARG_DOUBLE, &a.eval_every,
       "With --efficiency: epochs between evaluations (the TTA rounds up to one)", "EPOCHS" },
     { "startup", 0, 0, G_OPTION_ARG_DOUBLE, &a.startup_s,
@@ -977,7 +983,8 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
       DsTtaSetup setup = { a.dataset_size, a.eval_every, a.startup_s, a.eval_s, a.cov };
       DsEffModel eff;
       if (!ds_eff_model_load (a.efficiency, &eff, error)
-          || !ds_sim_tta (result, model, &eff, &setup, &rep.staleness, &rep.tta, error))
+          || !ds_sim_tta (result, model, a.minibatch, &eff, &setup, &rep.staleness, &rep.tta,
+                          error))
         return FALSE;
       rep.has_tta = TRUE;
     }

@@ -17,12 +17,13 @@
 
 G_BEGIN_DECLS
 
-/* Predicts the TTA of @result (a run of a plan of @model) under @eff.
+/* Predicts the TTA of @result (a run of a plan of @model) under @eff,
+ * for minibatches of @batch samples (0: the model's batch size).
  * *staleness gets the schedule's mean staleness. Fails
- * (DS_ERROR_INVALID) when the model's batch size is not known, or the
- * schedule has no known staleness. */
-gboolean ds_sim_tta (const DsSimResult *result, const DsModel *model, const DsEffModel *eff,
-                     const DsTtaSetup *setup, double *staleness, DsTtaPrediction *out,
-                     GError **error);
+ * (DS_ERROR_INVALID) when the batch size is not known, or the schedule
+ * has no known staleness. */
+gboolean ds_sim_tta (const DsSimResult *result, const DsModel *model, double batch,
+                     const DsEffModel *eff, const DsTtaSetup *setup, double *staleness,
+                     DsTtaPrediction *out, GError **error);
 
 G_END_DECLS

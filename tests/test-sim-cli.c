@@ -237,6 +237,16 @@ test_time_to_accuracy (void)
   g_assert_cmpfloat_with_epsilon (tta_member (sync.out, "staleness", &it), 0, 1e-9);
   g_assert_cmpfloat_with_epsilon (tta_member (sync.out, "epochs", &it), 4, 1e-9);
   g_assert_true (ds_test_rel_close (tta_member (sync.out, "tta_s", &it), 4 * 235 * it, 1e-9));
+  /* --minibatch overrides the model's (a profile file has none): 512 */
+  {
+    g_auto(DsTestRun) mb = { 0 };
+    ds_test_run_dawnsim (&mb, "simulate", "mlp", "-b", "256", "--cluster", "A", "--gpus", "4",
+                         "--stages", "2", "-s", "gpipe", "--efficiency", model,
+                         "--dataset-size", "60000", "--minibatch", "512", "--format", "json", NULL);
+    g_assert_cmpint (mb.status, ==, 0);
+    g_assert_cmpfloat_with_epsilon (tta_member (mb.out, "epochs", &it), 2 * (1 + 512.0 / 256), 1e-9);
+    g_assert_cmpfloat_with_epsilon (tta_member (mb.out, "steps_per_epoch", &it), 118, 1e-9);
+  }
   ds_test_run_dawnsim (&human, "simulate", "mlp", "-b", "256", "--cluster", "A", "--gpus", "4",
                        "--stages", "2", "-s", "1f1b", "--efficiency", model,
                        "--dataset-size", "60000", NULL);
@@ -246,7 +256,7 @@ test_time_to_accuracy (void)
   /* the options that go with --efficiency, and a bad model file */
   ds_test_run_dawnsim (&no_model, "simulate", "mlp", "--cluster", "A", "--dataset-size", "100", NULL);
   g_assert_cmpint (no_model.status, ==, 2);
-  g_assert_nonnull (strstr (no_model.err, "go with --efficiency"));
+  g_assert_nonnull (strstr (no_model.err, "go with --efficiency FILE"));
   ds_test_run_dawnsim (&no_size, "simulate", "mlp", "--cluster", "A", "--efficiency", model, NULL);
   g_assert_cmpint (no_size.status, ==, 2);
   g_assert_nonnull (strstr (no_size.err, "--dataset-size"));
