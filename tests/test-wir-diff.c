@@ -495,9 +495,10 @@ test_tight_appenders (void)
 }
 
 /* -fopenmp: the fast loop's chunks over the cores. Long enough to run in
- * parallel (>= TIGHT_PARALLEL_MIN chunks of 4096), with rows of H that split chunks, unaligned
- * Philox offsets and the training chain itself: the interpreter's bits
- * (a chunk is computed alone, whichever thread runs it), fused and not. */
+ * parallel (emit-c.c's TIGHT_PARALLEL_MIN chunks of 4096), with rows of H
+ * that split chunks, unaligned Philox offsets and the training chain
+ * itself: the interpreter's bits (a chunk is computed alone, whichever
+ * thread runs it), fused and not. */
 static void
 test_tight_parallel (void)
 {
