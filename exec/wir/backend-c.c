@@ -19,8 +19,8 @@
 #include <string.h>
 
 /* bump when the emitted code changes meaning: it is part of the key */
-#define WIR_C_EMITTER_VERSION "wir-c-4"
-#define WIR_C_FLAGS "-O3 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off"
+#define WIR_C_EMITTER_VERSION "wir-c-5"
+#define WIR_C_FLAGS "-O3 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off -fno-math-errno"
 
 typedef struct {
   void *(*alloc) (void *self, gint64 bytes);
