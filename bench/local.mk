@@ -14,6 +14,8 @@ bench: $(ds_benches) cli/dawnsim$(EXEEXT)
 	  DS_SHARED_DATA='$(DS_SHARED_DATA_DIR)' DS_DAWNSIM='$(abs_top_builddir)/cli/dawnsim$(EXEEXT)' \
 	  ./$$b || exit 1; \
 	done
+	@# issue #8's fusion figures are taken over all the cores as well
+	./bench/bench-wir --parallel
 .PHONY: bench
 
 # PipeDream planning in-process (planner/), against the original's times.
