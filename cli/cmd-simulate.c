@@ -794,6 +794,8 @@ static const char description[] =
   "  dawnsim simulate gpt3-175b --cluster h100:8x128,nvlink4,ib-ndr --dtype bf16 \\\n"
   "      --tensor 8 --stages 16 --schedule interleaved --chunks 2 -m 64 --recompute\n"
   "  dawnsim simulate resnet50 --cluster A --schedule dp -m 4 --format json\n"
+  "  dawnsim simulate mlp -b 256 --cluster A --gpus 4 --stages 2 -s 1f1b \\\n"
+  "      --efficiency model.json --dataset-size 60000 --eval-every 0.1   # time to accuracy\n"
   "  dawnsim simulate gpt3-1.3b --cluster dgx-h100 --stages 4 -m 8 --optimizer-state 2 --no-fusion\n"
   "  dawnsim simulate gpt3-175b --cluster dgx-a100:64 --tp 8 --pp 8 --dp 1 --micro-batch 1 \\\n"
   "      --global-batch 64 --interleave 3 --recompute full --sequence-parallel --format json\n"
