@@ -8,7 +8,8 @@
  * baseline run in the same process (the issue asks at least 1.6x on 2
  * cores). Also the single-core sgemm rate the layers run at.
  *
- * Then --wir (issue #8): the zoo's mlp (784-256-256-10), minibatch 128,
+ * Then --wir (issue #8): the zoo's mlp (784-256-256-10, bias + ReLU) and
+ * mlp-gelu (the same with bias + GELU + dropout), minibatch 128,
  * one stage, 200 minibatches of the synthetic task, with the non-GEMM
  * work as fused WIR kernels, unfused ones and the hand kernels, the three
  * interleaved in each of WIR_RUNS rounds; printed: the median time per
@@ -73,7 +74,7 @@ sgemm_gflops (void)
   return 2.0 * n * n * n * reps / ((g_get_monotonic_time () - t0) / 1e6) / 1e9;
 }
 
-/* one run of the mlp under @mode: seconds per minibatch */
+/* one run of @m under @mode: seconds per minibatch */
 static double
 wir_step_s (const DsModel *m, DsNetWirMode mode, const DsDataset *train,
             const DsDataset *test, guint64 *kernels)
@@ -117,13 +118,11 @@ force_overhead_us (void)
   return (double) (g_get_monotonic_time () - t0) / reps;
 }
 
+/* the three modes of @model's step, interleaved, and their ratios */
 static void
-bench_wir (void)
+bench_wir_model (const char *model, const DsDataset *train, const DsDataset *test)
 {
-  g_autoptr(DsModel) m = ds_zoo_build ("mlp", NULL, NULL);
-  g_autoptr(DsDataset) all = ds_dataset_synthetic (128 * (WIR_STEPS + 1), 784, 10, 1);
-  g_autoptr(DsDataset) train = ds_dataset_slice (all, 0, 128 * WIR_STEPS);
-  g_autoptr(DsDataset) test = ds_dataset_slice (all, 128 * WIR_STEPS, 128);
+  g_autoptr(DsModel) m = ds_zoo_build (model, NULL, NULL);
   double t[3][WIR_RUNS], med[3];
   guint64 kernels[3] = { 0 };
   static const char *const names[] = { "off (hand kernels)", "unfused", "fused" };
@@ -134,8 +133,8 @@ bench_wir (void)
   for (guint i = 0; i < WIR_RUNS; i++)
     for (guint k = 0; k < 3; k++)
       t[k][i] = wir_step_s (m, (DsNetWirMode) k, train, test, &kernels[k]);
-  printf ("\nbench-exec --wir: mlp, minibatch 128, 1 stage, %d minibatches, median of %d "
-          "interleaved runs\n", WIR_STEPS, WIR_RUNS);
+  printf ("\nbench-exec --wir: %s, minibatch 128, 1 stage, %d minibatches, median of %d "
+          "interleaved runs\n", model, WIR_STEPS, WIR_RUNS);
   for (guint k = 0; k < 3; k++)
     {
       med[k] = gsl_stats_median (t[k], 1, WIR_RUNS);
@@ -145,6 +144,18 @@ bench_wir (void)
   printf ("  fused/unfused %.3f (unfused %.3fx the time of fused), fused/off %.3f, "
           "unfused/off %.3f\n", med[2] / med[1], med[1] / med[2], med[2] / med[0],
           med[1] / med[0]);
+}
+
+/* the mlp (bias + ReLU) and mlp-gelu (bias + GELU + dropout) */
+static void
+bench_wir (void)
+{
+  g_autoptr(DsDataset) all = ds_dataset_synthetic (128 * (WIR_STEPS + 1), 784, 10, 1);
+  g_autoptr(DsDataset) train = ds_dataset_slice (all, 0, 128 * WIR_STEPS);
+  g_autoptr(DsDataset) test = ds_dataset_slice (all, 128 * WIR_STEPS, 128);
+
+  bench_wir_model ("mlp", train, test);
+  bench_wir_model ("mlp-gelu", train, test);
   printf ("  forcing a known graph (relu, 256 floats, into a buffer): %.2f us\n",
           force_overhead_us ());
 }

@@ -109,6 +109,7 @@ void zoo_build_gnmt      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_bert      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_gpt3      (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_mlp       (ZooBuilder *b, const ZooShape *shape);
+void zoo_build_mlp_gelu  (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_cnn_small (ZooBuilder *b, const ZooShape *shape);
 void zoo_build_transformer_tiny (ZooBuilder *b, const ZooShape *shape);
 

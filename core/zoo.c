@@ -81,6 +81,9 @@
   X ("mlp", "mlp", 128, zoo_build_mlp, "mlp-fmnist fashion-mnist-mlp", \
      "MLP for Fashion-MNIST: 784-256-256-10 with ReLU (0.27M), trains on the CPU", \
      2, 256, 0, 0, 0, 0) \
+  X ("mlp-gelu", "mlp", 128, zoo_build_mlp_gelu, "mlp-dropout", \
+     "MLP for Fashion-MNIST: 784-256-256-10 with GELU and Dropout(p=0.1) (0.27M), trains " \
+     "on the CPU", 2, 256, 0, 0, 0, 0) \
   X ("mlp-wide", "mlp", 256, zoo_build_mlp, "mlp-big", \
      "MLP for Fashion-MNIST: 784, 4 x 2048, 10 with ReLU (14.2M), compute-heavy", \
      4, 2048, 0, 0, 0, 0) \

@@ -36,7 +36,7 @@ static void
 fixture_set_up (Fixture *f, gconstpointer unused)
 {
   (void) unused;
-  f->model = ds_test_mlp_timed ();
+  f->model = ds_test_zoo_timed ("mlp");
   f->net = ds_net_new (f->model, NULL);
   g_assert_nonnull (f->net);
   f->train = ds_dataset_synthetic (MINIBATCH * STEPS + 7, 784, 10, 11);

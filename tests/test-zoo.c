@@ -41,7 +41,7 @@ test_list (void)
   guint n = 0;
   const DsZooEntry *entries = ds_zoo_list (&n);
 
-  g_assert_cmpuint (n, ==, 18);
+  g_assert_cmpuint (n, ==, 19);
   for (guint i = 0; i < n; i++)
     {
       g_assert_true (ds_zoo_find (entries[i].name) == &entries[i]);
@@ -125,6 +125,7 @@ static const ParamCase param_cases[] = {
   { "gpt3-175b", GPT3 (96, 12288), 175e9, 0.03 },
   /* torch.nn.Linear with biases: 784*256+256 + 256*256+256 + 256*10+10 */
   { "mlp", 269322, 269322, 0 },
+  { "mlp-gelu", 269322, 269322, 0 },
   { "mlp-wide", 784 * 2048 + 2048 + 3 * (2048 * 2048 + 2048) + 2048 * 10 + 10, 14.2e6, 0.002 },
   /* torch.nn: Conv2d(1, 16, 5), Conv2d(16, 32, 5), Linear(32*7*7, 10) */
   { "cnn-small", 16 * 25 + 16 + 32 * 16 * 25 + 32 + 1568 * 10 + 10, 28938, 0 },

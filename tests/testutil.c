@@ -257,9 +257,9 @@ ds_test_run_dawnsim (DsTestRun *run, const char *first, ...)
 }
 
 DsModel *
-ds_test_mlp_timed (void)
+ds_test_zoo_timed (const char *name)
 {
-  DsModel *model = ds_zoo_build ("mlp", NULL, NULL);
+  DsModel *model = ds_zoo_build (name, NULL, NULL);
 
   g_assert_nonnull (model);
   for (guint i = 0; i < ds_model_n_layers (model); i++)

@@ -54,10 +54,10 @@ void     ds_test_pipedream_profiles_clear (void);
  * shape the planner's pruned scan serves. Tests and bench/ share it. */
 DsModel *ds_test_random_chain (guint n_layers, guint32 seed);
 
-/* The zoo's mlp (784-256-256-10) with times from its FLOPs (1 TFLOP/s
- * plus 1 us a layer, backward twice the forward), so that a planner can
- * balance it: the executor's tests train it. */
-DsModel *ds_test_mlp_timed (void);
+/* The zoo's model @name (an mlp for the executor's tests) with times from
+ * its FLOPs (1 TFLOP/s plus 1 us a layer, backward twice the forward), so
+ * that a planner can balance it. */
+DsModel *ds_test_zoo_timed (const char *name);
 
 /* |a - b| <= tol x max(|a|, |b|). */
 gboolean ds_test_rel_close (double a, double b, double tol);
