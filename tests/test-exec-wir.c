@@ -47,11 +47,7 @@
 
 static char *cache_dir;
 
-typedef struct {
-  DsModel *model;
-  DsNet *net;
-  DsDataset *train, *test;
-} Fixture;
+typedef DsTestExec Fixture;
 
 static gboolean
 have_cc (void)
@@ -67,22 +63,14 @@ static void
 fixture_set_up (Fixture *f, gconstpointer unused)
 {
   (void) unused;
-  f->model = ds_test_zoo_timed ("mlp");
-  f->net = ds_net_new (f->model, NULL);
-  g_assert_nonnull (f->net);
-  f->train = ds_dataset_synthetic (MINIBATCH * STEPS + 7, 784, 10, 11);
-  f->test = ds_dataset_synthetic (100, 784, 10, 12);
-  g_assert_true (ds_kernels_init (NULL));
+  ds_test_exec_set_up (f, "mlp", MINIBATCH * STEPS + 7);
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer unused)
 {
   (void) unused;
-  ds_dataset_free (f->train);
-  ds_dataset_free (f->test);
-  ds_net_free (f->net);
-  ds_model_unref (f->model);
+  ds_test_exec_tear_down (f);
 }
 
 /* @steps steps of the plain loop, the whole net on one tape, through
@@ -226,20 +214,13 @@ test_1f1b (Fixture *f, gconstpointer unused)
 static void
 test_gelu_dropout (void)
 {
-  g_autoptr(DsModel) model = NULL;
   Fixture f = { 0 };
 
   if (!have_cc ())
     return;
-  model = ds_test_zoo_timed ("mlp-gelu");
-  f.model = model;
-  f.net = ds_net_new (model, NULL);
-  f.train = ds_dataset_synthetic (MINIBATCH * STEPS + 7, 784, 10, 11);
-  f.test = ds_dataset_synthetic (100, 784, 10, 12);
-  g_assert_nonnull (f.net);
-  g_assert_true (ds_kernels_init (NULL));
+  ds_test_exec_set_up (&f, "mlp-gelu", MINIBATCH * STEPS + 7);
   {
-    g_autoptr(DsPlan) plan = ds_plan_split_balanced (model, 1, 1, NULL);
+    g_autoptr(DsPlan) plan = ds_plan_split_balanced (f.model, 1, 1, NULL);
     g_autoptr(DsExecResult) off = run (&f, plan, DS_SCHEDULE_GPIPE, DS_NET_WIR_OFF);
     g_autoptr(DsExecResult) unfused = run (&f, plan, DS_SCHEDULE_GPIPE, DS_NET_WIR_UNFUSED);
     g_autoptr(DsExecResult) fused = run (&f, plan, DS_SCHEDULE_GPIPE, DS_NET_WIR_FUSED);
@@ -265,9 +246,7 @@ test_gelu_dropout (void)
                        0.5 * g_array_index (off->epochs, DsExecEpoch, 0).train_loss);
     g_assert_cmpfloat (fabs (w->train_loss - a->train_loss), <=, 0.15 * a->train_loss);
   }
-  ds_dataset_free (f.train);
-  ds_dataset_free (f.test);
-  ds_net_free (f.net);
+  ds_test_exec_tear_down (&f);
 }
 
 static void

@@ -24,11 +24,7 @@
 #define STEPS 6
 #define EPOCHS 2
 
-typedef struct {
-  DsModel *model;
-  DsNet *net;
-  DsDataset *train, *test;
-} Fixture;
+typedef DsTestExec Fixture;
 
 /* A small MLP (784-256-256-10 from the zoo) timed so the planner's split
  * can balance it, and a learnable synthetic task. */
@@ -36,22 +32,14 @@ static void
 fixture_set_up (Fixture *f, gconstpointer unused)
 {
   (void) unused;
-  f->model = ds_test_zoo_timed ("mlp");
-  f->net = ds_net_new (f->model, NULL);
-  g_assert_nonnull (f->net);
-  f->train = ds_dataset_synthetic (MINIBATCH * STEPS + 7, 784, 10, 11);
-  f->test = ds_dataset_synthetic (100, 784, 10, 12);
-  g_assert_true (ds_kernels_init (NULL));
+  ds_test_exec_set_up (f, "mlp", MINIBATCH * STEPS + 7);
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer unused)
 {
   (void) unused;
-  ds_dataset_free (f->train);
-  ds_dataset_free (f->test);
-  ds_net_free (f->net);
-  ds_model_unref (f->model);
+  ds_test_exec_tear_down (f);
 }
 
 /* The plain loop: shuffle, forward, loss, backward, step, as runtime.h

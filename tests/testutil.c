@@ -7,6 +7,7 @@
 
 #include "core/graphtxt.h"
 #include "core/zoo.h"
+#include "exec/kernels.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -270,6 +271,26 @@ ds_test_zoo_timed (const char *name)
       l->bwd_s = 2 * l->fwd_s;
     }
   return model;
+}
+
+void
+ds_test_exec_set_up (DsTestExec *t, const char *name, guint n_train)
+{
+  t->model = ds_test_zoo_timed (name);
+  t->net = ds_net_new (t->model, NULL);
+  g_assert_nonnull (t->net);
+  t->train = ds_dataset_synthetic (n_train, 784, 10, 11);
+  t->test = ds_dataset_synthetic (100, 784, 10, 12);
+  g_assert_true (ds_kernels_init (NULL));
+}
+
+void
+ds_test_exec_tear_down (DsTestExec *t)
+{
+  ds_dataset_free (t->train);
+  ds_dataset_free (t->test);
+  ds_net_free (t->net);
+  ds_model_unref (t->model);
 }
 
 DsModel *

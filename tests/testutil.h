@@ -11,6 +11,8 @@
 
 #include "core/cluster.h"
 #include "core/model.h"
+#include "exec/dataset.h"
+#include "exec/net.h"
 #include "planner/antichain.h"
 #include "planner/pipedream-dp.h"
 
@@ -58,6 +60,18 @@ DsModel *ds_test_random_chain (guint n_layers, guint32 seed);
  * its FLOPs (1 TFLOP/s plus 1 us a layer, backward twice the forward), so
  * that a planner can balance it. */
 DsModel *ds_test_zoo_timed (const char *name);
+
+/* What the executor's tests train: ds_test_zoo_timed (@name), its net, a
+ * synthetic training set of @n_train samples (seed 11) and a test set of
+ * 100 (seed 12), the kernels initialized. */
+typedef struct {
+  DsModel *model;
+  DsNet *net;
+  DsDataset *train, *test;
+} DsTestExec;
+
+void     ds_test_exec_set_up    (DsTestExec *t, const char *name, guint n_train);
+void     ds_test_exec_tear_down (DsTestExec *t);
 
 /* |a - b| <= tol x max(|a|, |b|). */
 gboolean ds_test_rel_close (double a, double b, double tol);
