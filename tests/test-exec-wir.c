@@ -59,48 +59,18 @@ have_cc (void)
   return path != NULL;
 }
 
-static void
-fixture_set_up (Fixture *f, gconstpointer unused)
-{
-  (void) unused;
-  ds_test_exec_set_up (f, "mlp", MINIBATCH * STEPS + 7);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer unused)
-{
-  (void) unused;
-  ds_test_exec_tear_down (f);
-}
-
-/* @steps steps of the plain loop, the whole net on one tape, through
- * @wir (NULL: the hand kernels); returns the weights */
+/* five steps of the plain loop (testutil.h), through @wir */
 static float *
-plain_steps (const Fixture *f, DsNetWir *wir, guint steps)
+plain_steps (const Fixture *f, DsNetWir *wir)
 {
-  const DsNet *net = f->net;
-  guint k = net->n_classes, b = MINIBATCH;
-  float *params = g_new (float, net->n_params);
-  g_autofree float *grads = g_new0 (float, net->n_params);
-  g_autofree float *mom = g_new0 (float, net->n_params);
-  g_autofree float *x = g_new (float, (gsize) b * net->in_features);
-  g_autofree float *dlogits = g_new (float, (gsize) b * k);
-  g_autofree guint8 *y = g_new (guint8, b);
-  g_autofree guint *order = ds_dataset_shuffle (f->train->n, 3);
-  g_autoptr(DsNetTape) tape = ds_net_tape_new (net, 0, net->ops->len, b);
+  g_autoptr(DsPlan) plan = ds_plan_split_balanced (f->model, 1, 1, NULL);
+  DsExecOptions o;
 
-  ds_net_tape_set_wir (tape, wir);
-  ds_net_init_params (net, params, 1);
-  for (guint s = 0; s < steps; s++)
-    {
-      ds_dataset_gather (f->train, order, s * b, b, x, y);
-      ds_net_forward (net, tape, params, x, b, 1, (guint64) s * b);
-      ds_net_loss (wir, ds_net_tape_output (tape), y, dlogits, b, k, 1.0f / b);
-      ds_net_backward (net, tape, params, x, dlogits, grads, NULL);
-      ds_net_sgd (wir, params, grads, mom, net->n_params, 0.05f, 0.9f, 1e-4f);
-      memset (grads, 0, net->n_params * sizeof (float));
-    }
-  return params;
+  ds_exec_options_init (&o, plan);
+  o.minibatch = MINIBATCH;
+  o.max_steps = 5;
+  o.weight_decay = 1e-4;
+  return ds_test_exec_plain (f, &o, wir);
 }
 
 static void
@@ -113,13 +83,13 @@ test_step_bits (Fixture *f, gconstpointer unused)
   (void) unused;
   if (!have_cc ())
     return;
-  want = plain_steps (f, NULL, 5);
+  want = plain_steps (f, NULL);
   for (DsNetWirMode m = DS_NET_WIR_UNFUSED; m <= DS_NET_WIR_FUSED; m++)
     {
       g_autoptr(DsNetWir) wir = ds_net_wir_new (m, cache_dir, &error);
       g_assert_no_error (error);
       ds_net_wir_set_defer_bias (wir, FALSE);
-      g_autofree float *got = plain_steps (f, wir, 5);
+      g_autofree float *got = plain_steps (f, wir);
       g_assert_null (ds_net_wir_error (wir));
       g_assert_cmpmem (got, bytes, want, bytes);
       /* per step: two forward chains, the loss, two backward chains, the
@@ -271,8 +241,9 @@ main (int argc, char **argv)
   g_assert_nonnull (cache_dir);
   /* the runtime's sessions use the default cache: keep it in ours */
   g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
-#define ADD(path, fn) g_test_add ("/exec/wir/" path, Fixture, NULL, fixture_set_up, fn, \
-                                  fixture_tear_down)
+#define ADD(path, fn) g_test_add ("/exec/wir/" path, Fixture,                        \
+                                  GUINT_TO_POINTER (MINIBATCH * STEPS + 7),            \
+                                  ds_test_exec_fixture_mlp, fn, ds_test_exec_fixture_free)
   ADD ("step-bit-exact-without-deferred-bias", test_step_bits);
   ADD ("one-stage-curve", test_one_stage);
   ADD ("1f1b-two-stages-curve", test_1f1b);

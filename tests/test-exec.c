@@ -26,56 +26,6 @@
 
 typedef DsTestExec Fixture;
 
-/* A small MLP (784-256-256-10 from the zoo) timed so the planner's split
- * can balance it, and a learnable synthetic task. */
-static void
-fixture_set_up (Fixture *f, gconstpointer unused)
-{
-  (void) unused;
-  ds_test_exec_set_up (f, "mlp", MINIBATCH * STEPS + 7);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer unused)
-{
-  (void) unused;
-  ds_test_exec_tear_down (f);
-}
-
-/* The plain loop: shuffle, forward, loss, backward, step, as runtime.h
- * says the executor does, with nothing in between. */
-static float *
-reference (const Fixture *f, const DsExecOptions *o)
-{
-  const DsNet *net = f->net;
-  guint n_ops = net->ops->len, k = net->n_classes, b = o->minibatch;
-  float *params = g_new (float, net->n_params);
-  g_autofree float *grads = g_new0 (float, net->n_params);
-  g_autofree float *mom = g_new0 (float, net->n_params);
-  g_autofree float *x = g_new (float, (gsize) b * net->in_features);
-  g_autofree float *dlogits = g_new (float, (gsize) b * k);
-  g_autofree guint8 *y = g_new (guint8, b);
-  g_autoptr(DsNetTape) tape = ds_net_tape_new (net, 0, n_ops, b);
-
-  ds_net_init_params (net, params, o->seed);
-  for (guint epoch = 1; epoch <= o->epochs; epoch++)
-    {
-      g_autofree guint *order = ds_dataset_shuffle (f->train->n, o->seed + epoch);
-      for (guint s = 0; s < o->max_steps; s++)
-        {
-          ds_dataset_gather (f->train, order, s * b, b, x, y);
-          ds_net_forward (net, tape, params, x, b, o->seed, (guint64) s * b);
-          ds_k_softmax_xent_fwd (ds_net_tape_output (tape), y, dlogits, b, k);
-          ds_k_softmax_xent_bwd (dlogits, y, dlogits, b, k, 1.0f / b);
-          ds_net_backward (net, tape, params, x, dlogits, grads, NULL);
-          ds_k_sgd (params, grads, mom, net->n_params, (float) o->lr, (float) o->momentum,
-                    (float) o->weight_decay);
-          memset (grads, 0, net->n_params * sizeof (float));
-        }
-    }
-  return params;
-}
-
 static DsExecResult *
 run (const Fixture *f, const DsPlan *plan, const DsExecOptions *o)
 {
@@ -122,7 +72,7 @@ test_one_stage_bit_exact (Fixture *f, gconstpointer unused)
   options (&o, plan, DS_SCHEDULE_GPIPE, 1);
   o.record_trace = TRUE;
   r = run (f, plan, &o);
-  want = reference (f, &o);
+  want = ds_test_exec_plain (f, &o, NULL);
   g_assert_cmpuint (r->n_params, ==, f->net->n_params);
   g_assert_cmpmem (r->params, r->n_params * sizeof (float), want, r->n_params * sizeof (float));
   /* the trace has a forward, backward and step per minibatch */
@@ -145,7 +95,7 @@ test_split_matches_sequential (Fixture *f, gconstpointer unused)
 
   (void) unused;
   options (&o, three, DS_SCHEDULE_GPIPE, 4);
-  want = reference (f, &o);
+  want = ds_test_exec_plain (f, &o, NULL);
   {
     g_autoptr(DsExecResult) r = run (f, three, &o);
     g_assert_cmpfloat (max_rel_diff (r->params, want, r->n_params), <, 1e-4);
@@ -189,7 +139,7 @@ test_1f1b_weight_stashing (Fixture *f, gconstpointer unused)
     }
   g_assert_cmpuint (stale, >, 0);
   /* not the sequential result: the gradients are of older weights */
-  want = reference (f, &o);
+  want = ds_test_exec_plain (f, &o, NULL);
   g_assert_cmpfloat (max_rel_diff (r->params, want, r->n_params), >, 1e-6);
   g_assert_cmpfloat (g_array_index (r->epochs, DsExecEpoch, 1).train_loss, <,
                      g_array_index (r->epochs, DsExecEpoch, 0).train_loss);
@@ -402,8 +352,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add ("/exec/runtime/" path, Fixture, NULL, fixture_set_up, fn, \
-                                  fixture_tear_down)
+#define ADD(path, fn) g_test_add ("/exec/runtime/" path, Fixture,                    \
+                                  GUINT_TO_POINTER (MINIBATCH * STEPS + 7),            \
+                                  ds_test_exec_fixture_mlp, fn, ds_test_exec_fixture_free)
   ADD ("one-stage-bit-exact", test_one_stage_bit_exact);
   ADD ("split-matches-sequential", test_split_matches_sequential);
   ADD ("1f1b-weight-stashing", test_1f1b_weight_stashing);

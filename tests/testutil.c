@@ -293,6 +293,51 @@ ds_test_exec_tear_down (DsTestExec *t)
   ds_model_unref (t->model);
 }
 
+void
+ds_test_exec_fixture_mlp (DsTestExec *t, gconstpointer n_train)
+{
+  ds_test_exec_set_up (t, "mlp", GPOINTER_TO_UINT (n_train));
+}
+
+void
+ds_test_exec_fixture_free (DsTestExec *t, gconstpointer unused)
+{
+  (void) unused;
+  ds_test_exec_tear_down (t);
+}
+
+float *
+ds_test_exec_plain (const DsTestExec *t, const DsExecOptions *o, DsNetWir *wir)
+{
+  const DsNet *net = t->net;
+  guint k = net->n_classes, b = o->minibatch;
+  float *params = g_new (float, net->n_params);
+  g_autofree float *grads = g_new0 (float, net->n_params);
+  g_autofree float *mom = g_new0 (float, net->n_params);
+  g_autofree float *x = g_new (float, (gsize) b * net->in_features);
+  g_autofree float *dlogits = g_new (float, (gsize) b * k);
+  g_autofree guint8 *y = g_new (guint8, b);
+  g_autoptr(DsNetTape) tape = ds_net_tape_new (net, 0, net->ops->len, b);
+
+  ds_net_tape_set_wir (tape, wir);
+  ds_net_init_params (net, params, o->seed);
+  for (guint epoch = 1; epoch <= o->epochs; epoch++)
+    {
+      g_autofree guint *order = ds_dataset_shuffle (t->train->n, o->seed + epoch);
+      for (guint s = 0; s < o->max_steps; s++)
+        {
+          ds_dataset_gather (t->train, order, s * b, b, x, y);
+          ds_net_forward (net, tape, params, x, b, o->seed, (guint64) s * b);
+          ds_net_loss (wir, ds_net_tape_output (tape), y, dlogits, b, k, 1.0f / b);
+          ds_net_backward (net, tape, params, x, dlogits, grads, NULL);
+          ds_net_sgd (wir, params, grads, mom, net->n_params, (float) o->lr,
+                      (float) o->momentum, (float) o->weight_decay);
+          memset (grads, 0, net->n_params * sizeof (float));
+        }
+    }
+  return params;
+}
+
 DsModel *
 ds_test_random_chain (guint n_layers, guint32 seed)
 {

@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "exec/dataset.h"
 #include "exec/net.h"
+#include "exec/runtime.h"
 #include "planner/antichain.h"
 #include "planner/pipedream-dp.h"
 
@@ -72,6 +73,18 @@ typedef struct {
 
 void     ds_test_exec_set_up    (DsTestExec *t, const char *name, guint n_train);
 void     ds_test_exec_tear_down (DsTestExec *t);
+/* The same as a g_test_add fixture: the mlp, GPOINTER_TO_UINT (@n_train)
+ * training samples. */
+void     ds_test_exec_fixture_mlp  (DsTestExec *t, gconstpointer n_train);
+void     ds_test_exec_fixture_free (DsTestExec *t, gconstpointer unused);
+
+/* The plain loop, as runtime.h says the executor trains and with nothing
+ * in between: whole net on one tape; per epoch a shuffle (seed o->seed +
+ * epoch), then o->max_steps minibatches of forward, softmax cross-entropy,
+ * backward and SGD (o->lr, o->momentum, o->weight_decay), weights from
+ * o->seed. With @wir (NULL: the hand kernels) the tape, the loss and the
+ * update go through it. Returns the weights (g_free). */
+float   *ds_test_exec_plain (const DsTestExec *t, const DsExecOptions *o, DsNetWir *wir);
 
 /* |a - b| <= tol x max(|a|, |b|). */
 gboolean ds_test_rel_close (double a, double b, double tol);
