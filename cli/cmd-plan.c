@@ -742,24 +742,22 @@ check_tta_args (const PlanArgs *a, GError **error)
   return TRUE;
 }
 
-/* The baselines' time to accuracy (planner/baselines.h) and the best. */
+/* The baselines' time to accuracy (planner/baselines.h) under @eff
+ * (NULL: none asked for) and the best. */
 static gboolean
-rank_by_tta (Planned *p, const PlanArgs *a, GError **error)
+rank_by_tta (Planned *p, const PlanArgs *a, const DsEffModel *eff, GError **error)
 {
   DsTtaSetup setup = { .dataset_size = a->dataset_size, .eval_every = a->eval_every };
-  DsEffModel eff;
 
-  if (a->efficiency == NULL)
+  if (eff == NULL)
     return TRUE;
   p->minibatch = a->minibatch > 0 ? a->minibatch : ds_model_get_batch_size (p->model);
   if (!(p->minibatch >= 1))
     return ds_cli_usage (error, "--efficiency needs the samples per minibatch the profile "
                          "was taken at: --minibatch B");
-  if (!ds_eff_model_load (a->efficiency, &eff, error))
-    return FALSE;
   for (guint k = 0; k < DS_BASELINE_N; k++)
     {
-      ds_plan_baseline_tta (&p->baselines[k], &eff, p->minibatch, &setup, &p->tta[k]);
+      ds_plan_baseline_tta (&p->baselines[k], eff, p->minibatch, &setup, &p->tta[k]);
       if (p->tta[k].tta_s < p->tta[p->best_by_tta].tta_s)
         p->best_by_tta = k;
     }
@@ -864,6 +862,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   g_autoptr(DsAntichainDag) dag = NULL;
   g_autoptr(DsCluster) cluster = NULL;
   DsPipedreamOptions options;
+  DsEffModel eff;
   DsOutputFormat format;
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
@@ -886,7 +885,8 @@ ds_cmd_plan (int argc, char **argv, GError **error)
       return plan_3d (&a, a.file != NULL ? a.file : n_args == 2 ? parse_argv[1] : NULL,
                       &margs, cluster, format, error);
     }
-  if (!fill_options (&a, cluster, &options, error) || !check_tta_args (&a, error))
+  if (!fill_options (&a, cluster, &options, error) || !check_tta_args (&a, error)
+      || (a.efficiency != NULL && !ds_eff_model_load (a.efficiency, &eff, error)))
     return FALSE;
   if (a.export_kind != NULL && (strcmp (a.export_kind, "pipedream") != 0 || a.export_dir == NULL))
     return ds_cli_usage (error, "--export takes 'pipedream DIR'");
@@ -908,8 +908,8 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   p.options = &options;
   if (!solve (&p, error)
       || !ds_plan_check_memory (p.dag, p.options, p.result->levels[0], error)
-      || !write_outputs (&p, &a, error)
-      || !rank_by_tta (&p, &a, error))
+      || !rank_by_tta (&p, &a, a.efficiency != NULL ? &eff : NULL, error)
+      || !write_outputs (&p, &a, error))
     return FALSE;
   text = format == DS_OUTPUT_JSON ? render_json (&p)
          : format == DS_OUTPUT_CSV ? render_csv (&p) : render_human (&p);

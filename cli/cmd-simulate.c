@@ -909,6 +909,7 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   DsSchedule wanted = DS_SCHEDULE_1F1B;
   DsSimOptions o;
   DsOutputFormat format;
+  DsEffModel eff;
   Report rep = { 0 };
   const char *origin = NULL;
   gint64 t0;
@@ -963,6 +964,9 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   if (a.no_fusion
       && (unfused = unfused_options (&a, model, cluster, &o, &rep.launch_s, error)) == NULL)
     return FALSE;
+  /* a bad model file fails before the simulation, not after it */
+  if (a.efficiency != NULL && !ds_eff_model_load (a.efficiency, &eff, error))
+    return FALSE;
   t0 = g_get_monotonic_time ();
   result = ds_sim_run (plan, model, cluster, &o, error);
   if (result == NULL)
@@ -983,10 +987,8 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   if (a.efficiency != NULL)
     {
       DsTtaSetup setup = { a.dataset_size, a.eval_every, a.startup_s, a.eval_s, a.cov };
-      DsEffModel eff;
-      if (!ds_eff_model_load (a.efficiency, &eff, error)
-          || !ds_sim_tta (result, model, a.minibatch, &eff, &setup, &rep.staleness, &rep.tta,
-                          error))
+      if (!ds_sim_tta (result, model, a.minibatch, &eff, &setup, &rep.staleness, &rep.tta,
+                       error))
         return FALSE;
       rep.has_tta = TRUE;
     }
