@@ -658,6 +658,11 @@ for_loop (Emit *m, GString *o, const WirExpr *e)
  */
 
 #define TIGHT_CHUNK 4096
+/* iterations per batch of Philox words (one block per four): computing a
+ * chunk's words in one go leaves the memory idle meanwhile; in pieces of
+ * 1024 the hardware prefetcher keeps the input streaming (bias + GELU +
+ * dropout on one core, outputs already mapped: 28.4 -> 25.7 ms) */
+#define PHILOX_PIECE 1024
 /* chunks before a fast loop runs in parallel (64 Ki elements) */
 #define TIGHT_PARALLEL_MIN 16
 
@@ -982,6 +987,10 @@ tight_loop (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
                           p, p, p, p,
                           p, N, p, TIGHT_CHUNK, TIGHT_CHUNK, p, TIGHT_CHUNK, TIGHT_CHUNK, N,
                           p, p, TIGHT_CHUNK, p, p, p, p, p, p, p);
+  /* with Philox words, pieces of at most PHILOX_PIECE: the words of a
+   * piece are computed, then used, while the input streams on */
+  if (t.philox->len > 0)
+    g_string_append_printf (o, "if (%sc1 - %sc0 > %d) %sc1 = %sc0 + %d; ", p, p, PHILOX_PIECE, p, p, PHILOX_PIECE);
   for (guint k = 0; k < t.mods->len; k++)
     g_string_append_printf (o, "int64_t %sr%u = %sc0 %% %sh%u; if (%sh%u - %sr%u < %sc1 - %sc0) %sc1 = %sc0 + (%sh%u - %sr%u); ",
                             p, k, p, p, k, p, k, p, k, p, p, p, p, p, k, p, k);
@@ -989,7 +998,7 @@ tight_loop (Emit *m, GString *o, const WirExpr *e, Iter *cs, const char *cur)
     g_string_append_printf (o, "uint32_t %sw%u[%d + 8]; uint64_t %so%u = (uint64_t) %sb%u + (uint64_t) %sc0;"
                             " wir_rt_philox_blocks (%ss%u, %so%u >> 2, (int64_t) (((%so%u & 3) + (uint64_t) (%sc1 - %sc0) + 3) >> 2), %sw%u);"
                             " const uint32_t *%sq%u = %sw%u + (%so%u & 3); ",
-                            p, k, TIGHT_CHUNK, p, k, p, k, p, p, k, p, k, p, k, p, p, p, k, p, k, p, k, p, k);
+                            p, k, PHILOX_PIECE, p, k, p, k, p, p, k, p, k, p, k, p, p, p, k, p, k, p, k, p, k);
   /* the loop writes only the arrays it has just allocated, which no input
    * can alias: ivdep spares gcc the run-time alias checks, of which it
    * makes at most 10 (4 inputs and 3 outputs, Adam's loop, need 12, and
