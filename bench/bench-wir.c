@@ -6,18 +6,20 @@
  * written and read back), the fused WIR kernel, and a hand-written single
  * C pass. Like for like: the hand loops (hand_source below) are compiled
  * at run time by wir_c_compile_symbol, i.e. by the same compiler with the
- * same flags as the kernels (-O3 -march=native -fwrapv -ffp-contract=off,
- * WirCOptions.native on for every side), call the same rt.h helpers
- * (wir_rt_tanhf, the Philox block), and allocate their outputs through the
- * same callback as the kernels' context (g_try_malloc, fresh per run).
- * The bias+GELU+dropout hand loop is what a person would write for speed:
- * a row of the bias at a time (no i % H), the row's Philox words one block
- * per four offsets. Printed: the median of RUNS runs of
- * each, the ratios (the issue asks fused >= 2.5x faster than unfused, and
- * within 1.3x of the hand loop), the bytes ratio the cost model predicts,
- * the largest difference from the hand loop's output, and the compile
- * latency of each kernel (emit + cc + dlopen, cold cache; then a warm
- * in-memory hit).
+ * same flags as the kernels (-O3 -march=native -fwrapv -ffp-contract=off
+ * -fno-math-errno -fno-trapping-math, WirCOptions.native on for every
+ * side), call the same rt.h helpers (wir_rt_tanhf, the Philox block), and
+ * allocate their outputs through the same callback as the kernels'
+ * context: g_try_malloc, fresh per run, or with --kept a pool per side
+ * that hands the previous run's buffers back (see Pool). The
+ * bias+GELU+dropout hand loop is what a person would write for speed: a
+ * row of the bias at a time (no i % H), the row's Philox words one block
+ * per four offsets. Printed: the median of RUNS runs of each (the three
+ * sides take turns), the ratios (the issue asks fused >= 2.5x faster than
+ * unfused, and within 1.3x of the hand loop), the bytes ratio the cost
+ * model predicts, the largest difference from the hand loop's output, and
+ * the compile latency of each kernel (emit + cc + dlopen, cold cache;
+ * then a warm in-memory hit).
  *
  *   bias + GELU + dropout forward: the optimizer fuses the three fragments
  *     itself (vertical fusion), so "fused" is wir_optimize's output;
@@ -47,7 +49,7 @@
 #define ROWS 8192
 #define COLS 4096
 #define N ((gint64) ROWS * COLS)
-#define RUNS 5
+#define RUNS 7
 
 /* the memory-bound contrast: three cheap elementwise fragments (an affine
  * map, ReLU, a scale): no transcendental, no random numbers and no
@@ -318,31 +320,22 @@ scalar_arg (WirProgram *p, guint idx, const char *text)
   return v;
 }
 
-/* With @pool (--kept) the kernel writes into the pool's buffers, after
- * one untimed run that maps them. */
+/* One run of @k, timed; with @pool (--kept) into the pool's buffers. The
+ * result replaces *keep. */
 static double
-time_kernel (WirKernel *k, GPtrArray *args, Pool *pool, WirValue **keep)
+run_kernel (WirKernel *k, GPtrArray *args, Pool *pool, WirValue **keep)
 {
-  double t[RUNS];
+  g_autoptr(GError) error = NULL;
   WirRunOptions o = { 0, pool != NULL ? pool_alloc : NULL, pool };
-  for (guint r = pool != NULL ? 0 : 1; r <= RUNS; r++)
-    {
-      g_autoptr(GError) error = NULL;
-      if (pool != NULL)
-        pool_reset (pool);
-      double t0 = now_s ();
-      WirValue *v = wir_kernel_run (k, (WirValue *const *) args->pdata, args->len, &o, &error);
-      double dt = now_s () - t0;
-      if (v == NULL)
-        g_error ("%s", error->message);
-      if (r > 0)
-        t[r - 1] = dt;
-      if (r == RUNS)
-        *keep = v;
-      else
-        wir_value_free (v);
-    }
-  return median (t, RUNS);
+  g_clear_pointer (keep, wir_value_free);
+  if (pool != NULL)
+    pool_reset (pool);
+  double t0 = now_s ();
+  *keep = wir_kernel_run (k, (WirValue *const *) args->pdata, args->len, &o, &error);
+  double dt = now_s () - t0;
+  if (*keep == NULL)
+    g_error ("%s", error->message);
+  return dt;
 }
 
 /* the largest |a - b| over the first output vector of a result */
@@ -523,23 +516,28 @@ measure (Row *r, const char *fragments, const char *fused_src, ArgsFn make_args,
   g_autoptr(Pool) pool_f = kept ? pool_new () : NULL;
   g_autoptr(Pool) pool_h = kept ? pool_new () : NULL;
   g_autoptr(WirValue) ou = NULL, of = NULL;
-  r->unfused_s = time_kernel (ku, args, pool_u, &ou);
-  r->fused_s = time_kernel (kf, args, pool_f, &of);
   if (kept)
     out_alloc = pool_alloc, out_self = pool_h;
-  double t[RUNS];
+  /* the sides take turns, so that the machine's moods fall on all three;
+   * with --kept, round 0 maps the pools and is not counted */
+  double tu[RUNS], tf[RUNS], th[RUNS];
   float *y = NULL;
   for (guint k = kept ? 0 : 1; k <= RUNS; k++)
     {
+      double dtu = run_kernel (ku, args, pool_u, &ou);
+      double dtf = run_kernel (kf, args, pool_f, &of);
       out_release (y);
       if (kept)
         pool_reset (pool_h);
       double t0 = now_s ();
       y = hand (d);
+      double dth = now_s () - t0;
       if (k > 0)
-        t[k - 1] = now_s () - t0;
+        tu[k - 1] = dtu, tf[k - 1] = dtf, th[k - 1] = dth;
     }
-  r->hand_s = median (t, RUNS);
+  r->unfused_s = median (tu, RUNS);
+  r->fused_s = median (tf, RUNS);
+  r->hand_s = median (th, RUNS);
   r->diff = MAX (first_diff (of, y), first_diff (ou, y));
   bytes_ratio (pf, pu, args, &r->bytes_ratio);
   out_release (y);
