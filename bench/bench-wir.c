@@ -593,7 +593,8 @@ main (int argc, char **argv)
     printf ("kernel,unfused_s,fused_s,hand_s,bytes_ratio,compile_unfused_s,compile_fused_s\n");
   else
     printf ("bench-wir: %d x %d fp32 (%.0f MB per vector), median of %d runs, C back end"
-            " (cc " "-O3 -march=native -fwrapv -ffp-contract=off -fno-trapping-math%s, hand loops too), %s,"
+            " (cc " "-O3 -march=native -fwrapv -ffp-contract=off -fno-math-errno -fno-trapping-math%s,"
+            " hand loops too), %s,"
             " outputs %s\n", ROWS, COLS, N * 4 / 1e6, RUNS, copts.parallel ? " -fopenmp" : "",
             copts.parallel ? "over the cores (OpenMP, static schedule)" : "sequential",
             kept ? "in kept buffers (--kept: mapped before timing, as the executor's)"
