@@ -466,6 +466,61 @@ test_fusion_filter (void)
   g_assert_nonnull (strstr (log->str, "fused the loop of 'k"));
 }
 
+/* rule 3's zip case: a producer that merges once per element fuses into
+ * the zip component that iterates its result. The producer may itself be
+ * a zip (its fields move into the consumer's zip), the consumer may use
+ * its element whole; the results, and the failures, stay those of the
+ * unfused program. A filter, or a body that may fail, is not fused. */
+static void
+test_fusion_zip (void)
+{
+  static const char sgd[] =
+    "|p: vec[f32], g: vec[f32], buf: vec[f32], mu: f32, wd: f32|\n"
+    "  let d = result(for(zip(g, p), appender[f32], |b, i, e| merge(b, e.$0 + wd * e.$1)));\n"
+    "  result(for(zip(buf, d, p), appender[{f32, f32, f32}], |b, i, e| merge(b, {mu * e.$0 + e.$1, e.$2, e.$1})))";
+  static const char whole[] =
+    "|x: vec[i64], y: vec[i64]|\n"
+    "  let z = result(for(zip(x, y), appender[{i64, i64}], |b, i, e| merge(b, {e.$1, e.$0 * 2L})));\n"
+    "  result(for(zip(y, z), appender[{i64, {i64, {i64, i64}}}], |b, i, e| merge(b, {i, e})))";
+  static const char filtered[] =
+    "|x: vec[i64], y: vec[i64]|\n"
+    "  let k = result(for(x, appender[i64], |b, i, e| if(e > 0L, merge(b, e), b)));\n"
+    "  result(for(zip(y, k), appender[i64], |b, i, e| merge(b, e.$0 + e.$1)))";
+  static const char traps[] =
+    "|x: vec[i64], y: vec[i64]|\n"
+    "  let k = result(for(x, appender[i64], |b, i, e| merge(b, 10L / e)));\n"
+    "  result(for(zip(y, k), appender[i64], |b, i, e| merge(b, e.$0 + e.$1)))";
+  static const struct { const char *prog, *input, *log; gboolean fuses; } cases[] = {
+    { sgd, "p=[1.0, 2.0, 3.0]; g=[0.5, 0.25, -1.0]; buf=[0.1, 0.2, 0.3]; mu=0.9; wd=0.01",
+      "into zip component 1 of the loop at 3:10", TRUE },
+    { sgd, "p=[1.0, 2.0, 3.0]; g=[0.5, 0.25]; buf=[0.1, 0.2, 0.3]; mu=0.9; wd=0.01", NULL, TRUE },
+    { sgd, "p=[1.0, 2.0]; g=[0.5, 0.25]; buf=[0.1, 0.2, 0.3]; mu=0.9; wd=0.01", NULL, TRUE },
+    { whole, "x=[1, -2, 3]; y=[4, 5, 6]", "into zip component 1", TRUE },
+    { filtered, "x=[1, -2, 3]; y=[4, 5]", "not merge exactly once", FALSE },
+    { traps, "x=[1, 0, 3]; y=[4, 5, 6]", "its body may fail", FALSE },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autoptr(GError) error = NULL, e1 = NULL, e2 = NULL;
+      g_autoptr(GString) log = g_string_new (NULL);
+      g_autoptr(WirProgram) fused = checked (cases[k].prog), plain = checked (cases[k].prog);
+      g_assert_true (wir_pass_run (fused, "vertical-fusion", log, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (wir_program_equal (fused, plain), ==, !cases[k].fuses);
+      if (cases[k].log != NULL)
+        g_assert_nonnull (strstr (log->str, cases[k].log));
+      g_autoptr(WirValue) a = run1 (fused, cases[k].input, &e1);
+      g_autoptr(WirValue) b = run1 (plain, cases[k].input, &e2);
+      if (e2 != NULL)
+        g_assert_error (e1, e2->domain, e2->code);
+      else
+        {
+          g_assert_no_error (e1);
+          g_assert_true (wir_value_identical (a, b));
+        }
+    }
+}
+
 /* two loops over one vector become one loop with a struct of builders */
 static void
 test_horizontal (void)
@@ -512,6 +567,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wir/numeric/half", test_half);
   g_test_add_func ("/wir/passes/fusion-chain", test_fusion_chain);
   g_test_add_func ("/wir/passes/filter-producer", test_fusion_filter);
+  g_test_add_func ("/wir/passes/zip-component", test_fusion_zip);
   g_test_add_func ("/wir/passes/struct-of-builders", test_horizontal);
   g_test_add_func ("/wir/passes/unknown", test_unknown_pass);
   return g_test_run ();

@@ -300,17 +300,23 @@ whole_vector_iters (const WirExpr *f)
   return TRUE;
 }
 
-/* the producer P = for(...) whose result @c iterates; NULL if @c does not
- * have the shape for(result(P), ...) with one iterator */
+/* the producer P = for(...) whose result @c iterates, whole, as its only
+ * iterator or as zip component *k (rule 3); NULL if there is none */
 static WirExpr *
-producer_of (const WirExpr *c)
+producer_of (const WirExpr *c, guint *k)
 {
-  if (c->kind != WIR_FOR || c->n_kids != 3 || c->is_zip || c->kids[0]->iter_kind != WIR_ITER_SIMPLE)
+  if (c->kind != WIR_FOR)
     return NULL;
-  const WirExpr *r = c->kids[0]->kids[0];
-  if (r->kind != WIR_RESULT || r->kids[0]->kind != WIR_FOR)
-    return NULL;
-  return r->kids[0];
+  for (guint t = 0; t + 2 < c->n_kids; t++)
+    {
+      const WirExpr *it = c->kids[t];
+      if (it->iter_kind != WIR_ITER_SIMPLE || it->kids[0]->kind != WIR_RESULT
+          || it->kids[0]->kids[0]->kind != WIR_FOR)
+        continue;
+      *k = t;
+      return it->kids[0]->kids[0];
+    }
+  return NULL;
 }
 
 /* §9.2 rules 1-7 for producer @pr feeding consumer @c; *why gets the
@@ -319,7 +325,7 @@ static gboolean
 fusable (const WirExpr *pr, const WirExpr *c, const char **why)
 {
   guint np = pr->n_kids - 2;
-  const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[2];
+  const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[c->n_kids - 1];
   if (!is_fresh_appender (pr->kids[np]))
     return (*why = "the producer's builder is not a fresh appender"), FALSE;
   if (!whole_vector_iters (pr))
@@ -330,6 +336,13 @@ fusable (const WirExpr *pr, const WirExpr *c, const char **why)
   Count n = merge_count (pf->kids[0], b);
   if ((n.min != 1 || n.max != 1) && uses (cf->kids[0], cf->params[1].name) > 0)
     return (*why = "the producer does not merge exactly once per element and the consumer reads its index (Weld issue #436)"), FALSE;
+  if (c->is_zip && (n.min != 1 || n.max != 1))
+    return (*why = "the producer is a zip component but does not merge exactly once per element"), FALSE;
+  /* fused, the zip's length check comes before the producer's body and
+   * the consumer's body runs between its elements: the same failure only
+   * if the producer's body cannot fail */
+  if (c->is_zip && !cannot_trap (pf->kids[0]))
+    return (*why = "the producer is a zip component and its body may fail"), FALSE;
   return TRUE;
 }
 
@@ -392,15 +405,15 @@ fuse_body (Fuse *f, const WirExpr *e, const char *c_name)
 static WirExpr *
 fuse (Pass *p, const WirExpr *pr, const WirExpr *c)
 {
-  guint np = pr->n_kids - 2;
-  const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[2];
+  guint np = pr->n_kids - 2, nc = c->n_kids - 2;
+  const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[nc + 1];
   Fuse f = { p, pf->params[0].name, pf->params[1].name, cf };
   WirExpr *r = wir_expr_new (p->prog, WIR_FOR, np + 2);
   r->start = c->start, r->end = c->end;
   r->is_zip = pr->is_zip;
   for (guint k = 0; k < np; k++)
     r->kids[k] = pr->kids[k];
-  r->kids[np] = c->kids[1];                      /* the consumer's builder wins */
+  r->kids[np] = c->kids[nc];                     /* the consumer's builder wins */
   WirExpr *l = wir_expr_copy (p->prog, pf);
   l->params[0] = cf->params[0];
   l->params[0].type = NULL;
@@ -411,18 +424,114 @@ fuse (Pass *p, const WirExpr *pr, const WirExpr *c)
   return r;
 }
 
-/* the single-iterator for in @e that iterates IDENT @name, outside any lambda */
+/* @e with each use of @x, the element of a loop whose iterators now sit
+ * in a zip whose element is @z, rewritten: field t of @x (all of @x when
+ * !@x_struct, t = 0) is field at[t] of @z, or a clone of sub[t] where
+ * at[t] < 0; @x itself, when a struct, is rebuilt from its fields */
+typedef struct {
+  const char *x, *z;
+  gboolean x_struct;
+  guint n;                      /* fields of x (1 when not a struct) */
+  const int *at;
+  WirExpr *const *sub;
+} Rezip;
+
 static WirExpr *
-consumer_of (WirExpr *e, const char *name)
+rezip_field (WirProgram *prog, const Rezip *r, guint t)
+{
+  if (r->at[t] < 0)
+    return wir_expr_clone (prog, r->sub[t]);
+  WirExpr *g = wir_expr_new (prog, WIR_GETFIELD, 1);
+  g->index = (guint) r->at[t];
+  g->kids[0] = wir_expr_ident (prog, r->z);
+  return g;
+}
+
+static WirExpr *
+rezip (WirProgram *prog, const WirExpr *e, const Rezip *r)
+{
+  if (r->x_struct && e->kind == WIR_GETFIELD && is_ident (e->kids[0], r->x))
+    return rezip_field (prog, r, e->index);
+  if (is_ident (e, r->x))
+    {
+      if (!r->x_struct)
+        return rezip_field (prog, r, 0);
+      WirExpr *s = wir_expr_new (prog, WIR_MAKESTRUCT, r->n);
+      for (guint t = 0; t < r->n; t++)
+        s->kids[t] = rezip_field (prog, r, t);
+      return s;
+    }
+  WirExpr *c = wir_expr_copy (prog, e);
+  for (guint t = 0; t < c->n_kids; t++)
+    c->kids[t] = rezip (prog, e->kids[t], r);
+  return c;
+}
+
+/* Rule 3's zip case: the consumer @c = for(zip(A.., result(P), B..), c0,
+ * |c, j, y| C) iterates P's result as component @k. P's iterators take
+ * that component's place, so the consumer reads the same elements in the
+ * same order, and the pair becomes a producer over the whole zip whose
+ * body reads its own fields and a consumer that takes P's merged value
+ * for y.$k; fuse() joins them as it joins one-iterator pairs. */
+static WirExpr *
+fuse_zip (Pass *p, const WirExpr *pr, const WirExpr *c, guint k)
+{
+  WirProgram *prog = p->prog;
+  guint np = pr->n_kids - 2, nc = c->n_kids - 2, nz = nc - 1 + np;
+  const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[nc + 1];
+  const char *z = wir_fresh_name (prog, pf->params[2].name);
+  const char *yv = wir_fresh_name (prog, cf->params[2].name);
+
+  WirExpr *pz = wir_expr_new (prog, WIR_FOR, nz + 2);     /* the producer, over the zip */
+  pz->is_zip = TRUE;
+  for (guint t = 0, u = 0; t < nc; t++)
+    if (t == k)
+      for (guint q = 0; q < np; q++)
+        pz->kids[u++] = pr->kids[q];
+    else
+      pz->kids[u++] = c->kids[t];
+  pz->kids[nz] = pr->kids[np];
+  g_autofree int *at_p = g_new (int, np);
+  for (guint q = 0; q < np; q++)
+    at_p[q] = (int) (k + q);
+  Rezip rp = { pf->params[2].name, z, pr->is_zip, np, at_p, NULL };
+  WirExpr *lp = wir_expr_copy (prog, pf);
+  lp->params[2].name = (char *) z;
+  lp->kids[0] = rezip (prog, pf->kids[0], &rp);
+  pz->kids[nz + 1] = lp;
+
+  WirExpr *cz = wir_expr_copy (prog, c);                  /* the consumer, y.$k as yv */
+  g_autofree int *at_c = g_new (int, nc);
+  g_autofree WirExpr **sub_c = g_new0 (WirExpr *, nc);
+  for (guint t = 0; t < nc; t++)
+    at_c[t] = t < k ? (int) t : t > k ? (int) (t - 1 + np) : -1;
+  sub_c[k] = wir_expr_ident (prog, yv);
+  Rezip rc = { cf->params[2].name, z, TRUE, nc, at_c, sub_c };
+  WirExpr *lc = wir_expr_copy (prog, cf);
+  lc->params[2].name = (char *) yv;
+  lc->kids[0] = rezip (prog, cf->kids[0], &rc);
+  cz->kids[nc + 1] = lc;
+
+  return fuse (p, pz, cz);
+}
+
+/* the for in @e, outside any lambda, that iterates IDENT @name whole, as
+ * its only iterator or as zip component *k */
+static WirExpr *
+consumer_of (WirExpr *e, const char *name, guint *k)
 {
   if (e->kind == WIR_LAMBDA || e->kind == WIR_IF)
     return NULL;                /* fusing there would make the producer lazy */
-  if (e->kind == WIR_FOR && e->n_kids == 3 && !e->is_zip
-      && e->kids[0]->iter_kind == WIR_ITER_SIMPLE && is_ident (e->kids[0]->kids[0], name))
-    return e;
-  for (guint k = 0; k < e->n_kids; k++)
+  if (e->kind == WIR_FOR)
+    for (guint t = 0; t + 2 < e->n_kids; t++)
+      if (e->kids[t]->iter_kind == WIR_ITER_SIMPLE && is_ident (e->kids[t]->kids[0], name))
+        {
+          *k = t;
+          return e;
+        }
+  for (guint t = 0; t < e->n_kids; t++)
     {
-      WirExpr *c = consumer_of (e->kids[k], name);
+      WirExpr *c = consumer_of (e->kids[t], name, k);
       if (c != NULL)
         return c;
     }
@@ -461,14 +570,20 @@ vertical (Pass *p, WirExpr *e)
   if (p->changes > 0)
     return e;
   const char *why = NULL;
-  WirExpr *pr = producer_of (e);
+  guint k = 0;
+  WirExpr *pr = producer_of (e, &k);
   if (pr != NULL)
     {
       if (fusable (pr, e, &why))
         {
           g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, e);
-          note (p, NULL, "fused the loop at %s into the loop at %s", a, b);
-          return fuse (p, pr, e);
+          if (!e->is_zip)
+            {
+              note (p, NULL, "fused the loop at %s into the loop at %s", a, b);
+              return fuse (p, pr, e);
+            }
+          note (p, NULL, "fused the loop at %s into zip component %u of the loop at %s", a, k, b);
+          return fuse_zip (p, pr, e, k);
         }
       if (!p->quiet)
         log_refusal (p, pr, why);
@@ -478,7 +593,7 @@ vertical (Pass *p, WirExpr *e)
   if (e->kind == WIR_LET && e->kids[0]->kind == WIR_RESULT && e->kids[0]->kids[0]->kind == WIR_FOR
       && uses (e->kids[1], e->name) == 1)
     {
-      WirExpr *c = consumer_of (e->kids[1], e->name);
+      WirExpr *c = consumer_of (e->kids[1], e->name, &k);
       pr = e->kids[0]->kids[0];
       if (c == NULL)
         return e;
@@ -489,8 +604,14 @@ vertical (Pass *p, WirExpr *e)
           return e;
         }
       g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, c);
-      note (p, NULL, "fused the loop of '%s' at %s into the loop at %s", e->name, a, b);
-      return replace_node (p->prog, e->kids[1], c, fuse (p, pr, c));
+      if (!c->is_zip)
+        {
+          note (p, NULL, "fused the loop of '%s' at %s into the loop at %s", e->name, a, b);
+          return replace_node (p->prog, e->kids[1], c, fuse (p, pr, c));
+        }
+      note (p, NULL, "fused the loop of '%s' at %s into zip component %u of the loop at %s",
+            e->name, a, k, b);
+      return replace_node (p->prog, e->kids[1], c, fuse_zip (p, pr, c, k));
     }
   return e;
 }
