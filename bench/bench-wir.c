@@ -24,9 +24,10 @@
  *   bias + GELU + dropout forward: the optimizer fuses the three fragments
  *     itself (vertical fusion), so "fused" is wir_optimize's output;
  *   affine + ReLU + scale: the same, a memory-bound contrast;
- *   SGD with momentum, Adam: the fused form is weld.md §12's kernel,
- *     written as one loop (the optimizer does not yet derive it from the
- *     fragments: their intermediates are outputs too, see docs/wir.md).
+ *   SGD with momentum, Adam: the same again; the optimizer makes weld.md
+ *     §12's one loop with two or three outputs of the fragments (their
+ *     intermediates are outputs too: vertical fusion into zip components
+ *     and of producers kept as outputs).
  */
 #include "config.h"
 
@@ -605,8 +606,8 @@ main (int argc, char **argv)
   if (!csv)
     printf ("%-22s pass log: %s", "", log);
   measure (&brs, brs_fragments, brs_fragments, brs_args, brs_run_hand, &d, cache, NULL);
-  measure (&sgd, wir_lib_sgd_fragments, wir_lib_sgd_fused, sgd_args, sgd_run_hand, &d, cache, NULL);
-  measure (&adam, wir_lib_adam_fragments, wir_lib_adam_fused, adam_args, adam_run_hand, &d, cache, NULL);
+  measure (&sgd, wir_lib_sgd_fragments, wir_lib_sgd_fragments, sgd_args, sgd_run_hand, &d, cache, NULL);
+  measure (&adam, wir_lib_adam_fragments, wir_lib_adam_fragments, adam_args, adam_run_hand, &d, cache, NULL);
   g_free (d.x);
   g_free (d.g);
   g_free (d.m);

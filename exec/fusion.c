@@ -39,16 +39,16 @@ load (const char *text, const char *name, gboolean fusion, GError **error)
   return g_steal_pointer (&prog);
 }
 
+/* the library's @fragments, optimized without the fusion passes and with */
 static gboolean
-pair_init (Pair *p, const char *fragments, const char *fused, const char *name,
-           guint *n_costed, GError **error)
+pair_init (Pair *p, const char *fragments, const char *name, guint *n_costed, GError **error)
 {
   p->n_costed = n_costed;
   p->by_len = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   p->unfused = load (fragments, name, FALSE, error);
   if (p->unfused == NULL)
     return FALSE;
-  p->fused = load (fused, name, TRUE, error);
+  p->fused = load (fragments, name, TRUE, error);
   return p->fused != NULL;
 }
 
@@ -174,12 +174,9 @@ ds_fusion_what_if (const DsModel *model, DsOptimizerKind optimizer, GError **err
   w->opt_bytes = g_new0 (double, n);
   w->opt_launches = g_new0 (double, n);
   ok = pair_init (&opt, adam ? wir_lib_adam_fragments : wir_lib_sgd_fragments,
-                  adam ? wir_lib_adam_fused : wir_lib_sgd_fused, adam ? "adam" : "sgd",
-                  &w->n_sizes_costed, error)
-       && pair_init (&epi, wir_lib_bias_gelu_dropout, wir_lib_bias_gelu_dropout,
-                     "bias-gelu-dropout", &w->n_sizes_costed, error)
-       && pair_init (&relu, wir_lib_bias_relu, wir_lib_bias_relu, "bias-relu",
-                     &w->n_sizes_costed, error);
+                  adam ? "adam" : "sgd", &w->n_sizes_costed, error)
+       && pair_init (&epi, wir_lib_bias_gelu_dropout, "bias-gelu-dropout", &w->n_sizes_costed, error)
+       && pair_init (&relu, wir_lib_bias_relu, "bias-relu", &w->n_sizes_costed, error);
   if (ok)
     {
       next = sole_consumers (model);

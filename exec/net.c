@@ -1053,8 +1053,9 @@ ds_net_sgd (DsNetWir *w, float *p, const float *g, float *v, gsize len, float lr
     wir_borrow (w, p, len), wir_borrow (w, g, len), wir_borrow (w, v, len),
     wir_lazy_f32 (w->lazy, lr), wir_lazy_f32 (w->lazy, mu), wir_lazy_f32 (w->lazy, wd),
   };
-  WirHandle *r = wir_lazy_apply (w->lazy, w->mode == DS_NET_WIR_FUSED ? wir_lib_sgd_fused
-                                 : wir_lib_sgd_fragments, args, 6);
+  /* the optimizer fuses the fragments into one loop (weld.md §12) unless
+   * the mode leaves fusion out */
+  WirHandle *r = wir_lazy_apply (w->lazy, wir_lib_sgd_fragments, args, 6);
   wir_due (w, wir_lazy_apply (w->lazy, wir_lib_field0, &r, 1), p, len);
   wir_due (w, wir_lazy_apply (w->lazy, wir_lib_field1, &r, 1), v, len);
   wir_flush (w);

@@ -143,7 +143,7 @@ test_optimizer_sgd (void)
   add_layer (model, "fc", "linear", 1e-3, 4096, params);
   g_autoptr(DsPlan) plan = one_stage (model, 1);
   bu = cost_bytes (wir_lib_sgd_fragments, FALSE, n, &ku);
-  bf = cost_bytes (wir_lib_sgd_fused, TRUE, n, &kf);
+  bf = cost_bytes (wir_lib_sgd_fragments, TRUE, n, &kf);
   assert_near (bu - bf, 16.0 * n);               /* the hand count */
   g_assert_cmpuint (ku - kf, ==, 2);
   g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
@@ -198,7 +198,7 @@ test_optimizer_adam (void)
     {
       gint64 n = (g == 0 ? p0 : p1) / 4;
       double want = (cost_bytes (wir_lib_adam_fragments, FALSE, n, &ku)
-                     - cost_bytes (wir_lib_adam_fused, TRUE, n, &kf)) / MEM_BW;
+                     - cost_bytes (wir_lib_adam_fragments, TRUE, n, &kf)) / MEM_BW;
       assert_near (want, 20.0 * n / MEM_BW);     /* 12 n against 7 n vectors */
       assert_near (g_array_index (r->workers, DsSimWorker, g).unfused_s, want);
     }

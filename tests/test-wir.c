@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exec/wir/interp.h"
+#include "exec/wir/library.h"
 #include "exec/wir/numeric.h"
 #include "exec/wir/passes.h"
 #include "exec/wir/wir.h"
@@ -521,6 +522,63 @@ test_fusion_zip (void)
     }
 }
 
+/* A producer whose result is also an output fuses with the loop right
+ * after it into one loop with two builders: the library's SGD and Adam
+ * fragments become weld.md §12's single loops, with the fragments' bits.
+ * A consumer that does not come right after, a filter, or a body that
+ * may fail leaves the loops apart. */
+static void
+test_fusion_outputs (void)
+{
+  static const char later[] =
+    "|x: vec[f32], y: vec[f32], s: f32|\n"
+    "  let a = result(for(x, appender[f32], |b, i, e| merge(b, e * s)));\n"
+    "  let n = lookup(y, 5L);\n"
+    "  let c = result(for(zip(y, a), appender[f32], |b, i, e| merge(b, e.$0 + e.$1 + n)));\n"
+    "  {a, c}";
+  static const char filtered[] =
+    "|x: vec[f32], y: vec[f32], s: f32|\n"
+    "  let a = result(for(x, appender[f32], |b, i, e| if(e > s, merge(b, e), b)));\n"
+    "  let c = result(for(zip(y, a), appender[f32], |b, i, e| merge(b, e.$0 + e.$1)));\n"
+    "  {a, c}";
+  static const char traps[] =
+    "|x: vec[f32], y: vec[f32], s: f32|\n"
+    "  let a = result(for(x, appender[f32], |b, i, e| merge(b, lookup(y, i))));\n"
+    "  let c = result(for(zip(y, a), appender[f32], |b, i, e| merge(b, e.$0 + e.$1)));\n"
+    "  {a, c}";
+  static const struct { const char *prog, *input, *log; guint loops; } cases[] = {
+    { wir_lib_sgd_fragments, "p=[1.0, 2.0, 3.0]; g=[0.5, 0.25, -1.0]; buf=[0.1, 0.2, 0.3];"
+      " lr=0.1; mu=0.9; wd=0.01", "kept as a second output", 1 },
+    { wir_lib_adam_fragments, "p=[1.0, 2.0, 3.0]; g=[0.5, 0.25, -1.0]; m=[0.1, 0.2, 0.3];"
+      " v=[0.01, 0.02, 0.03]; lr=0.001; b1=0.9; b2=0.999; eps=1e-8; c1=0.1; c2=0.001; gs=0.5",
+      "kept as a second output", 1 },
+    { later, "x=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; y=[3.0, 4.0, 5.0, 6.0, 7.0, 8.0]; s=2.0", NULL, 2 },
+    { filtered, "x=[1.0, 2.0]; y=[3.0]; s=1.5", "is not a map", 2 },
+    { traps, "x=[1.0, 2.0]; y=[3.0, 4.0]; s=1.5", "its body may fail", 2 },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GString) log = g_string_new (NULL);
+      g_autoptr(WirProgram) fused = checked (cases[k].prog), plain = checked (cases[k].prog);
+      g_assert_true (wir_optimize (fused, TRUE, log, &error));
+      g_assert_true (wir_optimize (plain, FALSE, NULL, &error));
+      g_assert_no_error (error);
+      if (cases[k].log != NULL)
+        g_assert_nonnull (strstr (log->str, cases[k].log));
+      g_autofree char *text = wir_program_print (fused);
+      guint loops = 0;
+      for (const char *q = strstr (text, "for("); q != NULL; q = strstr (q + 1, "for("))
+        loops++;
+      g_assert_cmpuint (loops, ==, cases[k].loops);
+      g_autoptr(WirValue) a = run1 (fused, cases[k].input, &error);
+      g_assert_no_error (error);
+      g_autoptr(WirValue) b = run1 (plain, cases[k].input, &error);
+      g_assert_no_error (error);
+      g_assert_true (wir_value_identical (a, b));
+    }
+}
+
 /* two loops over one vector become one loop with a struct of builders */
 static void
 test_horizontal (void)
@@ -568,6 +626,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wir/passes/fusion-chain", test_fusion_chain);
   g_test_add_func ("/wir/passes/filter-producer", test_fusion_filter);
   g_test_add_func ("/wir/passes/zip-component", test_fusion_zip);
+  g_test_add_func ("/wir/passes/producer-also-an-output", test_fusion_outputs);
   g_test_add_func ("/wir/passes/struct-of-builders", test_horizontal);
   g_test_add_func ("/wir/passes/unknown", test_unknown_pass);
   return g_test_run ();

@@ -72,14 +72,6 @@ const char wir_lib_sgd_fragments[] =
   "  let q = result(for(zip(p, m), appender[f32], |b, i, e| merge(b, e.$0 - lr * e.$1)));\n"
   "  {q, m}";
 
-const char wir_lib_sgd_fused[] =
-  "|p: vec[f32], g: vec[f32], buf: vec[f32], lr: f32, mu: f32, wd: f32|\n"
-  "  let r = for(zip(p, g, buf), {appender[f32](len(p)), appender[f32](len(p))}, |bs, i, e|\n"
-  "    let d = e.$1 + wd * e.$0;\n"
-  "    let m = mu * e.$2 + d;\n"
-  "    {merge(bs.$0, e.$0 - lr * m), merge(bs.$1, m)});\n"
-  "  {result(r.$0), result(r.$1)}";
-
 const char wir_lib_adam_fragments[] =
   "|p: vec[f32], g: vec[f32], m: vec[f32], v: vec[f32],\n"
   " lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, gs: f32|\n"
@@ -90,13 +82,3 @@ const char wir_lib_adam_fragments[] =
   "    merge(b, e.$0 - lr * (e.$1 / c1) / (sqrt(e.$2 / c2) + eps))));\n"
   "  {q, m2, v2}";
 
-const char wir_lib_adam_fused[] =
-  "|p: vec[f32], g: vec[f32], m: vec[f32], v: vec[f32],\n"
-  " lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, gs: f32|\n"
-  "  let n = len(p);\n"
-  "  let r = for(zip(p, g, m, v), {appender[f32](n), appender[f32](n), appender[f32](n)}, |bs, i, e|\n"
-  "    let gg = e.$1 * gs;\n"
-  "    let m2 = b1 * e.$2 + (1.0f - b1) * gg;\n"
-  "    let v2 = b2 * e.$3 + (1.0f - b2) * gg * gg;\n"
-  "    {merge(bs.$0, e.$0 - lr * (m2 / c1) / (sqrt(v2 / c2) + eps)), merge(bs.$1, m2), merge(bs.$2, v2)});\n"
-  "  {result(r.$0), result(r.$1), result(r.$2)}";

@@ -59,14 +59,15 @@ extern const char wir_lib_bias_gelu_dropout[];
  * CNNs' epilogue): |x: vec[f32], bias: vec[f32]| -> vec[f32] */
 extern const char wir_lib_bias_relu[];
 
-/* SGD with momentum and weight decay (PyTorch convention):
+/* SGD with momentum and weight decay (PyTorch convention), as three
+ * fragments (weight decay, momentum, step) that the optimizer fuses into
+ * weld.md §12's one loop with two outputs:
  * |p, g, buf: vec[f32], lr, mu, wd: f32| -> {new p, new buf} */
 extern const char wir_lib_sgd_fragments[];
-extern const char wir_lib_sgd_fused[];
 
-/* Adam; c1 = 1 - b1^t and c2 = 1 - b2^t, gs scales the gradient:
+/* Adam; c1 = 1 - b1^t and c2 = 1 - b2^t, gs scales the gradient; four
+ * fragments that the optimizer fuses into one loop with three outputs:
  * |p, g, m, v: vec[f32], lr, b1, b2, eps, c1, c2, gs: f32| -> {p, m, v} */
 extern const char wir_lib_adam_fragments[];
-extern const char wir_lib_adam_fused[];
 
 G_END_DECLS

@@ -467,33 +467,68 @@ rezip (WirProgram *prog, const WirExpr *e, const Rezip *r)
   return c;
 }
 
+/* the same whole vector, by name: iterated twice in one zip, it gives the
+ * same elements, so one component serves both */
+static gboolean
+same_vector (const WirExpr *a, const WirExpr *b)
+{
+  return a->iter_kind == WIR_ITER_SIMPLE && b->iter_kind == WIR_ITER_SIMPLE
+         && a->kids[0]->kind == WIR_IDENT && is_ident (b->kids[0], a->kids[0]->name);
+}
+
+/* The iterators of consumer @c with its component @k replaced by those of
+ * producer @pr, each vector once, into @kids (room for both lists);
+ * returns how many. at_p[q] is where @pr's iterator q went, at_c[t]
+ * where @c's iterator t went (-1 for @k). */
+static guint
+join_zip (const WirExpr *pr, const WirExpr *c, guint k, WirExpr **kids, int *at_p, int *at_c)
+{
+  guint np = pr->n_kids - 2, nc = c->n_kids - 2, nz = 0;
+  for (guint t = 0; t < nc; t++)
+    {
+      at_c[t] = t == k ? -1 : (int) nz;
+      if (t != k)
+        kids[nz++] = c->kids[t];
+    }
+  for (guint q = 0; q < np; q++)
+    {
+      at_p[q] = -1;
+      for (guint u = 0; u < nz && at_p[q] < 0; u++)
+        if (same_vector (kids[u], pr->kids[q]))
+          at_p[q] = (int) u;
+      if (at_p[q] < 0)
+        {
+          at_p[q] = (int) nz;
+          kids[nz++] = pr->kids[q];
+        }
+    }
+  return nz;
+}
+
 /* Rule 3's zip case: the consumer @c = for(zip(A.., result(P), B..), c0,
- * |c, j, y| C) iterates P's result as component @k. P's iterators take
- * that component's place, so the consumer reads the same elements in the
- * same order, and the pair becomes a producer over the whole zip whose
- * body reads its own fields and a consumer that takes P's merged value
- * for y.$k; fuse() joins them as it joins one-iterator pairs. */
+ * |c, j, y| C) iterates P's result as component @k. P's iterators join
+ * the zip in that component's stead (a vector already there is not
+ * iterated twice), so the consumer reads the same elements in the same
+ * order, and the pair becomes a producer over the whole zip whose body
+ * reads its own fields and a consumer that takes P's merged value for
+ * y.$k; fuse() joins them as it joins one-iterator pairs. */
 static WirExpr *
 fuse_zip (Pass *p, const WirExpr *pr, const WirExpr *c, guint k)
 {
   WirProgram *prog = p->prog;
-  guint np = pr->n_kids - 2, nc = c->n_kids - 2, nz = nc - 1 + np;
+  guint np = pr->n_kids - 2, nc = c->n_kids - 2;
   const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[nc + 1];
   const char *z = wir_fresh_name (prog, pf->params[2].name);
   const char *yv = wir_fresh_name (prog, cf->params[2].name);
-
-  WirExpr *pz = wir_expr_new (prog, WIR_FOR, nz + 2);     /* the producer, over the zip */
-  pz->is_zip = TRUE;
-  for (guint t = 0, u = 0; t < nc; t++)
-    if (t == k)
-      for (guint q = 0; q < np; q++)
-        pz->kids[u++] = pr->kids[q];
-    else
-      pz->kids[u++] = c->kids[t];
-  pz->kids[nz] = pr->kids[np];
   g_autofree int *at_p = g_new (int, np);
-  for (guint q = 0; q < np; q++)
-    at_p[q] = (int) (k + q);
+  g_autofree int *at_c = g_new (int, nc);
+  g_autofree WirExpr **sub_c = g_new0 (WirExpr *, nc);
+
+  WirExpr *pz = wir_expr_new (prog, WIR_FOR, nc + np + 1);  /* the producer, over the zip */
+  guint nz = join_zip (pr, c, k, pz->kids, at_p, at_c);
+  pz->n_kids = nz + 2;
+  pz->is_zip = TRUE;
+  pz->kids[nz] = pr->kids[np];
   Rezip rp = { pf->params[2].name, z, pr->is_zip, np, at_p, NULL };
   WirExpr *lp = wir_expr_copy (prog, pf);
   lp->params[2].name = (char *) z;
@@ -501,10 +536,6 @@ fuse_zip (Pass *p, const WirExpr *pr, const WirExpr *c, guint k)
   pz->kids[nz + 1] = lp;
 
   WirExpr *cz = wir_expr_copy (prog, c);                  /* the consumer, y.$k as yv */
-  g_autofree int *at_c = g_new (int, nc);
-  g_autofree WirExpr **sub_c = g_new0 (WirExpr *, nc);
-  for (guint t = 0; t < nc; t++)
-    at_c[t] = t < k ? (int) t : t > k ? (int) (t - 1 + np) : -1;
   sub_c[k] = wir_expr_ident (prog, yv);
   Rezip rc = { cf->params[2].name, z, TRUE, nc, at_c, sub_c };
   WirExpr *lc = wir_expr_copy (prog, cf);
@@ -560,6 +591,207 @@ log_refusal (Pass *p, const WirExpr *pr, const char *why)
                           pr->start || pr->end ? (lc != NULL ? lc + 1 : where) : "", why);
 }
 
+/* The producer is also an output. For
+ *   let x = result(P); let y = [result](C); rest
+ * where C iterates x (whole, as its iterator or a zip component) and rest
+ * uses x again, rule 5 forbids pipelining P into C; but C comes right
+ * after P, so one loop can build both (a struct of builders, weld.md
+ * §12's SGD kernel):
+ *   let r = for(zip(..), {P_b0, C_b0}, |bs, i, z| P_lets; let v = P_value;
+ *                 {merge(bs.$0, v), C_body[c := bs.$1, j := i, y.$k := v]});
+ *   let x = result(r.$0); let y = [result](r.$1); rest
+ * Legal when P is a map (lets, then one merge into its fresh appender)
+ * whose body cannot fail and C uses x only as that iterator: then the
+ * elements, their order and every failure are those of the two loops. */
+static const WirExpr *
+map_tail (const WirExpr *e, const char *b)
+{
+  while (e->kind == WIR_LET)
+    e = e->kids[1];
+  return e->kind == WIR_MERGE && is_ident (e->kids[0], b) ? e : NULL;
+}
+
+static WirExpr *
+with_tail (WirProgram *prog, const WirExpr *e, WirExpr *tail)
+{
+  if (e->kind != WIR_LET)
+    return tail;
+  WirExpr *l = wir_expr_copy (prog, e);
+  l->kids[1] = with_tail (prog, e->kids[1], tail);
+  return l;
+}
+
+/* every use of @name in @e is a field of it (name.$t) */
+static gboolean
+only_fields (const WirExpr *e, const char *name)
+{
+  if (e->kind == WIR_GETFIELD && is_ident (e->kids[0], name))
+    return TRUE;
+  if (is_ident (e, name))
+    return FALSE;
+  for (guint k = 0; k < e->n_kids; k++)
+    if (!only_fields (e->kids[k], name))
+      return FALSE;
+  return TRUE;
+}
+
+/* @e with each name.$t (only_fields) as to.$(t + @shift) */
+static WirExpr *
+refield (WirProgram *prog, const WirExpr *e, const char *name, const char *to, guint shift)
+{
+  if (e->kind == WIR_GETFIELD && is_ident (e->kids[0], name))
+    {
+      WirExpr *g = wir_expr_copy (prog, e);
+      g->index = e->index + shift;
+      g->kids[0] = wir_expr_ident (prog, to);
+      return g;
+    }
+  WirExpr *c = wir_expr_copy (prog, e);
+  for (guint k = 0; k < c->n_kids; k++)
+    c->kids[k] = refield (prog, e->kids[k], name, to, shift);
+  return c;
+}
+
+/* the expression after @e's lets */
+static const WirExpr *
+let_tail (const WirExpr *e)
+{
+  while (e->kind == WIR_LET)
+    e = e->kids[1];
+  return e;
+}
+
+static WirExpr *
+fuse_output (Pass *p, WirExpr *e)
+{
+  WirProgram *prog = p->prog;
+  WirExpr *body = e->kids[1];
+  if (body->kind != WIR_LET || uses (body->kids[1], e->name) == 0)
+    return NULL;
+  WirExpr *v = body->kids[0];
+  WirExpr *c = v->kind == WIR_RESULT ? v->kids[0] : v;
+  guint k = 0;
+  const WirExpr *pr = e->kids[0]->kids[0];
+  if (c->kind != WIR_FOR || consumer_of (c, e->name, &k) != c || uses (c, e->name) != 1)
+    return NULL;
+  guint np = pr->n_kids - 2, nc = c->n_kids - 2;
+  const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[nc + 1];
+  const char *why = NULL;
+  const WirExpr *tail = map_tail (pf->kids[0], pf->params[0].name);
+  if (!is_fresh_appender (pr->kids[np]))
+    why = "the producer's builder is not a fresh appender";
+  else if (!whole_vector_iters (pr))
+    why = "the producer iterates part of a vector";
+  else if (tail == NULL || !only_builder_is (pf->kids[0], pf->params[0].name)
+           || merge_count (tail->kids[1], pf->params[0].name).max > 0)
+    why = "the producer is not a map";
+  else if (!cannot_trap (pf->kids[0]))
+    why = "its body may fail";
+  if (why != NULL)
+    {
+      if (!p->quiet)
+        {
+          g_autofree char *reason = g_strdup_printf ("its result is also used elsewhere, and %s", why);
+          log_refusal (p, pr, reason);
+        }
+      return NULL;
+    }
+
+  const char *z = wir_fresh_name (prog, pf->params[2].name);
+  const char *bs = wir_fresh_name (prog, "bs");
+  const char *val = wir_fresh_name (prog, e->name);
+  const char *r = wir_fresh_name (prog, "r");
+  g_autofree int *at_p = g_new (int, np);
+  g_autofree int *at_c = g_new (int, nc);
+  g_autofree WirExpr **sub_c = g_new0 (WirExpr *, nc);
+  WirExpr *loop = wir_expr_new (prog, WIR_FOR, nc + np + 1);
+  guint nz = join_zip (pr, c, k, loop->kids, at_p, at_c);
+  loop->n_kids = nz + 2;
+  loop->is_zip = nz > 1 || pr->is_zip || c->is_zip;
+  loop->start = c->start, loop->end = c->end;
+  /* a consumer that already builds a struct of builders, used by fields
+   * only, joins it field by field: {P_b0, C_b0.$0, ..}, not nested */
+  const WirExpr *cb0 = c->kids[nc], *ctail = let_tail (cf->kids[0]);
+  gboolean flat = cb0->kind == WIR_MAKESTRUCT && v == c && ctail->kind == WIR_MAKESTRUCT
+                  && ctail->n_kids == cb0->n_kids && only_fields (cf->kids[0], cf->params[0].name)
+                  && only_fields (body->kids[1], body->name);
+  guint nb = flat ? cb0->n_kids : 1;
+  WirExpr *b0 = wir_expr_new (prog, WIR_MAKESTRUCT, 1 + nb);
+  b0->kids[0] = pr->kids[np];
+  for (guint t = 0; t < nb; t++)
+    b0->kids[1 + t] = flat ? cb0->kids[t] : c->kids[nc];
+  loop->kids[nz] = b0;
+
+  /* the consumer's body: its builder is bs.$1, its index the loop's,
+   * its element the new zip's fields with v for component k */
+  WirExpr *b1 = wir_expr_new (prog, WIR_GETFIELD, 1);
+  b1->index = 1;
+  b1->kids[0] = wir_expr_ident (prog, bs);
+  sub_c[k] = wir_expr_ident (prog, val);
+  Rezip rc = { cf->params[2].name, z, c->is_zip, nc, at_c, sub_c };
+  if (!c->is_zip)
+    at_c[0] = -1;
+  WirExpr *cb = rezip (prog, cf->kids[0], &rc);
+  cb = subst (prog, cb, cf->params[1].name, wir_expr_ident (prog, pf->params[1].name));
+  /* the producer's: its lets, then v and the merges */
+  Rezip rp = { pf->params[2].name, z, pr->is_zip, np, at_p, NULL };
+  WirExpr *m0 = wir_expr_new (prog, WIR_MERGE, 2);
+  m0->kids[0] = wir_expr_new (prog, WIR_GETFIELD, 1);
+  m0->kids[0]->kids[0] = wir_expr_ident (prog, bs);
+  m0->kids[1] = wir_expr_ident (prog, val);
+  WirExpr *pair = wir_expr_new (prog, WIR_MAKESTRUCT, 1 + nb);
+  pair->kids[0] = m0;
+  if (flat)
+    {
+      /* C's lets, then {merge(bs.$0, v), C's merges into bs.$1..} */
+      cb = refield (prog, cb, cf->params[0].name, bs, 1);
+      const WirExpr *ct = let_tail (cb);
+      for (guint t = 0; t < nb; t++)
+        pair->kids[1 + t] = ct->kids[t];
+      pair = with_tail (prog, cb, pair);
+    }
+  else
+    pair->kids[1] = subst (prog, cb, cf->params[0].name, b1);
+  WirExpr *letv = wir_expr_new (prog, WIR_LET, 2);
+  letv->name = (char *) val;
+  letv->kids[0] = tail->kids[1];
+  letv->kids[1] = pair;
+  WirExpr *lam = wir_expr_copy (prog, pf);
+  lam->params[0].name = (char *) bs;
+  lam->params[2].name = (char *) z;
+  for (guint q = 0; q < 3; q++)
+    lam->params[q].type = NULL;
+  lam->kids[0] = rezip (prog, with_tail (prog, pf->kids[0], letv), &rp);
+  loop->kids[nz + 1] = lam;
+
+  /* let r = loop; let x = result(r.$0); let y = [result](r.$1); rest */
+  WirExpr *rx = wir_expr_new (prog, WIR_RESULT, 1);
+  rx->kids[0] = wir_expr_new (prog, WIR_GETFIELD, 1);
+  rx->kids[0]->kids[0] = wir_expr_ident (prog, r);
+  WirExpr *ry = wir_expr_new (prog, WIR_GETFIELD, 1);
+  ry->index = 1;
+  ry->kids[0] = wir_expr_ident (prog, r);
+  if (v->kind == WIR_RESULT)
+    {
+      WirExpr *res = wir_expr_new (prog, WIR_RESULT, 1);
+      res->kids[0] = ry;
+      ry = res;
+    }
+  WirExpr *ly = wir_expr_copy (prog, body);
+  ly->kids[0] = ry;
+  WirExpr *lx = wir_expr_copy (prog, e);
+  lx->kids[0] = rx;
+  lx->kids[1] = flat ? refield (prog, body->kids[1], body->name, r, 1) : ly;
+  WirExpr *lr = wir_expr_new (prog, WIR_LET, 2);
+  lr->name = (char *) r;
+  lr->kids[0] = loop;
+  lr->kids[1] = lx;
+  g_autofree char *a = loc (prog, pr), *b = loc (prog, c);
+  note (p, NULL, "fused the loop of '%s' at %s into the loop at %s, '%s' kept as a second output",
+        e->name, a, b, e->name);
+  return lr;
+}
+
 /* One fusion per round: the legality rules read types, and nodes a
  * rewrite makes have none until the program is checked again. */
 static WirExpr *
@@ -588,6 +820,13 @@ vertical (Pass *p, WirExpr *e)
       if (!p->quiet)
         log_refusal (p, pr, why);
       return e;
+    }
+  /* let x = result(P); let y = [result](for(.. x ..)); rest: x used again */
+  if (e->kind == WIR_LET && e->kids[0]->kind == WIR_RESULT && e->kids[0]->kids[0]->kind == WIR_FOR
+      && uses (e->kids[1], e->name) > 1)
+    {
+      WirExpr *r = fuse_output (p, e);
+      return r != NULL ? r : e;
     }
   /* let x = result(P); ... for(x, ...) ...: x used once, by that loop */
   if (e->kind == WIR_LET && e->kids[0]->kind == WIR_RESULT && e->kids[0]->kids[0]->kind == WIR_FOR
@@ -910,6 +1149,41 @@ cse_site (Pass *p, WirExpr *e)
 
 /* ---- infer-size (§9.5) ---- */
 
+/* a copy of the fresh appender @b0 sized to len(@v) */
+static WirExpr *
+sized_appender (Pass *p, const WirExpr *b0, const char *v)
+{
+  WirExpr *sized = wir_expr_new (p->prog, WIR_NEWBUILDER, 1);
+  *sized = *b0;
+  sized->n_kids = 1;
+  sized->kids = wir_alloc (p->prog, sizeof *sized->kids);
+  sized->kids[0] = wir_expr_new (p->prog, WIR_LEN, 1);
+  sized->kids[0]->kids[0] = wir_expr_ident (p->prog, v);
+  note (p, b0, "sized the appender to len(%s)", v);
+  return sized;
+}
+
+/* a struct of @n builders @bs whose body is lets that do not touch them,
+ * then {merge(bs.$0, v0), ..., merge(bs.$(n-1), vn-1)}: one merge into
+ * each field per iteration */
+static gboolean
+merges_once_each (const WirExpr *body, const char *bs, guint n)
+{
+  for (; body->kind == WIR_LET; body = body->kids[1])
+    if (uses (body->kids[0], bs) > 0)
+      return FALSE;
+  if (body->kind != WIR_MAKESTRUCT || body->n_kids != n)
+    return FALSE;
+  for (guint k = 0; k < n; k++)
+    {
+      const WirExpr *m = body->kids[k];
+      if (m->kind != WIR_MERGE || m->kids[0]->kind != WIR_GETFIELD || m->kids[0]->index != k
+          || !is_ident (m->kids[0]->kids[0], bs) || uses (m->kids[1], bs) > 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static WirExpr *
 infer_size (Pass *p, WirExpr *e)
 {
@@ -919,19 +1193,22 @@ infer_size (Pass *p, WirExpr *e)
     return e;
   guint n = e->n_kids - 2;
   WirExpr *b0 = e->kids[n], *l = e->kids[n + 1];
-  if (!is_fresh_appender (b0) || !whole_vector_iters (e) || e->kids[0]->kids[0]->kind != WIR_IDENT)
+  if (!whole_vector_iters (e) || e->kids[0]->kids[0]->kind != WIR_IDENT)
+    return e;
+  const char *v = e->kids[0]->kids[0]->name;
+  if (b0->kind == WIR_MAKESTRUCT && merges_once_each (l->kids[0], l->params[0].name, b0->n_kids))
+    {
+      for (guint k = 0; k < b0->n_kids; k++)
+        if (is_fresh_appender (b0->kids[k]))
+          b0->kids[k] = sized_appender (p, b0->kids[k], v);
+      return e;
+    }
+  if (!is_fresh_appender (b0))
     return e;
   Count c = merge_count (l->kids[0], l->params[0].name);
   if (c.min != 1 || c.max != 1)
     return e;
-  WirExpr *sized = wir_expr_new (p->prog, WIR_NEWBUILDER, 1);
-  *sized = *b0;
-  sized->n_kids = 1;
-  sized->kids = wir_alloc (p->prog, sizeof *sized->kids);
-  sized->kids[0] = wir_expr_new (p->prog, WIR_LEN, 1);
-  sized->kids[0]->kids[0] = wir_expr_ident (p->prog, e->kids[0]->kids[0]->name);
-  note (p, b0, "sized the appender to len(%s)", e->kids[0]->kids[0]->name);
-  e->kids[n] = sized;
+  e->kids[n] = sized_appender (p, b0, v);
   return e;
 }
 
