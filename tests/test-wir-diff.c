@@ -4,9 +4,10 @@
  * passes and on the C back end with them. All three must agree: the same
  * value bit for bit, or the same error code.
  *
- * The generator composes maps, filters, zips, multi-merge loops and
- * reductions over i64 and f64 vectors, so fusion meets producers that
- * filter, merge twice, or feed a consumer that reads its index.
+ * The generator composes maps, filters, zips, multi-merge loops, results
+ * used twice (by the next loop and as an output) and reductions over i64
+ * and f64 vectors, so fusion meets producers that filter, merge twice,
+ * feed a consumer that reads its index or stay an output.
  */
 #include "config.h"
 
@@ -145,9 +146,22 @@ program (guint32 seed)
 {
   static const char *const ops[] = { "+", "*", "min", "max" };
   Gen g = { g_rand_new_with_seed (seed), g_string_new ("|x: vec[i64], y: vec[i64], a: i64| "), 0 };
-  guint top = pick (&g, 3);
+  guint top = pick (&g, 4);
   if (top == 0)
     vector (&g, 3);
+  else if (top == 3)
+    {
+      /* a loop's result that the next loop zips and the program returns
+       * too: vertical fusion of a producer kept as an output */
+      static const char *const zv[] = { "e.$0", "e.$1", "i", "a" };
+      g_string_append (g.out, "let u = ");
+      vector (&g, 2);
+      g_string_append (g.out, "; let w = result(for(zip(");
+      vector (&g, 1);
+      g_string_append (g.out, ", u), appender[i64], |b, i, e| merge(b, ");
+      scalar (&g, zv, 4, 2);
+      g_string_append (g.out, "))); {u, w}");
+    }
   else
     {
       static const char *const ev[] = { "e", "a" };
