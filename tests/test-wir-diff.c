@@ -154,12 +154,21 @@ program (guint32 seed)
       /* a loop's result that the next loop zips and the program returns
        * too: vertical fusion of a producer kept as an output */
       static const char *const zv[] = { "e.$0", "e.$1", "i", "a" };
+      static const char *const eiv[] = { "e", "i", "a" };
       g_string_append (g.out, "let u = ");
       vector (&g, 2);
-      g_string_append (g.out, "; let w = result(for(zip(");
-      vector (&g, 1);
-      g_string_append (g.out, ", u), appender[i64], |b, i, e| merge(b, ");
-      scalar (&g, zv, 4, 2);
+      if (pick (&g, 2))
+        {
+          g_string_append (g.out, "; let w = result(for(zip(");
+          vector (&g, 1);
+          g_string_append (g.out, ", u), appender[i64], |b, i, e| merge(b, ");
+          scalar (&g, zv, 4, 2);
+        }
+      else
+        {
+          g_string_append (g.out, "; let w = result(for(u, appender[i64], |b, i, e| merge(b, ");
+          scalar (&g, eiv, 3, 2);
+        }
       g_string_append (g.out, "))); {u, w}");
     }
   else

@@ -546,7 +546,25 @@ test_fusion_outputs (void)
     "  let a = result(for(x, appender[f32], |b, i, e| merge(b, lookup(y, i))));\n"
     "  let c = result(for(zip(y, a), appender[f32], |b, i, e| merge(b, e.$0 + e.$1)));\n"
     "  {a, c}";
+  static const char single[] =
+    "|x: vec[f32]|\n"
+    "  let a = result(for(x, appender[f32], |b, i, e| merge(b, e * 2.0f)));\n"
+    "  let c = result(for(a, appender[f32], |b, i, e| merge(b, e + f32(i))));\n"
+    "  {a, c}";
+  static const char zip_into_one[] =
+    "|x: vec[f32], y: vec[f32]|\n"
+    "  let a = result(for(zip(x, y), appender[f32], |b, i, e| merge(b, e.$0 * e.$1)));\n"
+    "  let c = result(for(a, appender[f32], |b, i, e| merge(b, e + 1.0f)));\n"
+    "  {c, a}";
+  static const char one_into_zip1[] =
+    "|x: vec[f32]|\n"
+    "  let a = result(for(x, appender[f32], |b, i, e| merge(b, e * 2.0f)));\n"
+    "  let c = result(for(zip(a), appender[f32], |b, i, e| merge(b, e.$0 + 1.0f)));\n"
+    "  {a, c}";
   static const struct { const char *prog, *input, *log; guint loops; } cases[] = {
+    { single, "x=[1.0, 2.5, -3.0]", "kept as a second output", 1 },
+    { zip_into_one, "x=[1.0, 2.5, -3.0]; y=[2.0, 0.5, 1.0]", "kept as a second output", 1 },
+    { one_into_zip1, "x=[1.0, 2.5, -3.0]", "kept as a second output", 1 },
     { wir_lib_sgd_fragments, "p=[1.0, 2.0, 3.0]; g=[0.5, 0.25, -1.0]; buf=[0.1, 0.2, 0.3];"
       " lr=0.1; mu=0.9; wd=0.01", "kept as a second output", 1 },
     { wir_lib_adam_fragments, "p=[1.0, 2.0, 3.0]; g=[0.5, 0.25, -1.0]; m=[0.1, 0.2, 0.3];"

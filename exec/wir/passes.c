@@ -434,6 +434,7 @@ typedef struct {
   guint n;                      /* fields of x (1 when not a struct) */
   const int *at;
   WirExpr *const *sub;
+  gboolean z_scalar;            /* one iterator, no zip: z is the element itself */
 } Rezip;
 
 static WirExpr *
@@ -441,6 +442,8 @@ rezip_field (WirProgram *prog, const Rezip *r, guint t)
 {
   if (r->at[t] < 0)
     return wir_expr_clone (prog, r->sub[t]);
+  if (r->z_scalar)
+    return wir_expr_ident (prog, r->z);
   WirExpr *g = wir_expr_new (prog, WIR_GETFIELD, 1);
   g->index = (guint) r->at[t];
   g->kids[0] = wir_expr_ident (prog, r->z);
@@ -529,7 +532,7 @@ fuse_zip (Pass *p, const WirExpr *pr, const WirExpr *c, guint k)
   pz->n_kids = nz + 2;
   pz->is_zip = TRUE;
   pz->kids[nz] = pr->kids[np];
-  Rezip rp = { pf->params[2].name, z, pr->is_zip, np, at_p, NULL };
+  Rezip rp = { pf->params[2].name, z, pr->is_zip, np, at_p, NULL, FALSE };
   WirExpr *lp = wir_expr_copy (prog, pf);
   lp->params[2].name = (char *) z;
   lp->kids[0] = rezip (prog, pf->kids[0], &rp);
@@ -537,7 +540,7 @@ fuse_zip (Pass *p, const WirExpr *pr, const WirExpr *c, guint k)
 
   WirExpr *cz = wir_expr_copy (prog, c);                  /* the consumer, y.$k as yv */
   sub_c[k] = wir_expr_ident (prog, yv);
-  Rezip rc = { cf->params[2].name, z, TRUE, nc, at_c, sub_c };
+  Rezip rc = { cf->params[2].name, z, TRUE, nc, at_c, sub_c, FALSE };
   WirExpr *lc = wir_expr_copy (prog, cf);
   lc->params[2].name = (char *) yv;
   lc->kids[0] = rezip (prog, cf->kids[0], &rc);
@@ -728,13 +731,11 @@ fuse_output (Pass *p, WirExpr *e)
   b1->index = 1;
   b1->kids[0] = wir_expr_ident (prog, bs);
   sub_c[k] = wir_expr_ident (prog, val);
-  Rezip rc = { cf->params[2].name, z, c->is_zip, nc, at_c, sub_c };
-  if (!c->is_zip)
-    at_c[0] = -1;
+  Rezip rc = { cf->params[2].name, z, c->is_zip, nc, at_c, sub_c, !loop->is_zip };
   WirExpr *cb = rezip (prog, cf->kids[0], &rc);
   cb = subst (prog, cb, cf->params[1].name, wir_expr_ident (prog, pf->params[1].name));
   /* the producer's: its lets, then v and the merges */
-  Rezip rp = { pf->params[2].name, z, pr->is_zip, np, at_p, NULL };
+  Rezip rp = { pf->params[2].name, z, pr->is_zip, np, at_p, NULL, !loop->is_zip };
   WirExpr *m0 = wir_expr_new (prog, WIR_MERGE, 2);
   m0->kids[0] = wir_expr_new (prog, WIR_GETFIELD, 1);
   m0->kids[0]->kids[0] = wir_expr_ident (prog, bs);
