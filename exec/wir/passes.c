@@ -319,10 +319,21 @@ producer_of (const WirExpr *c, guint *k)
   return NULL;
 }
 
-/* §9.2 rules 1-7 for producer @pr feeding consumer @c; *why gets the
- * reason when FALSE */
+/* the iterators of loop @c from @from on, all but @k, evaluate without
+ * failing */
 static gboolean
-fusable (const WirExpr *pr, const WirExpr *c, const char **why)
+siblings_cannot_trap (const WirExpr *c, guint k, guint from)
+{
+  for (guint t = from; t + 2 < c->n_kids; t++)
+    if (t != k && !cannot_trap (c->kids[t]))
+      return FALSE;
+  return TRUE;
+}
+
+/* §9.2 rules 1-7 for producer @pr feeding consumer @c as its iterator @k;
+ * *why gets the reason when FALSE */
+static gboolean
+fusable (const WirExpr *pr, const WirExpr *c, guint k, const char **why)
 {
   guint np = pr->n_kids - 2;
   const WirExpr *pf = pr->kids[np + 1], *cf = c->kids[c->n_kids - 1];
@@ -343,6 +354,10 @@ fusable (const WirExpr *pr, const WirExpr *c, const char **why)
    * if the producer's body cannot fail */
   if (c->is_zip && !cannot_trap (pf->kids[0]))
     return (*why = "the producer is a zip component and its body may fail"), FALSE;
+  /* a zipped producer's own length check ran before the components after
+   * it were evaluated; fused, it runs after them */
+  if (c->is_zip && pr->is_zip && !siblings_cannot_trap (c, k, k + 1))
+    return (*why = "the producer is a zip and a component after it may fail"), FALSE;
   return TRUE;
 }
 
@@ -686,10 +701,14 @@ fuse_output (Pass *p, WirExpr *e)
   else if (!whole_vector_iters (pr))
     why = "the producer iterates part of a vector";
   else if (tail == NULL || !only_builder_is (pf->kids[0], pf->params[0].name)
-           || merge_count (tail->kids[1], pf->params[0].name).max > 0)
+           || uses (pf->kids[0], pf->params[0].name) != 1)
     why = "the producer is not a map";
   else if (!cannot_trap (pf->kids[0]))
     why = "its body may fail";
+  /* fused, the consumer's builder and iterators are evaluated before the
+   * producer's length check, which ran first unfused */
+  else if (!cannot_trap (c->kids[nc]) || (pr->is_zip && !siblings_cannot_trap (c, k, 0)))
+    why = "the consumer's builder or another of its iterators may fail";
   if (why != NULL)
     {
       if (!p->quiet)
@@ -807,7 +826,7 @@ vertical (Pass *p, WirExpr *e)
   WirExpr *pr = producer_of (e, &k);
   if (pr != NULL)
     {
-      if (fusable (pr, e, &why))
+      if (fusable (pr, e, k, &why))
         {
           g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, e);
           if (!e->is_zip)
@@ -837,7 +856,7 @@ vertical (Pass *p, WirExpr *e)
       pr = e->kids[0]->kids[0];
       if (c == NULL)
         return e;
-      if (!fusable (pr, c, &why))
+      if (!fusable (pr, c, k, &why))
         {
           if (!p->quiet)
             log_refusal (p, pr, why);
