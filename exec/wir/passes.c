@@ -494,9 +494,10 @@ same_vector (const WirExpr *a, const WirExpr *b)
          && a->kids[0]->kind == WIR_IDENT && is_ident (b->kids[0], a->kids[0]->name);
 }
 
-/* The iterators of consumer @c with its component @k replaced by those of
- * producer @pr, each vector once, into @kids (room for both lists);
- * returns how many. at_p[q] is where @pr's iterator q went, at_c[t]
+/* The iterators of consumer @c with its component @k replaced, in place,
+ * by those of producer @pr (so every iterator is evaluated in the order
+ * it was), a vector named twice iterated once, into @kids (room for both
+ * lists); returns how many. at_p[q] is where @pr's iterator q went, at_c[t]
  * where @c's iterator t went (-1 for @k). */
 static guint
 join_zip (const WirExpr *pr, const WirExpr *c, guint k, WirExpr **kids, int *at_p, int *at_c)
@@ -504,20 +505,30 @@ join_zip (const WirExpr *pr, const WirExpr *c, guint k, WirExpr **kids, int *at_
   guint np = pr->n_kids - 2, nc = c->n_kids - 2, nz = 0;
   for (guint t = 0; t < nc; t++)
     {
-      at_c[t] = t == k ? -1 : (int) nz;
-      if (t != k)
-        kids[nz++] = c->kids[t];
-    }
-  for (guint q = 0; q < np; q++)
-    {
-      at_p[q] = -1;
-      for (guint u = 0; u < nz && at_p[q] < 0; u++)
-        if (same_vector (kids[u], pr->kids[q]))
-          at_p[q] = (int) u;
-      if (at_p[q] < 0)
+      at_c[t] = -1;
+      if (t == k)
+        for (guint q = 0; q < np; q++)
+          {
+            at_p[q] = -1;
+            for (guint u = 0; u < nz && at_p[q] < 0; u++)
+              if (same_vector (kids[u], pr->kids[q]))
+                at_p[q] = (int) u;
+            if (at_p[q] < 0)
+              {
+                at_p[q] = (int) nz;
+                kids[nz++] = pr->kids[q];
+              }
+          }
+      else
         {
-          at_p[q] = (int) nz;
-          kids[nz++] = pr->kids[q];
+          for (guint u = 0; u < nz && at_c[t] < 0; u++)
+            if (same_vector (kids[u], c->kids[t]))
+              at_c[t] = (int) u;
+          if (at_c[t] < 0)
+            {
+              at_c[t] = (int) nz;
+              kids[nz++] = c->kids[t];
+            }
         }
     }
   return nz;
@@ -705,9 +716,10 @@ fuse_output (Pass *p, WirExpr *e)
     why = "the producer is not a map";
   else if (!cannot_trap (pf->kids[0]))
     why = "its body may fail";
-  /* fused, the consumer's builder and iterators are evaluated before the
-   * producer's length check, which ran first unfused */
-  else if (!cannot_trap (c->kids[nc]) || (pr->is_zip && !siblings_cannot_trap (c, k, 0)))
+  /* fused, the consumer's builder and its iterators before x are
+   * evaluated before the producer's iterators and length check, which
+   * came first unfused */
+  else if (!cannot_trap (c->kids[nc]) || !siblings_cannot_trap (c, k, 0))
     why = "the consumer's builder or another of its iterators may fail";
   if (why != NULL)
     {
