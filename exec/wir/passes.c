@@ -620,18 +620,7 @@ log_refusal (Pass *p, const WirExpr *pr, const char *why)
                           pr->start || pr->end ? (lc != NULL ? lc + 1 : where) : "", why);
 }
 
-/* The producer is also an output. For
- *   let x = result(P); let y = [result](C); rest
- * where C iterates x (whole, as its iterator or a zip component) and rest
- * uses x again, rule 5 forbids pipelining P into C; but C comes right
- * after P, so one loop can build both (a struct of builders, weld.md
- * §12's SGD kernel):
- *   let r = for(zip(..), {P_b0, C_b0}, |bs, i, z| P_lets; let v = P_value;
- *                 {merge(bs.$0, v), C_body[c := bs.$1, j := i, y.$k := v]});
- *   let x = result(r.$0); let y = [result](r.$1); rest
- * Legal when P is a map (lets, then one merge into its fresh appender)
- * whose body cannot fail and C uses x only as that iterator: then the
- * elements, their order and every failure are those of the two loops. */
+/* the merge that ends @e's lets, into builder @b, or NULL */
 static const WirExpr *
 map_tail (const WirExpr *e, const char *b)
 {
@@ -690,6 +679,19 @@ let_tail (const WirExpr *e)
   return e;
 }
 
+/* The producer is also an output. For
+ *   let x = result(P); let y = [result](C); rest
+ * where C iterates x (whole, as its iterator or a zip component) and rest
+ * uses x again, rule 5 forbids pipelining P into C; but C comes right
+ * after P, so one loop can build both (a struct of builders, weld.md
+ * §12's SGD kernel):
+ *   let r = for(zip(..), {P_b0, C_b0}, |bs, i, z| P_lets; let v = P_value;
+ *                 {merge(bs.$0, v), C_body[c := bs.$1, j := i, y.$k := v]});
+ *   let x = result(r.$0); let y = [result](r.$1); rest
+ * Legal when P is a map (lets, then one merge into its fresh appender)
+ * whose body cannot fail, C uses x only as that iterator, and C's builder
+ * and other iterators cannot fail: then the elements, their order and
+ * every failure are those of the two loops. NULL when it does not apply. */
 static WirExpr *
 fuse_output (Pass *p, WirExpr *e)
 {
