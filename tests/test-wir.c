@@ -180,6 +180,10 @@ test_type_errors (void)
     { "|| [1, 2L]", "vector elements must have one type" },
     { "|| {1, 2}.$2", "field 2 of a struct with 2 fields" },
     { "macro m(x) = m(x);\n|| m(1)", "macro expansion deeper than" },
+    /* the third parameter's declared type fails after two are bound (the
+     * fuzzer found those two leaked) */
+    { "|x: vec[f32]| result(for(x, appender[f32], |b, i: i64, e: f64| merge(b, f32(e))))",
+      "the element parameter: expected f32, got f64" },
   };
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {

@@ -503,15 +503,22 @@ infer_for (Checker *c, WirExpr *e, const Binder *env)
   WirType *want[3] = { b, i64_t (c), x };
   const char *what[3] = { "the builder parameter", "the index parameter", "the element parameter" };
   Binder *top = (Binder *) env;
-  for (guint k = 0; k < 3; k++)
+  guint bound = 0;
+  WirType *body = NULL;
+  for (; bound < 3; bound++)
     {
+      guint k = bound;
       if (f->params[k].type != NULL && !unify (fresh_copy (c->prog, f->params[k].type), want[k]))
-        return mismatch (c, f, what[k], want[k], f->params[k].type);
+        {
+          mismatch (c, f, what[k], want[k], f->params[k].type);
+          break;
+        }
       f->params[k].itype = want[k];
       top = bind (c, f->params[k].name, want[k], top, &f->params[k].slot);
     }
-  WirType *body = infer (c, f->kids[0], top);
-  for (guint k = 0; k < 3; k++)
+  if (bound == 3)
+    body = infer (c, f->kids[0], top);
+  for (; bound > 0; bound--)         /* also when a parameter's type failed */
     {
       Binder *up = (Binder *) top->up;
       g_free (top);
