@@ -499,37 +499,27 @@ same_vector (const WirExpr *a, const WirExpr *b)
  * it was), a vector named twice iterated once, into @kids (room for both
  * lists); returns how many. at_p[q] is where @pr's iterator q went, at_c[t]
  * where @c's iterator t went (-1 for @k). */
+/* where iterator @it sits among the first *nz of @kids: a vector already
+ * there (same_vector), or appended */
+static int
+zip_place (WirExpr **kids, guint *nz, WirExpr *it)
+{
+  for (guint u = 0; u < *nz; u++)
+    if (same_vector (kids[u], it))
+      return (int) u;
+  kids[*nz] = it;
+  return (int) (*nz)++;
+}
+
 static guint
 join_zip (const WirExpr *pr, const WirExpr *c, guint k, WirExpr **kids, int *at_p, int *at_c)
 {
   guint np = pr->n_kids - 2, nc = c->n_kids - 2, nz = 0;
   for (guint t = 0; t < nc; t++)
     {
-      at_c[t] = -1;
-      if (t == k)
-        for (guint q = 0; q < np; q++)
-          {
-            at_p[q] = -1;
-            for (guint u = 0; u < nz && at_p[q] < 0; u++)
-              if (same_vector (kids[u], pr->kids[q]))
-                at_p[q] = (int) u;
-            if (at_p[q] < 0)
-              {
-                at_p[q] = (int) nz;
-                kids[nz++] = pr->kids[q];
-              }
-          }
-      else
-        {
-          for (guint u = 0; u < nz && at_c[t] < 0; u++)
-            if (same_vector (kids[u], c->kids[t]))
-              at_c[t] = (int) u;
-          if (at_c[t] < 0)
-            {
-              at_c[t] = (int) nz;
-              kids[nz++] = c->kids[t];
-            }
-        }
+      at_c[t] = t == k ? -1 : zip_place (kids, &nz, c->kids[t]);
+      for (guint q = 0; t == k && q < np; q++)
+        at_p[q] = zip_place (kids, &nz, pr->kids[q]);
     }
   return nz;
 }
