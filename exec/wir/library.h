@@ -7,8 +7,8 @@
  *
  * The *_fragments programs are what the libraries would run one by one:
  * each fragment a loop of its own, every intermediate written and read
- * back; through wir_optimize with fusion off they stay that way. The
- * *_fused programs are weld.md §12's one-pass kernels.
+ * back; through wir_optimize with fusion off they stay that way, with it
+ * they become weld.md §12's one-pass kernels.
  */
 #pragma once
 
