@@ -9,6 +9,7 @@
 #include "hwmodels/cost.h"
 #include "hwmodels/presets.h"
 
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK (ds-cli-error-quark, ds_cli_error)
@@ -94,6 +95,45 @@ ds_cli_model_args_clear (DsCliModelArgs *args)
 {
   g_clear_pointer (&args->from, g_free);
   g_clear_pointer (&args->dtype, g_free);
+}
+
+gboolean
+ds_cli_tta_args_check (const DsCliTtaArgs *args, gboolean run, GError **error)
+{
+  const DsCliTtaArgs *a = args;
+  double run_sum = run ? a->startup_s + a->eval_s + a->cov : 0;
+  gboolean run_ok = !run || (a->startup_s >= 0 && a->eval_s >= 0 && a->cov >= 0);
+
+  if (a->efficiency == NULL)
+    {
+      if (a->dataset_size != 0 || a->minibatch != 0 || a->eval_every != 0 || run_sum != 0)
+        return ds_cli_usage (error, run ? "--dataset-size, --minibatch, --eval-every, --startup, "
+                                          "--eval-time and --cov go with --efficiency FILE"
+                                        : "--dataset-size, --minibatch and --eval-every go with "
+                                          "--efficiency FILE");
+      return TRUE;
+    }
+  if (!(a->dataset_size >= 1) || !isfinite (a->dataset_size))
+    return ds_cli_usage (error, "--efficiency needs --dataset-size N (samples per epoch, >= 1)");
+  if (!(a->minibatch >= 0 && a->eval_every >= 0 && run_ok)
+      || !isfinite (a->minibatch + a->eval_every + run_sum))
+    return ds_cli_usage (error, run ? "--minibatch, --eval-every, --startup, --eval-time and --cov "
+                                      "must be >= 0"
+                                    : "--minibatch and --eval-every must be >= 0");
+  return TRUE;
+}
+
+DsTtaSetup
+ds_cli_tta_setup (const DsCliTtaArgs *args)
+{
+  return (DsTtaSetup) { args->dataset_size, args->eval_every, args->startup_s, args->eval_s,
+                        args->cov };
+}
+
+void
+ds_cli_tta_args_clear (DsCliTtaArgs *args)
+{
+  g_clear_pointer (&args->efficiency, g_free);
 }
 
 static gboolean

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "core/cluster.h"
+#include "core/efficiency.h"
 #include "core/model.h"
 #include "core/plan.h"
 
@@ -95,6 +96,43 @@ gboolean ds_cli_price_model       (DsModel *model, const char *device,
                                    const DsCluster *cluster, GError **error);
 /* Reads a plan file (dawnsim JSON, from `dawnsim plan -o`) for @model. */
 DsPlan  *ds_cli_read_plan         (const char *path, const DsModel *model, GError **error);
+
+/* --efficiency FILE and the options that go with it (simulate, plan;
+ * sim/tta.h, planner/baselines.h). */
+typedef struct {
+  char *efficiency;            /* the epochs model ('dawnsim tta --fit ... -o') */
+  double dataset_size;         /* samples per epoch */
+  double minibatch;            /* samples per minibatch; 0: the model's */
+  double eval_every;           /* epochs between evaluations */
+  double startup_s, eval_s, cov;   /* DS_CLI_TTA_RUN_OPTIONS only */
+} DsCliTtaArgs;
+
+/* --efficiency (with @help) and --dataset-size, --minibatch, --eval-every */
+#define DS_CLI_TTA_OPTIONS(args, help) \
+  { "efficiency", 0, 0, G_OPTION_ARG_FILENAME, &(args)->efficiency, (help), "FILE" }, \
+  { "dataset-size", 0, 0, G_OPTION_ARG_DOUBLE, &(args)->dataset_size, \
+    "With --efficiency: samples per epoch", "N" }, \
+  { "minibatch", 0, 0, G_OPTION_ARG_DOUBLE, &(args)->minibatch, \
+    "With --efficiency: samples per minibatch (default: the model's; a profile file " \
+    "does not say it)", "B" }, \
+  { "eval-every", 0, 0, G_OPTION_ARG_DOUBLE, &(args)->eval_every, \
+    "With --efficiency: epochs between evaluations (the TTA rounds up to one)", "EPOCHS" }
+/* --startup, --eval-time and --cov: what a whole run's TTA adds */
+#define DS_CLI_TTA_RUN_OPTIONS(args) \
+  { "startup", 0, 0, G_OPTION_ARG_DOUBLE, &(args)->startup_s, \
+    "With --efficiency: seconds before the first step", "S" }, \
+  { "eval-time", 0, 0, G_OPTION_ARG_DOUBLE, &(args)->eval_s, \
+    "With --efficiency: seconds per evaluation (MLPerf's time base counts them)", "S" }, \
+  { "cov", 0, 0, G_OPTION_ARG_DOUBLE, &(args)->cov, \
+    "With --efficiency: the TTA's coefficient of variation for the band (default 0.05)", "X" }
+
+/* Usage errors for @args (@run: the command takes DS_CLI_TTA_RUN_OPTIONS
+ * too): any of them without --efficiency, --dataset-size below 1, the
+ * others below 0, anything not finite. */
+gboolean   ds_cli_tta_args_check (const DsCliTtaArgs *args, gboolean run, GError **error);
+/* The ds_eff_tta setup @args give (the run options 0 if not taken). */
+DsTtaSetup ds_cli_tta_setup      (const DsCliTtaArgs *args);
+void       ds_cli_tta_args_clear (DsCliTtaArgs *args);
 
 gboolean ds_cmd_models     (int argc, char **argv, GError **error);
 gboolean ds_cmd_show       (int argc, char **argv, GError **error);

@@ -45,9 +45,7 @@ typedef struct {
   int global_batch, top;
   DsCli3dShapeArgs shape;
   gboolean explain, no_simulate;
-  /* the time-to-accuracy objective (issue #12) */
-  char *efficiency;
-  double dataset_size, minibatch, eval_every;
+  DsCliTtaArgs tta;            /* the time-to-accuracy objective */
 } PlanArgs;
 
 static void
@@ -64,7 +62,7 @@ plan_args_clear (PlanArgs *a)
   g_free (a->export_dir);
   g_free (a->cluster);
   g_free (a->device);
-  g_free (a->efficiency);
+  ds_cli_tta_args_clear (&a->tta);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PlanArgs, plan_args_clear)
@@ -724,34 +722,16 @@ plan_3d (const PlanArgs *a, const char *spec, const DsCliModelArgs *margs,
   return TRUE;
 }
 
-/* --efficiency and the options that go with it */
-static gboolean
-check_tta_args (const PlanArgs *a, GError **error)
-{
-  if (a->efficiency == NULL)
-    {
-      if (a->dataset_size != 0 || a->minibatch != 0 || a->eval_every != 0)
-        return ds_cli_usage (error, "--dataset-size, --minibatch and --eval-every go with "
-                             "--efficiency FILE");
-      return TRUE;
-    }
-  if (!(a->dataset_size >= 1) || !isfinite (a->dataset_size))
-    return ds_cli_usage (error, "--efficiency needs --dataset-size N (samples per epoch, >= 1)");
-  if (!(a->minibatch >= 0 && a->eval_every >= 0 && isfinite (a->minibatch + a->eval_every)))
-    return ds_cli_usage (error, "--minibatch and --eval-every must be >= 0");
-  return TRUE;
-}
-
 /* The baselines' time to accuracy (planner/baselines.h) under @eff
  * (NULL: none asked for) and the best. */
 static gboolean
 rank_by_tta (Planned *p, const PlanArgs *a, const DsEffModel *eff, GError **error)
 {
-  DsTtaSetup setup = { .dataset_size = a->dataset_size, .eval_every = a->eval_every };
+  DsTtaSetup setup = ds_cli_tta_setup (&a->tta);
 
   if (eff == NULL)
     return TRUE;
-  p->minibatch = a->minibatch > 0 ? a->minibatch : ds_model_get_batch_size (p->model);
+  p->minibatch = a->tta.minibatch > 0 ? a->tta.minibatch : ds_model_get_batch_size (p->model);
   if (!(p->minibatch >= 1))
     return ds_cli_usage (error, "--efficiency needs the samples per minibatch the profile "
                          "was taken at: --minibatch B");
@@ -840,15 +820,8 @@ ds_cmd_plan (int argc, char **argv, GError **error)
       "3D search: say why the best plan beats the runner-up", NULL },
     { "no-simulate", 0, 0, G_OPTION_ARG_NONE, &a.no_simulate,
       "3D search: skip confirming the plans in the simulator", NULL },
-    { "efficiency", 0, 0, G_OPTION_ARG_FILENAME, &a.efficiency,
-      "Rank the baselines by time to accuracy with this epochs model ('dawnsim tta --fit ... -o')",
-      "FILE" },
-    { "dataset-size", 0, 0, G_OPTION_ARG_DOUBLE, &a.dataset_size,
-      "With --efficiency: samples per epoch", "N" },
-    { "minibatch", 0, 0, G_OPTION_ARG_DOUBLE, &a.minibatch,
-      "With --efficiency: samples per minibatch of the profile (default: the model's)", "B" },
-    { "eval-every", 0, 0, G_OPTION_ARG_DOUBLE, &a.eval_every,
-      "With --efficiency: epochs between evaluations", "EPOCHS" },
+    DS_CLI_TTA_OPTIONS (&a.tta, "Rank the baselines by time to accuracy with this epochs model "
+                        "('dawnsim tta --fit ... -o')"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -885,8 +858,8 @@ ds_cmd_plan (int argc, char **argv, GError **error)
       return plan_3d (&a, a.file != NULL ? a.file : n_args == 2 ? parse_argv[1] : NULL,
                       &margs, cluster, format, error);
     }
-  if (!fill_options (&a, cluster, &options, error) || !check_tta_args (&a, error)
-      || (a.efficiency != NULL && !ds_eff_model_load (a.efficiency, &eff, error)))
+  if (!fill_options (&a, cluster, &options, error) || !ds_cli_tta_args_check (&a.tta, FALSE, error)
+      || (a.tta.efficiency != NULL && !ds_eff_model_load (a.tta.efficiency, &eff, error)))
     return FALSE;
   if (a.export_kind != NULL && (strcmp (a.export_kind, "pipedream") != 0 || a.export_dir == NULL))
     return ds_cli_usage (error, "--export takes 'pipedream DIR'");
@@ -908,7 +881,7 @@ ds_cmd_plan (int argc, char **argv, GError **error)
   p.options = &options;
   if (!solve (&p, error)
       || !ds_plan_check_memory (p.dag, p.options, p.result->levels[0], error)
-      || !rank_by_tta (&p, &a, a.efficiency != NULL ? &eff : NULL, error)
+      || !rank_by_tta (&p, &a, a.tta.efficiency != NULL ? &eff : NULL, error)
       || !write_outputs (&p, &a, error))
     return FALSE;
   text = format == DS_OUTPUT_JSON ? render_json (&p)

@@ -55,9 +55,7 @@ typedef struct {
   char *recompute_mode;
   gboolean sequence_parallel, zero1;
   DsCli3dShapeArgs shape;
-  /* the time-to-accuracy objective (issue #12, sim/tta.h) */
-  char *efficiency;
-  double dataset_size, minibatch, eval_every, startup_s, eval_s, cov;
+  DsCliTtaArgs tta;            /* the time-to-accuracy objective (sim/tta.h) */
 } SimArgs;
 
 static void
@@ -73,7 +71,7 @@ sim_args_clear (SimArgs *a)
   g_free (a->svg_file);
   g_free (a->compat);
   g_free (a->recompute_mode);
-  g_free (a->efficiency);
+  ds_cli_tta_args_clear (&a->tta);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SimArgs, sim_args_clear)
@@ -801,29 +799,6 @@ static const char description[] =
   "      --global-batch 64 --interleave 3 --recompute full --sequence-parallel --format json\n"
   "  dawnsim plan vgg16 --cluster A -o plan.json && dawnsim simulate vgg16 --cluster A --plan plan.json";
 
-/* --efficiency and the options that go with it */
-static gboolean
-check_tta_args (const SimArgs *a, GError **error)
-{
-  if (a->efficiency == NULL)
-    {
-      if (a->dataset_size != 0 || a->minibatch != 0 || a->eval_every != 0 || a->startup_s != 0
-          || a->eval_s != 0 || a->cov != 0)
-        return ds_cli_usage (error, "--dataset-size, --minibatch, --eval-every, --startup, "
-                             "--eval-time and --cov go with --efficiency FILE");
-      return TRUE;
-    }
-  if (!(a->dataset_size >= 1))
-    return ds_cli_usage (error, "--efficiency needs --dataset-size N (samples per epoch, >= 1)");
-  if (!(a->minibatch >= 0 && a->eval_every >= 0 && a->startup_s >= 0 && a->eval_s >= 0
-        && a->cov >= 0)
-      || !isfinite (a->minibatch + a->eval_every + a->startup_s + a->eval_s + a->cov
-                    + a->dataset_size))
-    return ds_cli_usage (error, "--minibatch, --eval-every, --startup, --eval-time and --cov "
-                         "must be >= 0");
-  return TRUE;
-}
-
 gboolean
 ds_cmd_simulate (int argc, char **argv, GError **error)
 {
@@ -880,21 +855,9 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
       "Layout: sequence parallelism", NULL },
     { "zero1", 0, 0, G_OPTION_ARG_NONE, &a.zero1, "Layout: shard the optimizer state over dp", NULL },
     DS_CLI_3D_SHAPE_OPTIONS (&a.shape),
-    { "efficiency", 0, 0, G_OPTION_ARG_FILENAME, &a.efficiency,
-      "Predict the time to accuracy with this epochs model ('dawnsim tta --fit ... -o')", "FILE" },
-    { "dataset-size", 0, 0, G_OPTION_ARG_DOUBLE, &a.dataset_size,
-      "With --efficiency: samples per epoch", "N" },
-    { "minibatch", 0, 0, G_OPTION_ARG_DOUBLE, &a.minibatch,
-      "With --efficiency: samples per minibatch (default: the model's; a profile file "
-      "does not say it)", "B" },
-    { "eval-every", 0, 0, G_OPTION_ARG_DOUBLE, &a.eval_every,
-      "With --efficiency: epochs between evaluations (the TTA rounds up to one)", "EPOCHS" },
-    { "startup", 0, 0, G_OPTION_ARG_DOUBLE, &a.startup_s,
-      "With --efficiency: seconds before the first step", "S" },
-    { "eval-time", 0, 0, G_OPTION_ARG_DOUBLE, &a.eval_s,
-      "With --efficiency: seconds per evaluation (MLPerf's time base counts them)", "S" },
-    { "cov", 0, 0, G_OPTION_ARG_DOUBLE, &a.cov,
-      "With --efficiency: the TTA's coefficient of variation for the band (default 0.05)", "X" },
+    DS_CLI_TTA_OPTIONS (&a.tta, "Predict the time to accuracy with this epochs model "
+                        "('dawnsim tta --fit ... -o')"),
+    DS_CLI_TTA_RUN_OPTIONS (&a.tta),
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
@@ -943,7 +906,7 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
   if (a.cluster == NULL)
     return ds_cli_usage (error, "simulate needs the devices: --cluster NAME [--gpus N] "
                          "('dawnsim hw list' shows the presets)");
-  if (!check_tta_args (&a, error))
+  if (!ds_cli_tta_args_check (&a.tta, TRUE, error))
     return FALSE;
   if (a.schedule != NULL && !ds_schedule_from_name (a.schedule, &wanted))
     return ds_cli_usage (error, "unknown schedule '%s': dp, gpipe, 1f1b, 1f1b-flush, "
@@ -965,7 +928,7 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
       && (unfused = unfused_options (&a, model, cluster, &o, &rep.launch_s, error)) == NULL)
     return FALSE;
   /* a bad model file fails before the simulation, not after it */
-  if (a.efficiency != NULL && !ds_eff_model_load (a.efficiency, &eff, error))
+  if (a.tta.efficiency != NULL && !ds_eff_model_load (a.tta.efficiency, &eff, error))
     return FALSE;
   t0 = g_get_monotonic_time ();
   result = ds_sim_run (plan, model, cluster, &o, error);
@@ -984,10 +947,10 @@ ds_cmd_simulate (int argc, char **argv, GError **error)
     rep.fused_iteration_s = fused_iteration_s (&rep, &o);
   if (rep.has_objective && !o.pipedream_costs)
     measure_gap (&rep, &o);
-  if (a.efficiency != NULL)
+  if (a.tta.efficiency != NULL)
     {
-      DsTtaSetup setup = { a.dataset_size, a.eval_every, a.startup_s, a.eval_s, a.cov };
-      if (!ds_sim_tta (result, model, a.minibatch, &eff, &setup, &rep.staleness, &rep.tta,
+      DsTtaSetup setup = ds_cli_tta_setup (&a.tta);
+      if (!ds_sim_tta (result, model, a.tta.minibatch, &eff, &setup, &rep.staleness, &rep.tta,
                        error))
         return FALSE;
       rep.has_tta = TRUE;

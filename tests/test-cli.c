@@ -391,6 +391,12 @@ test_plan_time_to_accuracy (void)
                   "--efficiency FILE\n", "plan", "vgg16", "--cluster", "A", "--dataset-size", "10", NULL);
   expect_failure (2, "dawnsim: error: --efficiency needs --dataset-size N (samples per epoch, >= 1)\n",
                   "plan", "vgg16", "--cluster", "A", "--efficiency", model, NULL);
+  g_autofree char *eff = g_strdup_printf ("--efficiency=%s", model);
+  expect_failure (2, "dawnsim: error: --minibatch and --eval-every must be >= 0\n", "plan", "vgg16",
+                  "--cluster", "A", eff, "--dataset-size=10", "--eval-every=-1", NULL);
+  expect_failure (2, "dawnsim: error: --minibatch, --eval-every, --startup, --eval-time and --cov "
+                  "must be >= 0\n", "simulate", "vgg16", "--cluster", "A", eff, "--dataset-size=10",
+                  "--cov=-0.5", NULL);
   ds_test_rmtree (dir);
 }
 
