@@ -12,34 +12,39 @@
 
 #include "core/zoo-private.h"
 
-void
-zoo_build_mlp (ZooBuilder *b, const ZooShape *shape)
+/* n_layers hidden Linears of d_model, each followed by ReLU or by GELU
+ * and Dropout(p=0.1), then the classifier */
+static void
+build (ZooBuilder *b, const ZooShape *shape, gboolean gelu_dropout)
 {
   ZooTensor x = zoo_input (b, "pixels", ZOO_FMNIST_SIDE * ZOO_FMNIST_SIDE, 1, 1);
 
   for (guint i = 0; i < shape->n_layers; i++)
     {
       g_autofree char *fc = g_strdup_printf ("fc%u", i + 1);
-      g_autofree char *relu = g_strdup_printf ("relu%u", i + 1);
       x = zoo_linear (b, x, fc, shape->d_model, TRUE);
-      x = zoo_pointwise (b, x, relu, "relu", "ReLU", 1.0);
+      if (!gelu_dropout)
+        {
+          g_autofree char *relu = g_strdup_printf ("relu%u", i + 1);
+          x = zoo_pointwise (b, x, relu, "relu", "ReLU", 1.0);
+          continue;
+        }
+      g_autofree char *gelu = g_strdup_printf ("gelu%u", i + 1);
+      g_autofree char *drop = g_strdup_printf ("dropout%u", i + 1);
+      x = zoo_pointwise (b, x, gelu, "gelu", "GELU(approximate='tanh')", 8.0);
+      x = zoo_pointwise (b, x, drop, "dropout", "Dropout(p=0.1)", 1.0);
     }
   zoo_linear (b, x, "classifier", ZOO_FMNIST_CLASSES, TRUE);
 }
 
 void
+zoo_build_mlp (ZooBuilder *b, const ZooShape *shape)
+{
+  build (b, shape, FALSE);
+}
+
+void
 zoo_build_mlp_gelu (ZooBuilder *b, const ZooShape *shape)
 {
-  ZooTensor x = zoo_input (b, "pixels", ZOO_FMNIST_SIDE * ZOO_FMNIST_SIDE, 1, 1);
-
-  for (guint i = 0; i < shape->n_layers; i++)
-    {
-      g_autofree char *fc = g_strdup_printf ("fc%u", i + 1);
-      g_autofree char *gelu = g_strdup_printf ("gelu%u", i + 1);
-      g_autofree char *drop = g_strdup_printf ("dropout%u", i + 1);
-      x = zoo_linear (b, x, fc, shape->d_model, TRUE);
-      x = zoo_pointwise (b, x, gelu, "gelu", "GELU(approximate='tanh')", 8.0);
-      x = zoo_pointwise (b, x, drop, "dropout", "Dropout(p=0.1)", 1.0);
-    }
-  zoo_linear (b, x, "classifier", ZOO_FMNIST_CLASSES, TRUE);
+  build (b, shape, TRUE);
 }
