@@ -245,6 +245,15 @@ test_epilogue (void)
                (bu - bf) / MEM_BW + m * (ku - kf) * launch_s);
 }
 
+static void
+assert_no_epilogue (DsModel *model)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (w->n_epilogues, ==, 0);
+}
+
 /* What is not a priced chain: a ReLU after a layer without a bias, a
  * linear without a bias, a GELU without dropout, a producer with two
  * consumers. */
@@ -256,7 +265,6 @@ test_epilogue_not_matched (void)
     { "linear", "gelu", "relu" },
     { "conv2d", "gelu", "linear" },
   };
-  g_autoptr(GError) error = NULL;
 
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
     {
@@ -264,9 +272,7 @@ test_epilogue_not_matched (void)
       add_layer (model, "a", kinds[k][0], 1e-3, 4000, 400);
       add_layer (model, "b", kinds[k][1], 1e-3, 4000, 0);
       add_layer (model, "c", kinds[k][2], 1e-3, 4000, 0);
-      g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
-      g_assert_no_error (error);
-      g_assert_cmpuint (w->n_epilogues, ==, 0);
+      assert_no_epilogue (model);
     }
   {
     g_autoptr(DsModel) model = ds_model_new ("nobias");
@@ -274,18 +280,14 @@ test_epilogue_not_matched (void)
     l->desc = g_strdup ("Linear(10, 100, bias=False)");
     add_layer (model, "b", "gelu", 1e-3, 4000, 0);
     add_layer (model, "c", "dropout", 1e-3, 4000, 0);
-    g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (w->n_epilogues, ==, 0);
+    assert_no_epilogue (model);
   }
   {
     g_autoptr(DsModel) model = ds_model_new ("nobias-relu");
     DsLayer *l = add_layer (model, "a", "conv2d", 1e-3, 4000, 400);
     l->desc = g_strdup ("Conv2d(3, 16, bias=False)");
     add_layer (model, "b", "relu", 1e-3, 4000, 0);
-    g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (w->n_epilogues, ==, 0);
+    assert_no_epilogue (model);
   }
   {
     g_autoptr(DsModel) model = ds_model_new ("fork");
@@ -294,9 +296,7 @@ test_epilogue_not_matched (void)
     add_layer (model, "c", "dropout", 1e-3, 4000, 0);
     add_layer (model, "d", "linear", 1e-3, 4000, 400);
     g_assert_true (ds_model_add_edge (model, 0, 3, NULL));   /* a feeds b and d */
-    g_autoptr(DsFusionWhatIf) w = ds_fusion_what_if (model, DS_OPTIMIZER_SGD_MOMENTUM, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (w->n_epilogues, ==, 0);
+    assert_no_epilogue (model);
   }
 }
 
