@@ -399,8 +399,9 @@ test_generator (void)
 
 /* ---- tight loops (emit-c.c): the fast path against the interpreter ---- */
 
-/* compile the tight tests' kernels with -fopenmp (test_tight_parallel) */
-static gboolean tight_parallel;
+/* compile the tight tests' kernels with -fopenmp (test_tight_parallel),
+ * with -march=native (test_tight_philox_avx512) */
+static gboolean tight_parallel, tight_native;
 
 /* @text on @input: interpreter, unfused C and fused C agree bit for bit
  * (or fail with the same code); the C source has @emitted in it */
@@ -422,7 +423,7 @@ assert_tight (const char *text, const char *input, const char *emitted)
       g_autofree char *src = wir_c_emit (q);
       if (emitted != NULL)
         g_assert_nonnull (strstr (src, emitted));
-      WirCOptions copts = { cache_dir, FALSE, FALSE, tight_parallel };
+      WirCOptions copts = { cache_dir, tight_native, FALSE, tight_parallel };
       g_autoptr(WirKernel) k = wir_c_compile (q, &copts, NULL, &error);
       g_assert_no_error (error);
       g_autoptr(GPtrArray) a = wir_input_parse (q, input, &error);
@@ -438,7 +439,7 @@ assert_tight (const char *text, const char *input, const char *emitted)
  * gives wir_philox's bits: lengths that are no multiple of 4 or of the
  * chunk, offsets that start unaligned, negative, and across 2^64 */
 static void
-test_tight_philox (void)
+assert_tight_philox (void)
 {
   static const char text[] =
     "|x: vec[f32], seed: i64, base: i64|\n"
@@ -449,12 +450,12 @@ test_tight_philox (void)
     {
       g_autofree char *input = g_strdup_printf ("x=[1..9011]; seed=%s; base=%s",
                                                 k % 2 ? "-1234567890123" : "42", bases[k]);
-      assert_tight (text, input, "wir_rt_philox_blocks (");
+      assert_tight (text, input, "WIR_RT_PHILOX_BLOCKS (");
       /* and against numeric.h directly */
       g_autoptr(GError) error = NULL;
       g_autoptr(WirProgram) p = wir_program_parse (text, -1, "tight", &error);
       g_assert_true (wir_program_check (p, FALSE, &error) && wir_optimize (p, TRUE, NULL, &error));
-      WirCOptions copts = { cache_dir, FALSE, FALSE };
+      WirCOptions copts = { cache_dir, tight_native, FALSE };
       g_autoptr(WirKernel) kern = wir_c_compile (p, &copts, NULL, &error);
       g_autoptr(GPtrArray) a = wir_input_parse (p, input, &error);
       g_assert_no_error (error);
@@ -469,6 +470,45 @@ test_tight_philox (void)
                            wir_philox (k % 2 ? G_GINT64_CONSTANT (-1234567890123) : 42,
                                        (gint64) ((guint64) base_vals[k] + (guint64) i)));
     }
+}
+
+/* which Philox loop a program compiled with @native calls */
+static char *
+philox_loop_of (gboolean native)
+{
+  static const char probe[] =
+    "\n#define PROBE_STR_(x) #x\n#define PROBE_STR(x) PROBE_STR_(x)\n"
+    "const char *probe (void) { return PROBE_STR (WIR_RT_PHILOX_BLOCKS); }\n";
+  g_autoptr(GError) error = NULL;
+  WirCOptions copts = { cache_dir, native, FALSE };
+  const char *(*fn) (void) = (const char *(*) (void)) wir_c_compile_symbol (probe, "probe", &copts, &error);
+  g_assert_no_error (error);
+  return g_strdup (fn ());
+}
+
+static void
+test_tight_philox (void)
+{
+  g_autofree char *loop = philox_loop_of (FALSE);
+  g_assert_cmpstr (loop, ==, "wir_rt_philox_blocks");
+  assert_tight_philox ();
+}
+
+/* -march=native on a CPU with AVX-512F: rt-avx512.h's loop, the same bits */
+static void
+test_tight_philox_avx512 (void)
+{
+  guint32 w[4];
+  if (!wir_philox_blocks_avx512 (0, 0, 1, w))
+    {
+      g_test_skip ("this CPU has no AVX-512F");
+      return;
+    }
+  g_autofree char *loop = philox_loop_of (TRUE);
+  g_assert_cmpstr (loop, ==, "wir_rt_philox_blocks_avx512");
+  tight_native = TRUE;
+  assert_tight_philox ();
+  tight_native = FALSE;
 }
 
 /* lookup(bias, i % H) in rows of H: trip counts that are no multiple of
@@ -548,6 +588,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wir/c/huge-capacity-hint", test_huge_hint);
   g_test_add_func ("/wir/lazy/fragments-fuse-when-forced", test_lazy);
   g_test_add_func ("/wir/c/tight/philox-bits", test_tight_philox);
+  g_test_add_func ("/wir/c/tight/philox-bits-avx512", test_tight_philox_avx512);
   g_test_add_func ("/wir/c/tight/parallel", test_tight_parallel);
   g_test_add_func ("/wir/c/tight/index-mod-rows", test_tight_mod);
   g_test_add_func ("/wir/c/tight/appenders", test_tight_appenders);

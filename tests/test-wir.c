@@ -385,6 +385,33 @@ test_philox_blocks (void)
       }
 }
 
+/* rt-avx512.h's loop gives wir_philox_blocks' words: counts below, at
+ * and past its 64 blocks at a time, and groups across the 2^62 wrap */
+static void
+test_philox_blocks_avx512 (void)
+{
+  guint32 probe[4];
+  if (!wir_philox_blocks_avx512 (0, 0, 1, probe))
+    {
+      g_test_skip ("this CPU has no AVX-512F");
+      return;
+    }
+  static const guint64 starts[] = { 0, 5, G_GUINT64_CONSTANT (0x3fffffffffffffe0),
+                                    G_GUINT64_CONSTANT (0x3fffffffffffffff), G_GUINT64_CONSTANT (0xfffffffffffffff0) };
+  static const gint64 counts[] = { 0, 1, 63, 64, 65, 128, 200 };
+  for (guint k = 0; k < G_N_ELEMENTS (starts); k++)
+    for (guint c = 0; c < G_N_ELEMENTS (counts); c++)
+      for (gint64 seed = -5; seed <= 5; seed += 5)
+        {
+          gint64 key = seed * G_GINT64_CONSTANT (0x123456789abcd);
+          guint32 want[4 * 200 + 1], got[4 * 200 + 1];
+          want[4 * counts[c]] = got[4 * counts[c]] = 0xdeadbeef;   /* no word past the end */
+          wir_philox_blocks (key, starts[k], counts[c], want);
+          g_assert_true (wir_philox_blocks_avx512 (key, starts[k], counts[c], got));
+          g_assert_cmpmem (got, (4 * counts[c] + 1) * sizeof *got, want, (4 * counts[c] + 1) * sizeof *want);
+        }
+}
+
 /* f16 and bf16: round to nearest even at ties, overflow to inf, NaN kept,
  * f16 subnormals produced */
 static void
@@ -643,6 +670,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wir/interp/welford-and-softmax", test_combines);
   g_test_add_func ("/wir/numeric/philox", test_philox);
   g_test_add_func ("/wir/numeric/philox-blocks", test_philox_blocks);
+  g_test_add_func ("/wir/numeric/philox-blocks-avx512", test_philox_blocks_avx512);
   g_test_add_func ("/wir/numeric/tanh-accuracy", test_tanh);
   g_test_add_func ("/wir/numeric/half", test_half);
   g_test_add_func ("/wir/passes/fusion-chain", test_fusion_chain);

@@ -10,10 +10,11 @@ exec_libdawnsim_exec_la_SOURCES += \
 	%D%/passes.c %D%/passes.h
 
 # The C back end: emit C, compile with cc, load with GModule (weld.md
-# §10.3). rt.h is compiled into the interpreter (numeric.c) and pasted,
-# stringified, into every emitted program.
+# §10.3). rt.h (and rt-avx512.h, its Philox loop for AVX-512 targets) is
+# compiled into the interpreter (numeric.c) and pasted, stringified, into
+# every emitted program.
 exec_libdawnsim_exec_la_SOURCES += \
-	%D%/rt.h %D%/emit-c.c %D%/backend-c.c %D%/backend-c.h \
+	%D%/rt.h %D%/rt-avx512.h %D%/emit-c.c %D%/backend-c.c %D%/backend-c.h \
 	%D%/cost.c %D%/cost.h
 
 # The lazy API: handles holding fragments, fused when forced (§13).

@@ -10,6 +10,7 @@
 
 #include "exec/wir/numeric.h"
 #include "exec/wir/rt.h"
+#include "exec/wir/rt-avx512.h"
 
 guint16 wir_f32_to_f16 (float x) { return wir_rt_f32_to_f16 (x); }
 float   wir_f16_to_f32 (guint16 h) { return wir_rt_f16_to_f32 (h); }
@@ -24,6 +25,20 @@ void
 wir_philox_blocks (gint64 seed, guint64 q0, gint64 n_blocks, guint32 *out)
 {
   wir_rt_philox_blocks (seed, q0, n_blocks, out);
+}
+
+gboolean
+wir_philox_blocks_avx512 (gint64 seed, guint64 q0, gint64 n_blocks, guint32 *out)
+{
+#if defined (__x86_64__) && defined (__GNUC__)
+  if (!__builtin_cpu_supports ("avx512f"))
+    return FALSE;
+  wir_rt_philox_blocks_avx512 (seed, q0, n_blocks, out);
+  return TRUE;
+#else
+  (void) seed, (void) q0, (void) n_blocks, (void) out;
+  return FALSE;
+#endif
 }
 
 void

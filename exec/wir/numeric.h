@@ -33,6 +33,10 @@ float   wir_philox (gint64 seed, gint64 offset);
  * with o >> 2 == q0 + b and o & 3 == k. What compiled loops call to get
  * four offsets from one block. */
 void    wir_philox_blocks (gint64 seed, guint64 q0, gint64 n_blocks, guint32 *out);
+/* The same words by rt-avx512.h's loop, what compiled loops call where
+ * the target has AVX-512F. FALSE, writing nothing, where this CPU lacks
+ * it. */
+gboolean wir_philox_blocks_avx512 (gint64 seed, guint64 q0, gint64 n_blocks, guint32 *out);
 
 /* tanh(x) for f32 in every back end (WIR's own, not libm's: branch-free,
  * so compiled loops vectorize it): within 2.61 ulp of the exact value,
