@@ -70,7 +70,7 @@ cmd_run (const char *path, const WirArgs *a, GError **error)
     v = wir_program_run (prog, (WirValue *const *) args->pdata, args->len, &ro, error);
   else if (strcmp (a->backend, "c") == 0)
     {
-      WirCOptions co = { a->cache_dir, FALSE, FALSE };
+      WirCOptions co = { a->cache_dir, TRUE, FALSE };   /* -march=native, as the executor */
       g_autoptr(WirKernel) k = wir_c_compile (prog, &co, NULL, error);
       if (k == NULL)
         return FALSE;

@@ -779,7 +779,9 @@ wir_borrow (DsNetWir *w, const float *data, gsize len)
 DsNetWir *
 ds_net_wir_new (DsNetWirMode mode, const char *cache_dir, GError **error)
 {
-  WirCOptions copts = { cache_dir, FALSE, FALSE };
+  /* -march=native: kernels run where they are compiled, and their bits do
+   * not depend on it (no contraction); mlp-gelu's step 2.54 -> 2.06 ms */
+  WirCOptions copts = { cache_dir, TRUE, FALSE };
   g_autoptr(DsNetWir) w = g_new0 (DsNetWir, 1);
   float x[4] = { -1, 2, -3, 4 }, y[4];
 
