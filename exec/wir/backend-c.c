@@ -24,7 +24,7 @@
 #include <string.h>
 
 /* bump when the emitted code changes meaning: it is part of the key */
-#define WIR_C_EMITTER_VERSION "wir-c-7"
+#define WIR_C_EMITTER_VERSION "wir-c-8"
 #define WIR_C_FLAGS "-O3 -fPIC -shared -fwrapv -std=gnu11 -ffp-contract=off -fno-math-errno -fno-trapping-math"
 
 typedef struct {
