@@ -481,9 +481,21 @@ philox_loop_of (gboolean native)
     "const char *probe (void) { return PROBE_STR (WIR_RT_PHILOX_BLOCKS); }\n";
   g_autoptr(GError) error = NULL;
   WirCOptions copts = { cache_dir, native, FALSE };
-  const char *(*fn) (void) = (const char *(*) (void)) wir_c_compile_symbol (probe, "probe", &copts, &error);
+  g_autofree char *src = g_strconcat (wir_c_philox_text (), probe, NULL);
+  const char *(*fn) (void) = (const char *(*) (void)) wir_c_compile_symbol (src, "probe", &copts, &error);
   g_assert_no_error (error);
   return g_strdup (fn ());
+}
+
+/* the C source of @text, optimized with fusion */
+static char *
+emitted (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WirProgram) p = wir_program_parse (text, -1, "emit", &error);
+  g_assert_true (wir_program_check (p, FALSE, &error) && wir_optimize (p, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  return wir_c_emit (p);
 }
 
 static void
@@ -492,6 +504,11 @@ test_tight_philox (void)
   g_autofree char *loop = philox_loop_of (FALSE);
   g_assert_cmpstr (loop, ==, "wir_rt_philox_blocks");
   assert_tight_philox ();
+  /* only programs that use the Philox loop pay for <immintrin.h> */
+  g_autofree char *with = emitted (wir_lib_bias_gelu_dropout);
+  g_autofree char *without = emitted (wir_lib_bias_relu);
+  g_assert_nonnull (strstr (with, "#include <immintrin.h>"));
+  g_assert_null (strstr (without, "immintrin"));
 }
 
 /* -march=native on a CPU with AVX-512F: rt-avx512.h's loop, the same bits */

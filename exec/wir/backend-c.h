@@ -38,6 +38,10 @@ char      *wir_c_emit (WirProgram *prog);
 /* What every emitted program starts with: its includes and rt.h's
  * helpers (static inline). Owned by the library. */
 const char *wir_c_rt_text (void);
+/* What follows it in programs whose tight loops use Philox blocks:
+ * defines WIR_RT_PHILOX_BLOCKS as rt-avx512.h's loop where the target has
+ * AVX-512F, else as rt.h's. Owned by the library. */
+const char *wir_c_philox_text (void);
 
 /* Compiles (or finds in the cache) the kernel of the checked @prog. The
  * kernel refers to @prog's types: @prog must outlive it. *compiled_s, if
