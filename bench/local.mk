@@ -3,9 +3,10 @@
 # on absolute time (DESIGN.md). Results with their command and machine
 # are recorded in docs/performance.md.
 
+# Built by `make` with everything else (noinst), so that a bench run by
+# hand after `make` is never an older binary than the library it measures.
 ds_benches = bench/bench-model-io
-EXTRA_PROGRAMS += $(ds_benches)
-CLEANFILES += $(ds_benches)
+noinst_PROGRAMS += $(ds_benches)
 
 bench_bench_model_io_LDADD = $(DS_LIBS) $(DS_DEP_LIBS)
 
