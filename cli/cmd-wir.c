@@ -1,10 +1,12 @@
-/* cli/cmd-wir.c - `dawnsim wir run|opt|cost FILE`: the Weld-style IR.
+/* cli/cmd-wir.c - `dawnsim wir run|opt|emit|cost FILE`: the Weld-style IR.
  *
  * run   checks FILE, optimizes it (unless --no-fusion leaves out the two
  *       fusion passes), runs it on --input with the interpreter or the C
  *       back end, and prints the result in the value notation.
  * opt   prints the optimized program and the pass log; --passes runs the
  *       named passes alone, in order, each to its fixpoint.
+ * emit  prints the C source that `run --backend c` compiles for the
+ *       optimized program (the same --no-fusion and --passes).
  * cost  prints the cost model's bytes, flops, launches and time for the
  *       optimized program, fused and unfused, on --input or vectors of
  *       --n elements.
@@ -68,7 +70,7 @@ cmd_run (const char *path, const WirArgs *a, GError **error)
   g_autoptr(WirValue) v = NULL;
   if (a->backend == NULL || strcmp (a->backend, "interp") == 0)
     v = wir_program_run (prog, (WirValue *const *) args->pdata, args->len, &ro, error);
-  else if (strcmp (a->backend, "c") == 0)
+  else                          /* "c": ds_cmd_wir refused any other */
     {
       WirCOptions co = { a->cache_dir, TRUE, FALSE };   /* -march=native, as the executor */
       g_autoptr(WirKernel) k = wir_c_compile (prog, &co, NULL, error);
@@ -76,8 +78,6 @@ cmd_run (const char *path, const WirArgs *a, GError **error)
         return FALSE;
       v = wir_kernel_run (k, (WirValue *const *) args->pdata, args->len, &ro, error);
     }
-  else
-    return ds_cli_usage (error, "--backend is interp or c, not '%s'", a->backend);
   if (v == NULL)
     return FALSE;
   g_autofree char *text = wir_value_print (v, 0);
@@ -94,6 +94,17 @@ cmd_opt (const char *path, const WirArgs *a, GError **error)
     return FALSE;
   g_autofree char *text = wir_program_print (prog);
   printf ("%s\n\n# pass log\n%s", text, log->len > 0 ? log->str : "(no changes)\n");
+  return TRUE;
+}
+
+static gboolean
+cmd_emit (const char *path, const WirArgs *a, GError **error)
+{
+  g_autoptr(WirProgram) prog = load (path, error);
+  if (prog == NULL || !run_passes (prog, a, NULL, error))
+    return FALSE;
+  g_autofree char *src = wir_c_emit (prog);
+  fputs (src, stdout);
   return TRUE;
 }
 
@@ -141,7 +152,7 @@ cmd_cost (const char *path, const WirArgs *a, GError **error)
 }
 
 static const char description[] =
-  "VERB is run, opt or cost; FILE holds a WIR program (Weld's text syntax,\n"
+  "VERB is run, opt, emit or cost; FILE holds a WIR program (Weld's text syntax,\n"
   "../shared/reference/weld.md). Inputs use the notation of the conformance\n"
   "cases: 'x=[1.0, 2.0]; n=3', '[0..99]', '[1.5]*1000'.\n\n"
   "Examples:\n"
@@ -149,6 +160,7 @@ static const char description[] =
   "  dawnsim wir run k.wir --backend c --input 'x=[1..1000]'\n"
   "  dawnsim wir opt k.wir                  # optimized IR and the pass log\n"
   "  dawnsim wir opt k.wir --passes vertical-fusion\n"
+  "  dawnsim wir emit k.wir > k.c           # the C the back end compiles\n"
   "  dawnsim wir cost k.wir --n 33554432    # fused against unfused";
 
 gboolean
@@ -158,30 +170,34 @@ ds_cmd_wir (int argc, char **argv, GError **error)
   const GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_STRING, &a.input, "Arguments, 'name=value; ...' (run, cost)", "TEXT" },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &a.backend, "interp (default) or c (run)", "NAME" },
-    { "no-fusion", 0, 0, G_OPTION_ARG_NONE, &a.no_fusion, "Leave out the fusion passes (run, opt)", NULL },
-    { "passes", 'p', 0, G_OPTION_ARG_STRING, &a.passes, "Run only these passes, comma-separated (run, opt)", "LIST" },
+    { "no-fusion", 0, 0, G_OPTION_ARG_NONE, &a.no_fusion, "Leave out the fusion passes (run, opt, emit)", NULL },
+    { "passes", 'p', 0, G_OPTION_ARG_STRING, &a.passes, "Run only these passes, comma-separated (run, opt, emit)", "LIST" },
     { "memory-limit", 0, 0, G_OPTION_ARG_INT64, &a.memory_limit, "Fail a run that allocates this many bytes (run)", "BYTES" },
     { "n", 'n', 0, G_OPTION_ARG_INT64, &a.n, "Length of every vector parameter without --input (cost)", "N" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &a.cache_dir, "Kernel cache (default ~/.cache/dawnsim/wir)", "DIR" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = ds_cli_context (
-      "wir", "VERB FILE", "Run, optimize or cost a WIR program.", description, entries);
+      "wir", "VERB FILE", "Run, optimize, emit or cost a WIR program.", description, entries);
   gboolean ok;
   if (!ds_cli_parse (context, "wir", &argc, &argv, error))
     ok = FALSE;
   else if (argc != 3)
-    ok = ds_cli_usage (error, "wir takes a verb (run, opt, cost) and a FILE");
+    ok = ds_cli_usage (error, "wir takes a verb (run, opt, emit, cost) and a FILE");
   else if (a.n < 0)
     ok = ds_cli_usage (error, "--n must be >= 0");
+  else if (a.backend != NULL && strcmp (a.backend, "interp") != 0 && strcmp (a.backend, "c") != 0)
+    ok = ds_cli_usage (error, "--backend is interp or c, not '%s'", a.backend);
   else if (strcmp (argv[1], "run") == 0)
     ok = cmd_run (argv[2], &a, error);
   else if (strcmp (argv[1], "opt") == 0)
     ok = cmd_opt (argv[2], &a, error);
+  else if (strcmp (argv[1], "emit") == 0)
+    ok = cmd_emit (argv[2], &a, error);
   else if (strcmp (argv[1], "cost") == 0)
     ok = cmd_cost (argv[2], &a, error);
   else
-    ok = ds_cli_usage (error, "unknown wir verb '%s' (run, opt, cost)", argv[1]);
+    ok = ds_cli_usage (error, "unknown wir verb '%s' (run, opt, emit, cost)", argv[1]);
   g_free (a.input);
   g_free (a.backend);
   g_free (a.passes);

@@ -22,7 +22,7 @@ static const DsCommand commands[] = {
   { "replay",  ds_cmd_replay,  "replay a trace from its dependency graph; ask what-if" },
   { "diff",    ds_cmd_diff,    "compare two traces operation by operation" },
   { "hw",      ds_cmd_hw,      "hardware presets, detection, predictions, calibration" },
-  { "wir",     ds_cmd_wir,     "run, optimize or cost a program of the Weld-style IR" },
+  { "wir",     ds_cmd_wir,     "run, optimize, emit or cost a program of the Weld-style IR" },
   { "help",    ds_cmd_help,    "show help for dawnsim or one command" },
 };
 

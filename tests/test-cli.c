@@ -400,6 +400,75 @@ test_plan_time_to_accuracy (void)
   ds_test_rmtree (dir);
 }
 
+/* `dawnsim wir`: run on both back ends with the same result, fused or
+ * not; opt shows the pass log, emit the C the back end compiles, cost
+ * both plans; malformed and failing programs say where, as file:line:col */
+static void
+test_wir (void)
+{
+  g_autofree char *dir = ds_test_tmpdir ();
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autofree char *bgd = g_build_filename (dir, "bgd.wir", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.wir", NULL);
+  g_autofree char *oob = g_build_filename (dir, "oob.wir", NULL);
+  static const char input[] = "x=[0.5, 1.0, -2.0, 3.0]; bias=[0.1, 0.2]; seed=1; p=0.25";
+  g_auto(DsTestRun) interp = { 0 }, c = { 0 }, plain = { 0 }, opt = { 0 }, emit = { 0 }, emit_plain = { 0 },
+                    cost = { 0 };
+
+  g_file_set_contents (bgd,
+                       "|x: vec[f32], bias: vec[f32], seed: i64, p: f32|\n"
+                       "  let H = len(bias);\n"
+                       "  let y = result(for(x, appender[f32], |b, i, v| merge(b, v + lookup(bias, i % H))));\n"
+                       "  let g = map(y, |t| gelu_tanh(t));\n"
+                       "  result(for(g, appender[f32], |b, i, v| merge(b, select(philox(seed, i) >= p, v / (1.0f - p), 0.0f))))\n",
+                       -1, NULL);
+  g_file_set_contents (bad, "|x: vec[f32]|\n  map(x, |t| t +* 1.0f)\n", -1, NULL);
+  g_file_set_contents (oob, "|v: vec[i64]| lookup(v, 5L)\n", -1, NULL);
+
+  ds_test_run_dawnsim (&interp, "wir", "run", bgd, "--input", input, NULL);
+  g_assert_cmpint (interp.status, ==, 0);
+  g_assert_true (g_str_has_prefix (interp.out, "vec[f32] [0.580553651, "));
+  ds_test_run_dawnsim (&c, "wir", "run", bgd, "--input", input, "--backend", "c", "--cache-dir", cache, NULL);
+  g_assert_cmpint (c.status, ==, 0);
+  g_assert_cmpstr (c.out, ==, interp.out);
+  ds_test_run_dawnsim (&plain, "wir", "run", bgd, "--input", input, "--backend", "c", "--no-fusion",
+                       "--cache-dir", cache, NULL);
+  g_assert_cmpstr (plain.out, ==, interp.out);
+
+  ds_test_run_dawnsim (&opt, "wir", "opt", bgd, NULL);
+  g_assert_cmpint (opt.status, ==, 0);
+  g_assert_nonnull (strstr (opt.out, "# pass log\nfused the loop of 'g"));
+  ds_test_run_dawnsim (&emit, "wir", "emit", bgd, NULL);
+  ds_test_run_dawnsim (&emit_plain, "wir", "emit", bgd, "--no-fusion", NULL);
+  g_assert_cmpint (emit.status, ==, 0);
+  g_assert_nonnull (strstr (emit.out, "int wir_main ("));
+  g_assert_nonnull (strstr (emit.out, "WIR_RT_PHILOX_BLOCKS ("));
+  g_assert_cmpstr (emit.out, !=, emit_plain.out);
+  ds_test_run_dawnsim (&cost, "wir", "cost", bgd, "--n", "1000000", NULL);
+  g_assert_cmpint (cost.status, ==, 0);
+  g_assert_nonnull (strstr (cost.out, "predicted speedup of fusion: "));
+
+  expect_failure (2, "dawnsim: error: unknown wir verb 'frob' (run, opt, emit, cost)\n", "wir", "frob", bgd, NULL);
+  expect_failure (2, "dawnsim: error: --backend is interp or c, not 'gpu'\n", "wir", "run", bgd, "--backend", "gpu",
+                  NULL);
+  g_autofree char *msg = g_strdup_printf ("dawnsim: error: %s:2:17: expected an expression, got '*'\n"
+                                          "      map(x, |t| t +* 1.0f)\n"
+                                          "                    ^\n", bad);
+  expect_failure (1, msg, "wir", "emit", bad, NULL);
+  g_clear_pointer (&msg, g_free);
+  msg = g_strdup_printf ("dawnsim: error: %s:1:15: lookup index 5 outside a vector of 2\n"
+                         "    |v: vec[i64]| lookup(v, 5L)\n"
+                         "                  ^^^^^^^^^^^^^\n", oob);
+  expect_failure (1, msg, "wir", "run", oob, "--input", "v=[1, 2]", NULL);
+  g_clear_pointer (&msg, g_free);
+  msg = g_strdup_printf ("dawnsim: error: %s:1:15: out of bounds (compiled kernel)\n"
+                         "    |v: vec[i64]| lookup(v, 5L)\n"
+                         "                  ^\n", oob);
+  g_autofree char *cache_arg = g_strconcat ("--cache-dir=", cache, NULL);
+  expect_failure (1, msg, "wir", "run", oob, "--input", "v=[1, 2]", "--backend=c", cache_arg, NULL);
+  ds_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -414,5 +483,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/plan", test_plan);
   g_test_add_func ("/cli/plan-zoo-on-a-cluster", test_plan_zoo_on_cluster);
   g_test_add_func ("/cli/plan-time-to-accuracy", test_plan_time_to_accuracy);
+  g_test_add_func ("/cli/wir", test_wir);
   return g_test_run ();
 }
