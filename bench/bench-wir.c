@@ -8,7 +8,8 @@
  * at run time by wir_c_compile_symbol, i.e. by the same compiler with the
  * same flags as the kernels (-O3 -march=native -fwrapv -ffp-contract=off
  * -fno-math-errno -fno-trapping-math, WirCOptions.native on for every
- * side), call the same rt.h helpers (wir_rt_tanhf, the Philox block), and
+ * side), call the same rt.h helpers (wir_rt_tanhf, and the Philox block
+ * loop the kernels call, rt-avx512.h's on an AVX-512 CPU), and
  * allocate their outputs through the same callback as the kernels'
  * context: g_try_malloc, fresh per run, or with --kept a pool per side
  * that hands the previous run's buffers back (see Pool). The
@@ -78,7 +79,7 @@ static const char hand_source[] =
   "    {\n"
   "      int64_t m = n - r < H ? n - r : H;\n"
   "      uint32_t w[m + 8];\n"
-  "      wir_rt_philox_blocks (seed, (uint64_t) r >> 2, ((r & 3) + m + 3) >> 2, w);\n"
+  "      WIR_RT_PHILOX_BLOCKS (seed, (uint64_t) r >> 2, ((r & 3) + m + 3) >> 2, w);\n"
   "      const uint32_t *q = w + (r & 3);\n"
   "      for (int64_t c = 0; c < m; c++)\n"
   "        {\n"
@@ -284,7 +285,8 @@ static gpointer
 hand_symbol (const char *name)
 {
   g_autoptr(GError) error = NULL;
-  gpointer fn = wir_c_compile_symbol (hand_source, name, &copts, &error);
+  g_autofree char *src = g_strconcat (wir_c_philox_text (), hand_source, NULL);
+  gpointer fn = wir_c_compile_symbol (src, name, &copts, &error);
   if (fn == NULL)
     g_error ("%s", error->message);
   return fn;
