@@ -502,15 +502,15 @@ first_diff (const WirValue *v, const float *hand)
   return max_diff (f != NULL ? f : v, hand);
 }
 
-/* One row: the fragments unfused, @fused_src through the whole optimizer
- * (the fragments again when the optimizer fuses them itself), the hand
- * loop; times, bytes ratio, output difference, compile latency. */
+/* One row: @fragments without the fusion passes and through the whole
+ * optimizer, and the hand loop; times, bytes ratio, output difference,
+ * compile latency. */
 static void
-measure (Row *r, const char *fragments, const char *fused_src, ArgsFn make_args, HandFn hand,
-         const Data *d, const char *cache, char **log)
+measure (Row *r, const char *fragments, ArgsFn make_args, HandFn hand, const Data *d,
+         const char *cache, char **log)
 {
   g_autoptr(WirProgram) pu = build (fragments, FALSE, NULL);
-  g_autoptr(WirProgram) pf = build (fused_src, TRUE, log);
+  g_autoptr(WirProgram) pf = build (fragments, TRUE, log);
   g_autoptr(WirKernel) ku = compile (pu, cache, &r->cold_s[0], &r->warm_s[0]);
   g_autoptr(WirKernel) kf = compile (pf, cache, &r->cold_s[1], &r->warm_s[1]);
   g_autoptr(GPtrArray) args = make_args (pf, d);
@@ -604,12 +604,12 @@ main (int argc, char **argv)
                  : "in fresh buffers (g_try_malloc per run: a page fault per 4 KiB)");
   g_autofree char *log = NULL;
   Row bgd = { "bias+GELU+dropout" }, brs = { "affine+ReLU+scale" }, sgd = { "SGD-momentum" }, adam = { "Adam" };
-  measure (&bgd, wir_lib_bias_gelu_dropout, wir_lib_bias_gelu_dropout, bgd_args, bgd_run_hand, &d, cache, &log);
+  measure (&bgd, wir_lib_bias_gelu_dropout, bgd_args, bgd_run_hand, &d, cache, &log);
   if (!csv)
     printf ("%-22s pass log: %s", "", log);
-  measure (&brs, brs_fragments, brs_fragments, brs_args, brs_run_hand, &d, cache, NULL);
-  measure (&sgd, wir_lib_sgd_fragments, wir_lib_sgd_fragments, sgd_args, sgd_run_hand, &d, cache, NULL);
-  measure (&adam, wir_lib_adam_fragments, wir_lib_adam_fragments, adam_args, adam_run_hand, &d, cache, NULL);
+  measure (&brs, brs_fragments, brs_args, brs_run_hand, &d, cache, NULL);
+  measure (&sgd, wir_lib_sgd_fragments, sgd_args, sgd_run_hand, &d, cache, NULL);
+  measure (&adam, wir_lib_adam_fragments, adam_args, adam_run_hand, &d, cache, NULL);
   g_free (d.x);
   g_free (d.g);
   g_free (d.m);

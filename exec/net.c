@@ -780,7 +780,8 @@ DsNetWir *
 ds_net_wir_new (DsNetWirMode mode, const char *cache_dir, GError **error)
 {
   /* -march=native: kernels run where they are compiled, and their bits do
-   * not depend on it (no contraction); mlp-gelu's step 2.54 -> 2.06 ms */
+   * not depend on it (no contraction); fused mlp-gelu's step 2.54-2.65 ->
+   * 2.07-2.12 ms here (docs/exec.md) */
   WirCOptions copts = { cache_dir, TRUE, FALSE };
   g_autoptr(DsNetWir) w = g_new0 (DsNetWir, 1);
   float x[4] = { -1, 2, -3, 4 }, y[4];

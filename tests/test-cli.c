@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cli/cli.h"
+#include "exec/wir/library.h"
 #include "tests/testutil.h"
 
 #include <math.h>
@@ -415,13 +416,7 @@ test_wir (void)
   g_auto(DsTestRun) interp = { 0 }, c = { 0 }, plain = { 0 }, opt = { 0 }, emit = { 0 }, emit_plain = { 0 },
                     cost = { 0 };
 
-  g_file_set_contents (bgd,
-                       "|x: vec[f32], bias: vec[f32], seed: i64, p: f32|\n"
-                       "  let H = len(bias);\n"
-                       "  let y = result(for(x, appender[f32], |b, i, v| merge(b, v + lookup(bias, i % H))));\n"
-                       "  let g = map(y, |t| gelu_tanh(t));\n"
-                       "  result(for(g, appender[f32], |b, i, v| merge(b, select(philox(seed, i) >= p, v / (1.0f - p), 0.0f))))\n",
-                       -1, NULL);
+  g_file_set_contents (bgd, wir_lib_bias_gelu_dropout, -1, NULL);
   g_file_set_contents (bad, "|x: vec[f32]|\n  map(x, |t| t +* 1.0f)\n", -1, NULL);
   g_file_set_contents (oob, "|v: vec[i64]| lookup(v, 5L)\n", -1, NULL);
 
