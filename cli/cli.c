@@ -100,23 +100,23 @@ ds_cli_model_args_clear (DsCliModelArgs *args)
 gboolean
 ds_cli_tta_args_check (const DsCliTtaArgs *args, gboolean run, GError **error)
 {
-  const DsCliTtaArgs *a = args;
-  double run_sum = run ? a->startup_s + a->eval_s + a->cov : 0;
-  gboolean run_ok = !run || (a->startup_s >= 0 && a->eval_s >= 0 && a->cov >= 0);
+  double run_sum = run ? args->startup_s + args->eval_s + args->cov : 0;
+  gboolean run_given = run && (args->startup_s != 0 || args->eval_s != 0 || args->cov != 0);
+  gboolean run_ok = !run || (args->startup_s >= 0 && args->eval_s >= 0 && args->cov >= 0);
 
-  if (a->efficiency == NULL)
+  if (args->efficiency == NULL)
     {
-      if (a->dataset_size != 0 || a->minibatch != 0 || a->eval_every != 0 || run_sum != 0)
+      if (args->dataset_size != 0 || args->minibatch != 0 || args->eval_every != 0 || run_given)
         return ds_cli_usage (error, run ? "--dataset-size, --minibatch, --eval-every, --startup, "
                                           "--eval-time and --cov go with --efficiency FILE"
                                         : "--dataset-size, --minibatch and --eval-every go with "
                                           "--efficiency FILE");
       return TRUE;
     }
-  if (!(a->dataset_size >= 1) || !isfinite (a->dataset_size))
+  if (!(args->dataset_size >= 1) || !isfinite (args->dataset_size))
     return ds_cli_usage (error, "--efficiency needs --dataset-size N (samples per epoch, >= 1)");
-  if (!(a->minibatch >= 0 && a->eval_every >= 0 && run_ok)
-      || !isfinite (a->minibatch + a->eval_every + run_sum))
+  if (!(args->minibatch >= 0 && args->eval_every >= 0 && run_ok)
+      || !isfinite (args->minibatch + args->eval_every + run_sum))
     return ds_cli_usage (error, run ? "--minibatch, --eval-every, --startup, --eval-time and --cov "
                                       "must be >= 0"
                                     : "--minibatch and --eval-every must be >= 0");

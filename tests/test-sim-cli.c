@@ -209,7 +209,7 @@ test_time_to_accuracy (void)
   g_autofree char *dir = ds_test_tmpdir ();
   g_autofree char *model = g_build_filename (dir, "eff.json", NULL);
   g_auto(DsTestRun) stale = { 0 }, sync = { 0 }, human = { 0 };
-  g_auto(DsTestRun) no_model = { 0 }, no_size = { 0 }, bad = { 0 }, missing = { 0 };
+  g_auto(DsTestRun) no_model = { 0 }, no_size = { 0 }, bad = { 0 }, missing = { 0 }, cancel = { 0 };
   double it = 0, tta;
 
   g_assert_true (g_file_set_contents (model, "{\"format\": \"dawnsim-efficiency\", "
@@ -257,6 +257,11 @@ test_time_to_accuracy (void)
   ds_test_run_dawnsim (&no_model, "simulate", "mlp", "--cluster", "A", "--dataset-size", "100", NULL);
   g_assert_cmpint (no_model.status, ==, 2);
   g_assert_nonnull (strstr (no_model.err, "go with --efficiency FILE"));
+  /* run options that cancel out are still given */
+  ds_test_run_dawnsim (&cancel, "simulate", "mlp", "--cluster", "A", "--startup", "1", "--cov", "-1",
+                       NULL);
+  g_assert_cmpint (cancel.status, ==, 2);
+  g_assert_nonnull (strstr (cancel.err, "go with --efficiency FILE"));
   ds_test_run_dawnsim (&no_size, "simulate", "mlp", "--cluster", "A", "--efficiency", model, NULL);
   g_assert_cmpint (no_size.status, ==, 2);
   g_assert_nonnull (strstr (no_size.err, "--dataset-size"));
