@@ -483,11 +483,6 @@ same_vector (const WirExpr *a, const WirExpr *b)
          && a->kids[0]->kind == WIR_IDENT && is_ident (b->kids[0], a->kids[0]->name);
 }
 
-/* The iterators of consumer @c with its component @k replaced, in place,
- * by those of producer @pr (so every iterator is evaluated in the order
- * it was), a vector named twice iterated once, into @kids (room for both
- * lists); returns how many. at_p[q] is where @pr's iterator q went, at_c[t]
- * where @c's iterator t went (-1 for @k). */
 /* where iterator @it sits among the first *nz of @kids: a vector already
  * there (same_vector), or appended */
 static int
@@ -500,6 +495,11 @@ zip_place (WirExpr **kids, guint *nz, WirExpr *it)
   return (int) (*nz)++;
 }
 
+/* The iterators of consumer @c with its component @k replaced, in place,
+ * by those of producer @pr (so every iterator is evaluated in the order
+ * it was), a vector named twice iterated once, into @kids (room for both
+ * lists); returns how many. at_p[q] is where @pr's iterator q went, at_c[t]
+ * where @c's iterator t went (-1 for @k). */
 static guint
 join_zip (const WirExpr *pr, const WirExpr *c, guint k, WirExpr **kids, int *at_p, int *at_c)
 {
@@ -599,12 +599,20 @@ log_refusal (Pass *p, const WirExpr *pr, const char *why)
                           pr->start || pr->end ? (lc != NULL ? lc + 1 : where) : "", why);
 }
 
+/* the expression after @e's lets */
+static const WirExpr *
+let_tail (const WirExpr *e)
+{
+  while (e->kind == WIR_LET)
+    e = e->kids[1];
+  return e;
+}
+
 /* the merge that ends @e's lets, into builder @b, or NULL */
 static const WirExpr *
 map_tail (const WirExpr *e, const char *b)
 {
-  while (e->kind == WIR_LET)
-    e = e->kids[1];
+  e = let_tail (e);
   return e->kind == WIR_MERGE && is_ident (e->kids[0], b) ? e : NULL;
 }
 
@@ -649,14 +657,6 @@ refield (WirProgram *prog, const WirExpr *e, const char *name, const char *to, g
   return c;
 }
 
-/* the expression after @e's lets */
-static const WirExpr *
-let_tail (const WirExpr *e)
-{
-  while (e->kind == WIR_LET)
-    e = e->kids[1];
-  return e;
-}
 
 /* The producer is also an output. For
  *   let x = result(P); let y = [result](C); rest
@@ -805,6 +805,18 @@ fuse_output (Pass *p, WirExpr *e)
   return lr;
 }
 
+/* producer @pr (bound to @name, or NULL) fused into consumer @c, which
+ * iterates it as iterator @k, and the note that says so */
+static WirExpr *
+fuse_noted (Pass *p, const WirExpr *pr, const WirExpr *c, guint k, const char *name)
+{
+  g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, c);
+  g_autofree char *of = name != NULL ? g_strdup_printf (" of '%s'", name) : g_strdup ("");
+  g_autofree char *into = c->is_zip ? g_strdup_printf ("zip component %u of ", k) : g_strdup ("");
+  note (p, NULL, "fused the loop%s at %s into %sthe loop at %s", of, a, into, b);
+  return c->is_zip ? fuse_zip (p, pr, c, k) : fuse (p, pr, c);
+}
+
 /* One fusion per round: the legality rules read types, and nodes a
  * rewrite makes have none until the program is checked again. */
 static WirExpr *
@@ -820,16 +832,7 @@ vertical (Pass *p, WirExpr *e)
   if (pr != NULL)
     {
       if (fusable (pr, e, k, &why))
-        {
-          g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, e);
-          if (!e->is_zip)
-            {
-              note (p, NULL, "fused the loop at %s into the loop at %s", a, b);
-              return fuse (p, pr, e);
-            }
-          note (p, NULL, "fused the loop at %s into zip component %u of the loop at %s", a, k, b);
-          return fuse_zip (p, pr, e, k);
-        }
+        return fuse_noted (p, pr, e, k, NULL);
       if (!p->quiet)
         log_refusal (p, pr, why);
       return e;
@@ -855,15 +858,7 @@ vertical (Pass *p, WirExpr *e)
             log_refusal (p, pr, why);
           return e;
         }
-      g_autofree char *a = loc (p->prog, pr), *b = loc (p->prog, c);
-      if (!c->is_zip)
-        {
-          note (p, NULL, "fused the loop of '%s' at %s into the loop at %s", e->name, a, b);
-          return replace_node (p->prog, e->kids[1], c, fuse (p, pr, c));
-        }
-      note (p, NULL, "fused the loop of '%s' at %s into zip component %u of the loop at %s",
-            e->name, a, k, b);
-      return replace_node (p->prog, e->kids[1], c, fuse_zip (p, pr, c, k));
+      return replace_node (p->prog, e->kids[1], c, fuse_noted (p, pr, c, k, e->name));
     }
   return e;
 }
